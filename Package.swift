@@ -1,0 +1,51 @@
+// swift-tools-version: 6.2
+// iost-flight: onboard flight software for spacecraft testbeds.
+//
+// Three rooms (see README, "Architecture"):
+//   HAL          contracts, value types and typed errors; no Glibc I/O
+//   LinuxHAL     real backends: libi2c (i2c-dev), libgpiod (v1 and v2), libmodbus, CLOCK_MONOTONIC
+//   SimHardware  register-level device models, simulated buses, physics, fault injection, SimClock
+// Drivers and FlightCore import HAL only.
+import PackageDescription
+
+let package = Package(
+    name: "iost-flight",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "iostd", targets: ["iostd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config where the library ships a .pc file.
+        .systemLibrary(name: "CGPIOD", path: "Sources/CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CI2C", path: "Sources/CI2C", providers: [.apt(["libi2c-dev"])]),
+        .systemLibrary(name: "CModbus", path: "Sources/CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        // One version-neutral GPIO API compiled against libgpiod v1 or v2, whichever is installed.
+        .target(name: "CGPIODCompat", dependencies: ["CGPIOD"], path: "Sources/CGPIODCompat"),
+
+        .target(name: "HAL"),
+        .target(name: "LinuxHAL", dependencies: ["HAL", "CI2C", "CModbus", "CGPIODCompat"]),
+        .target(name: "SimHardware", dependencies: ["HAL"]),
+        .target(name: "Drivers", dependencies: ["HAL"]),
+        .target(name: "FlightCore", dependencies: ["HAL", "Drivers", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .executableTarget(
+            name: "iostd",
+            dependencies: [
+                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "HALTests", dependencies: ["HAL"]),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
+        .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),
+        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers"]),
+        .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
+        .testTarget(name: "IostdTests", dependencies: ["HAL"]),
+    ]
+)

@@ -1,0 +1,2 @@
+#pragma once
+int iost_gpiod_api_version(void);
