@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),
-        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers"]),
+        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers", "SimHardware"]),
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL"]),
     ]
