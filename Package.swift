@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "LinuxHAL", dependencies: ["HAL", "CI2C", "CModbus", "CGPIODCompat"]),
         .target(name: "SimHardware", dependencies: ["HAL"]),
         .target(name: "Drivers", dependencies: ["HAL"]),
+        // CCSDS space packets, TM/TC transfer frames, FARM-1, PUS-C: pure, no I/O.
+        .target(name: "SpaceLink"),
         .target(name: "FlightCore", dependencies: ["HAL", "Drivers", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "iostd",
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),
         .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers", "SimHardware"]),
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
+        .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL"]),
     ]
 )

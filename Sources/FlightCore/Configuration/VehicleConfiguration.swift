@@ -1,0 +1,268 @@
+import HAL
+import TOMLKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a configured bus is reached.
+public enum BusKind: Sendable, Equatable {
+    /// `/dev/i2c-N` through i2c-dev and libi2c.
+    case i2c(device: String)
+    /// `/dev/gpiochipN` (or a chip name/label) through libgpiod.
+    case gpio(chip: String)
+    /// Modbus TCP through libmodbus.
+    case modbusTCP(host: String, port: Int)
+    /// Modbus RTU on a serial line through libmodbus.
+    case modbusRTU(device: String, baud: Int, parity: Parity, dataBits: Int, stopBits: Int)
+    /// Simulated buses of the simulated vehicle (SimHardware).
+    case simI2C
+    case simGPIO(lines: [String])
+    case simModbus
+
+    public enum Parity: String, Sendable, Equatable {
+        case none = "N", even = "E", odd = "O"
+    }
+
+    /// The `kind` string in the configuration file.
+    public var kindName: String {
+        switch self {
+        case .i2c: return "i2c"
+        case .gpio: return "gpio"
+        case .modbusTCP: return "modbus-tcp"
+        case .modbusRTU: return "modbus-rtu"
+        case .simI2C: return "sim-i2c"
+        case .simGPIO: return "sim-gpio"
+        case .simModbus: return "sim-modbus"
+        }
+    }
+
+    public var isSimulated: Bool {
+        switch self {
+        case .simI2C, .simGPIO, .simModbus: return true
+        default: return false
+        }
+    }
+
+    /// Which family of HAL contract the bus provides.
+    public var family: BusFamily {
+        switch self {
+        case .i2c, .simI2C: return .i2c
+        case .gpio, .simGPIO: return .gpio
+        case .modbusTCP, .modbusRTU, .simModbus: return .modbus
+        }
+    }
+}
+
+public enum BusFamily: String, Sendable {
+    case i2c = "I2C", gpio = "GPIO", modbus = "Modbus"
+}
+
+/// One `[[bus]]` entry.
+public struct BusConfiguration: Sendable, Equatable {
+    public var name: String
+    public var kind: BusKind
+    /// Modbus: how long to wait for a response (libmodbus response timeout).
+    public var responseTimeout: Duration
+    /// Modbus: the longest gap between bytes of one response (libmodbus byte timeout).
+    public var byteTimeout: Duration
+}
+
+/// The address of a device on its bus.
+public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
+    case i2c(I2CAddress)
+    case modbusUnit(UInt8)
+    case gpioLine(GPIOLineID)
+
+    public var description: String {
+        switch self {
+        case .i2c(let address): return address.description
+        case .modbusUnit(let unit): return "unit \(unit)"
+        case .gpioLine(let line): return line.description
+        }
+    }
+}
+
+/// One `[[device]]` entry. Driver-specific keys stay in ``options`` and are read — and checked
+/// for unknown keys — by the driver's factory in the topology.
+public final class DeviceConfiguration {
+    public let name: String
+    public let driver: String
+    public let bus: String
+    public let address: DeviceAddress
+    /// The rest of the table, for the driver's own keys.
+    public let options: ConfigTable
+
+    init(name: String, driver: String, bus: String, address: DeviceAddress, options: ConfigTable) {
+        self.name = name
+        self.driver = driver
+        self.bus = bus
+        self.address = address
+        self.options = options
+    }
+}
+
+/// The vehicle as described by one TOML file: buses and the devices on them (and, in later
+/// sections, the executive, control, fault management and link — each parsed by its owner
+/// from ``root``).
+public final class VehicleConfiguration {
+    public let path: String
+    public let vehicleName: String
+    /// The seed of the simulated world (simulated buses only).
+    public let seed: UInt64
+    public let buses: [BusConfiguration]
+    public let devices: [DeviceConfiguration]
+    /// The whole document, for the sections other components own.
+    public let root: ConfigTable
+
+    /// The bus named `name`.
+    public func bus(named name: String) -> BusConfiguration? { buses.first { $0.name == name } }
+
+    /// Reads and validates `path`.
+    /// - Throws: ``ConfigurationError`` naming the file, line, key and what was expected.
+    public static func load(path: String) throws(ConfigurationError) -> VehicleConfiguration {
+        let text: String
+        do {
+            text = try readTextFile(path)
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot read the file: \(error.message)")
+        }
+        return try parse(text: text, path: path)
+    }
+
+    /// Parses configuration `text` (as if read from `path`).
+    public static func parse(text: String, path: String) throws(ConfigurationError) -> VehicleConfiguration {
+        let document: TOMLTable
+        do {
+            document = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
+        } catch {
+            throw ConfigurationError(file: path, message: "not valid TOML: \(error)")
+        }
+        let source = ConfigSource(path: path, text: text)
+        let root = ConfigTable(table: document, source: source, context: nil, headerLine: nil)
+        return try VehicleConfiguration(root: root, path: path)
+    }
+
+    private init(root: ConfigTable, path: String) throws(ConfigurationError) {
+        self.root = root
+        self.path = path
+        let vehicle = try root.table("vehicle")
+        vehicleName = try vehicle.string("name", default: "iost testbed")
+        seed = UInt64(try vehicle.int("seed", default: 1, in: 0...Int.max))
+        try vehicle.rejectUnknownKeys()
+
+        var buses: [BusConfiguration] = []
+        for table in try root.tables("bus", label: { index, table in
+            "bus \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
+        }) {
+            let bus = try Self.parseBus(table)
+            if buses.contains(where: { $0.name == bus.name }) {
+                throw table.error("name", "a bus named \"\(bus.name)\" is already defined")
+            }
+            buses.append(bus)
+        }
+        self.buses = buses
+
+        var devices: [DeviceConfiguration] = []
+        for table in try root.tables("device", label: { index, table in
+            "device \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
+        }) {
+            let name = try table.string("name")
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw table.error("name", "expected letters, digits, '-' or '_', found \"\(name)\"")
+            }
+            if devices.contains(where: { $0.name == name }) {
+                throw table.error("name", "a device named \"\(name)\" is already defined")
+            }
+            let driver = try table.string("driver")
+            let busName = try table.string("bus")
+            guard let bus = buses.first(where: { $0.name == busName }) else {
+                throw table.error("bus", "no bus named \"\(busName)\" (defined: \(buses.map { "\"\($0.name)\"" }.joined(separator: ", ")))")
+            }
+            let address: DeviceAddress
+            switch bus.kind.family {
+            case .i2c:
+                let raw = try table.int("address", in: 0x03...0x77)
+                address = .i2c(I2CAddress(UInt8(raw)))
+            case .modbus:
+                address = .modbusUnit(UInt8(try table.int("unit", in: 1...247)))
+            case .gpio:
+                if table.has("line_name") {
+                    address = .gpioLine(.name(try table.string("line_name")))
+                } else {
+                    address = .gpioLine(.offset(UInt32(try table.int("line", in: 0...1023))))
+                }
+            }
+            devices.append(DeviceConfiguration(name: name, driver: driver, bus: busName, address: address, options: table))
+        }
+        self.devices = devices
+    }
+
+    private static func parseBus(_ table: ConfigTable) throws(ConfigurationError) -> BusConfiguration {
+        let name = try table.string("name")
+        let kindName = try table.string("kind")
+        let kind: BusKind
+        switch kindName {
+        case "i2c":
+            kind = .i2c(device: try table.string("device"))
+        case "gpio":
+            kind = .gpio(chip: try table.string("chip"))
+        case "modbus-tcp":
+            kind = .modbusTCP(host: try table.string("host"), port: try table.int("port", in: 1...65535))
+        case "modbus-rtu":
+            kind = .modbusRTU(
+                device: try table.string("device"),
+                baud: try table.int("baud", default: 19200, in: 300...4_000_000),
+                parity: try table.choice("parity", ["N": .none, "E": .even, "O": .odd], default: .none),
+                dataBits: try table.int("data_bits", default: 8, in: 5...8),
+                stopBits: try table.int("stop_bits", default: 1, in: 1...2)
+            )
+        case "sim-i2c":
+            kind = .simI2C
+        case "sim-gpio":
+            kind = .simGPIO(lines: try table.strings("lines", default: []))
+        case "sim-modbus":
+            kind = .simModbus
+        default:
+            throw table.error("kind", "expected one of \"i2c\", \"gpio\", \"modbus-tcp\", \"modbus-rtu\", \"sim-i2c\", \"sim-gpio\", \"sim-modbus\", found \"\(kindName)\"")
+        }
+        let bus = BusConfiguration(
+            name: name,
+            kind: kind,
+            responseTimeout: try table.duration("response_timeout", default: .seconds(1)),
+            byteTimeout: try table.duration("byte_timeout", default: .milliseconds(100))
+        )
+        try table.rejectUnknownKeys()
+        return bus
+    }
+}
+
+/// A file that could not be read.
+struct FileReadError: Error {
+    var message: String
+}
+
+/// Reads a whole text file with the C library (FlightCore does no other file I/O).
+func readTextFile(_ path: String) throws(FileReadError) -> String {
+    guard let file = fopen(path, "r") else {
+        throw FileReadError(message: String(cString: strerror(errno)))
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+        if count < buffer.count {
+            if ferror(file) != 0 { throw FileReadError(message: "read error") }
+            break
+        }
+        if bytes.count > 4 << 20 { throw FileReadError(message: "larger than 4 MiB") }
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw FileReadError(message: "not UTF-8 text")
+    }
+    return text
+}
