@@ -1,0 +1,108 @@
+import Drivers
+import FlightCore
+import HAL
+import LinuxHAL
+import SimHardware
+
+/// The vehicle as `iostd` opens it: the devices built from the configuration over real or
+/// simulated buses, and the clock they run on.
+struct Vehicle {
+    let configuration: VehicleConfiguration
+    let devices: DeviceSet
+    let clock: any MonotonicClock
+    /// The simulated world, when any bus is simulated.
+    let simulation: SimulatedVehicle?
+
+    /// Opens every bus and builds every device.
+    /// - Throws: ``ConfigurationError`` (nothing is half-started: a bad device rejects the whole file).
+    static func open(_ configuration: VehicleConfiguration) throws(ConfigurationError) -> Vehicle {
+        let anySimulated = configuration.buses.contains { $0.kind.isSimulated }
+        let allSimulated = configuration.buses.allSatisfy { $0.kind.isSimulated }
+        let simClock = SimClock()
+        let clock: any MonotonicClock = allSimulated ? simClock : SystemMonotonicClock()
+        let simulation = anySimulated ? SimulatedVehicle(seed: configuration.seed, clock: simClock) : nil
+        let provider = HardwareBuses(configuration: configuration, simulation: simulation)
+        let devices = try DeviceSet(configuration: configuration, provider: provider, catalog: DriverCatalog.all, clock: clock)
+        return Vehicle(configuration: configuration, devices: devices, clock: clock, simulation: simulation)
+    }
+}
+
+/// Opens the configured buses: LinuxHAL for real ones, the simulated vehicle for `sim-*` ones.
+final class HardwareBuses: BusProvider {
+    private let configuration: VehicleConfiguration
+    private let simulation: SimulatedVehicle?
+
+    init(configuration: VehicleConfiguration, simulation: SimulatedVehicle?) {
+        self.configuration = configuration
+        self.simulation = simulation
+    }
+
+    func i2cBus(for bus: BusConfiguration) throws(BusUnavailable) -> any I2CBus {
+        switch bus.kind {
+        case .i2c(let device):
+            do {
+                return try LinuxI2CBus.shared(path: device)
+            } catch {
+                throw BusUnavailable(bus: bus.name, message: error.description)
+            }
+        case .simI2C:
+            guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
+            return simulation.i2cBus(named: bus.name, devices: simulatedDevices(on: bus))
+        default:
+            throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not an I2C bus")
+        }
+    }
+
+    func gpioChip(for bus: BusConfiguration) throws(BusUnavailable) -> any GPIOChip {
+        switch bus.kind {
+        case .gpio(let chip):
+            do {
+                return try LinuxGPIOChip(chip)
+            } catch {
+                throw BusUnavailable(bus: bus.name, message: error.description)
+            }
+        case .simGPIO(let lines):
+            guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
+            return simulation.gpioChip(named: bus.name, lines: lines, devices: simulatedDevices(on: bus))
+        default:
+            throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not a GPIO bus")
+        }
+    }
+
+    func modbusClient(for bus: BusConfiguration) throws(BusUnavailable) -> any ModbusClient {
+        switch bus.kind {
+        case .modbusTCP(let host, let port):
+            return LinuxModbusClient(name: bus.name, transport: .tcp(host: host, port: port),
+                                     timeouts: ModbusTimeouts(response: bus.responseTimeout, byte: bus.byteTimeout))
+        case .modbusRTU(let device, let baud, let parity, let dataBits, let stopBits):
+            let rtuParity: ModbusTransport.Parity
+            switch parity {
+            case .none: rtuParity = .none
+            case .even: rtuParity = .even
+            case .odd: rtuParity = .odd
+            }
+            return LinuxModbusClient(name: bus.name,
+                                     transport: .rtu(device: device, baud: baud, parity: rtuParity, dataBits: dataBits, stopBits: stopBits),
+                                     timeouts: ModbusTimeouts(response: bus.responseTimeout, byte: bus.byteTimeout))
+        case .simModbus:
+            guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
+            return simulation.modbusBus(named: bus.name, devices: simulatedDevices(on: bus))
+        default:
+            throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not a Modbus bus")
+        }
+    }
+
+    /// The devices configured on a simulated bus, for the simulation to attach models to.
+    private func simulatedDevices(on bus: BusConfiguration) -> [SimulatedDeviceSpec] {
+        configuration.devices.filter { $0.bus == bus.name }.map { device in
+            let address: SimulatedDeviceSpec.Address
+            switch device.address {
+            case .i2c(let value): address = .i2c(value)
+            case .modbusUnit(let unit): address = .modbusUnit(unit)
+            case .gpioLine(let line): address = .gpioLine(line)
+            }
+            return SimulatedDeviceSpec(name: device.name, driver: device.driver, address: address,
+                                       role: (try? device.options.optionalString("role")) ?? nil)
+        }
+    }
+}
