@@ -78,8 +78,8 @@ public struct BME280Measurement: Sendable, Equatable {
 /// reads 0, so the poll ends at once.
 ///
 /// Compensation: the datasheet's integer formulas (§4.2.3), 64-bit for pressure. Values outside
-/// the operating range (−40…85 °C, 300…1100 hPa, 0…100 %RH) are reported as
-/// ``BME280Error/outOfRange(channel:value:)``, never clamped.
+/// the operating range (−40…85 °C, 300…1100 hPa; humidity 0…100 %RH widened by the ±3 %RH
+/// accuracy) are reported as ``BME280Error/outOfRange(channel:value:)``, never clamped.
 ///
 /// Only SMBus calls are used (byte data and I2C block reads of at most 32 bytes).
 ///
@@ -227,7 +227,10 @@ public final class BME280<Bus: I2CBus>: SensorDevice {
             guard raw.humidity != BME280Constant.skippedHumidity else { throw .measurementSkipped(channel: "humidity") }
             let q = BME280Compensation.humidityQ22_10Unclamped(adcH: raw.humidity, fineTemperature: tFine, calibration)
             let percent = Double(q) / 1024
-            guard (0...102_400).contains(q) else { throw .outOfRange(channel: "humidity", value: percent) }
+            // The datasheet clamps to 0…100 %RH; instead, values within the sensor's ±3 %RH
+            // accuracy of that range pass unclamped (quantisation puts 100 %RH at 100.003) and
+            // anything further out is reported.
+            guard (-3.0...103.0).contains(percent) else { throw .outOfRange(channel: "humidity", value: percent) }
             result.humidityPct = percent
         }
         return result
