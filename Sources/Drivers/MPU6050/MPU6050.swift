@@ -8,7 +8,8 @@ public enum MPU6050Error: DriverError, Equatable {
     case unexpectedChipID(UInt8)
     /// The bus returned fewer bytes than the 14-byte data block.
     case shortRead(expected: Int, got: Int)
-    /// The die temperature is outside the operating range (−40…85 °C): not a real sample.
+    /// The die temperature is outside the operating range (−40…85 °C) widened by 5 °C for the
+    /// untrimmed temperature sensor's offset: not a real sample.
     case implausibleTemperature(Double)
     /// The configuration cannot be used.
     case configuration(String)
@@ -27,7 +28,7 @@ public enum MPU6050Error: DriverError, Equatable {
         case .bus(let error): return "mpu6050: \(error)"
         case .unexpectedChipID(let id): return "mpu6050: WHO_AM_I 0x\(String(id, radix: 16)) not in the accepted list"
         case .shortRead(let expected, let got): return "mpu6050: data block read returned \(got) bytes, expected \(expected)"
-        case .implausibleTemperature(let c): return "mpu6050: die temperature \(c) °C outside −40…85 °C"
+        case .implausibleTemperature(let c): return "mpu6050: die temperature \(c) °C outside −45…90 °C"
         case .configuration(let text): return "mpu6050: configuration: \(text)"
         }
     }
@@ -138,10 +139,11 @@ public final class MPU6050<Bus: I2CBus>: SensorDevice {
     }
 
     /// Converts a raw sample (pure).
-    /// - Throws: `.implausibleTemperature` outside −40…85 °C.
+    /// - Throws: `.implausibleTemperature` outside −45…90 °C (the −40…85 °C operating range plus
+    ///   a margin for the untrimmed sensor's offset; quantisation alone puts 85 °C at 85.0006).
     public static func measurement(_ raw: MPU6050RawSample, gyroRange: MPU6050GyroRange, accelRange: MPU6050AccelRange) throws(MPU6050Error) -> MPU6050Measurement {
         let temperature = MPU6050Conversion.celsius(raw.temperature)
-        guard (-40.0...85.0).contains(temperature) else { throw .implausibleTemperature(temperature) }
+        guard (-45.0...90.0).contains(temperature) else { throw .implausibleTemperature(temperature) }
         func rate(_ value: Int16) -> Double { MPU6050Conversion.radiansPerSecond(value, range: gyroRange) }
         func accel(_ value: Int16) -> Double { MPU6050Conversion.metresPerSecondSquared(value, range: accelRange) }
         return MPU6050Measurement(
