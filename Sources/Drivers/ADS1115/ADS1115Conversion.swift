@@ -1,4 +1,4 @@
-/// ADS1115 code conversion (§8.3.3, table 3; §8.6.2).
+/// ADS1115 code conversion ("Full-Scale Range and LSB Size"; "Conversion Register").
 public enum ADS1115Conversion {
     /// The input voltage, volts, for a conversion result: code × FSR / 2^15.
     public static func volts(code: Int16, gain: ADS1115Gain) -> Double {

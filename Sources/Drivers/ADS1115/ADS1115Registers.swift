@@ -1,16 +1,16 @@
-/// ADS1115 address-pointer values (TI SBAS444, §8.6 "Register Map", §8.6.1).
+/// ADS1115 address-pointer values (TI SBAS444, "Register Map", "Address Pointer Register").
 public enum ADS1115Register: UInt8, Sendable {
-    /// Conversion result, 16-bit two's complement (§8.6.2).
+    /// Conversion result, 16-bit two's complement ("Conversion Register").
     case conversion = 0x00
-    /// Config register (§8.6.3).
+    /// Config register ("Config Register").
     case config = 0x01
-    /// Comparator low threshold (§8.6.4).
+    /// Comparator low threshold ("Lo_thresh and Hi_thresh Registers").
     case lowThreshold = 0x02
-    /// Comparator high threshold (§8.6.4).
+    /// Comparator high threshold ("Lo_thresh and Hi_thresh Registers").
     case highThreshold = 0x03
 }
 
-/// Input multiplexer, config bits 14:12 `MUX[2:0]` (§8.6.3, table 8).
+/// Input multiplexer, config bits 14:12 `MUX[2:0]` ("Config Register").
 public enum ADS1115Multiplexer: UInt16, Sendable, CaseIterable {
     /// AINP = AIN0, AINN = AIN1 (the power-on default).
     case ain0MinusAin1 = 0b000
@@ -23,7 +23,7 @@ public enum ADS1115Multiplexer: UInt16, Sendable, CaseIterable {
     case ain3 = 0b111
 }
 
-/// Programmable-gain amplifier, config bits 11:9 `PGA[2:0]` (§8.3.3, table 3; §8.6.3).
+/// Programmable-gain amplifier, config bits 11:9 `PGA[2:0]` ("Full-Scale Range and LSB Size", table 3).
 public enum ADS1115Gain: UInt16, Sendable, CaseIterable {
     case fullScale6_144V = 0b000
     case fullScale4_096V = 0b001
@@ -46,7 +46,7 @@ public enum ADS1115Gain: UInt16, Sendable, CaseIterable {
         }
     }
 
-    /// The weight of one code, volts: FSR / 2^15 (§8.3.3, table 3: 187.5 µV … 7.8125 µV).
+    /// The weight of one code, volts: FSR / 2^15 ("Full-Scale Range and LSB Size": 187.5 µV … 7.8125 µV).
     public var voltsPerCode: Double { fullScaleVolts / 32768 }
 
     /// Decodes the 3-bit field (0b110 and 0b111 are also ±0.256 V).
@@ -55,7 +55,7 @@ public enum ADS1115Gain: UInt16, Sendable, CaseIterable {
     }
 }
 
-/// Data rate, config bits 7:5 `DR[2:0]` (§8.6.3).
+/// Data rate, config bits 7:5 `DR[2:0]` ("Config Register").
 public enum ADS1115DataRate: UInt16, Sendable, CaseIterable {
     case sps8 = 0b000
     case sps16 = 0b001
@@ -73,13 +73,13 @@ public enum ADS1115DataRate: UInt16, Sendable, CaseIterable {
     }
 
     /// The longest single-shot conversion: 1/DR plus the ±10 % internal-oscillator tolerance
-    /// (§7.5, "Data rate variation") plus 100 µs for wake-up from power-down (§8.4.2).
+    /// (electrical characteristics, "data rate variation") plus 100 µs for wake-up from power-down.
     public var maximumConversionTime: Duration {
         .microseconds(1_100_000 / samplesPerSecond + 100)
     }
 }
 
-/// The config register (§8.6.3, table 8).
+/// The config register ("Config Register").
 public struct ADS1115Config: Sendable, Equatable {
     /// Bit 15 `OS`: written 1, starts a single conversion; read 1, no conversion is running.
     public static let operationalStatus: UInt16 = 1 << 15

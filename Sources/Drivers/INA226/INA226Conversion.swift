@@ -1,4 +1,4 @@
-/// INA226 scaling (SBOS547 §7.5.1, equations 1–4).
+/// INA226 scaling (SBOS547C §6.5.1 "Programming the Calibration Register", equations 1–4).
 public enum INA226Conversion {
     /// The calibration register value and the current LSB it gives.
     public struct Calibration: Sendable, Equatable {

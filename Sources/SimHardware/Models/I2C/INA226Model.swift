@@ -6,7 +6,7 @@ import HAL
 /// Manufacturer ID 0x5449, die ID 0x2260, configuration power-on 0x4127 (bit 15 resets every
 /// register). The shunt register holds I × R in 2.5 µV steps, the bus register V in 1.25 mV
 /// steps, both saturating like the ADC; the current and power registers are computed as the
-/// chip does (§7.5.1, equations 3 and 4): current = shunt × CAL / 2048, power =
+/// chip does (SBOS547C §6.5.1, equations 3 and 4): current = shunt × CAL / 2048, power =
 /// |current| × bus / 20000, and stay zero while CAL is zero.
 public final class INA226Model: I2CDeviceModel, @unchecked Sendable {
     /// The physical shunt on the simulated board, Ω.
