@@ -115,4 +115,10 @@ public struct ActuatorStatistics: Sendable, Equatable {
     public var readbackMismatches: Int = 0
     /// Commands or samples that failed on the line.
     public var busErrors: Int = 0
+
+    public init(commands: Int = 0, readbackMismatches: Int = 0, busErrors: Int = 0) {
+        self.commands = commands
+        self.readbackMismatches = readbackMismatches
+        self.busErrors = busErrors
+    }
 }

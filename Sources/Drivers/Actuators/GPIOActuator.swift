@@ -9,7 +9,7 @@ import HAL
 /// - Warning: `command`, `readBack`, `start` and `readSample` perform a GPIO ioctl each (microseconds
 ///   on a real chip, no sleeping): they may be called from the rate group that owns the actuator.
 ///   Use one actuator from one thread at a time; the totals are locked, the line is not.
-public final class GPIOActuator<Line: GPIOOutputLine>: ActuatorDevice, @unchecked Sendable {
+public final class GPIOActuator<Line: GPIOOutputLine>: VerifiedActuator, @unchecked Sendable {
     public let name: String
     public let driver = "gpio-actuator"
     public let configuration: ActuatorConfiguration
@@ -98,11 +98,21 @@ public final class GPIOActuator<Line: GPIOOutputLine>: ActuatorDevice, @unchecke
     }
 }
 
+/// An actuator that verifies its commands by readback and keeps totals: what the topology and the
+/// controllers hold a ``GPIOActuator`` as, whatever its line type.
+public protocol VerifiedActuator: ActuatorDevice {
+    var configuration: ActuatorConfiguration { get }
+    /// The last state commanded, or nil before the first command.
+    var commandedState: Bool? { get }
+    /// Command and mismatch totals.
+    var statistics: ActuatorStatistics { get }
+}
+
 /// Builds a ``GPIOActuator`` over the concrete type behind `line`.
 ///
-/// `GPIOChip.requestOutput` hands out `any GPIOOutputLine`; passing it here opens the existential so
-/// the actuator is specialised for the chip's line type, and the topology keeps it as an
-/// `any ActuatorDevice`.
-public func makeGPIOActuator(name: String, line: some GPIOOutputLine, configuration: ActuatorConfiguration) -> any ActuatorDevice {
+/// `GPIOChip.requestOutput` hands out `any GPIOOutputLine`, which cannot be a generic argument;
+/// passing it here opens the existential, so the actuator is specialised for the chip's own line type
+/// and comes back as an `any VerifiedActuator`.
+public func makeGPIOActuator(name: String, line: some GPIOOutputLine, configuration: ActuatorConfiguration) -> any VerifiedActuator {
     GPIOActuator(name: name, line: line, configuration: configuration)
 }

@@ -36,6 +36,13 @@ public struct GeigerStatistics: Sendable, Equatable {
     public var timestampAnomalies: Int = 0
     /// Events of the other edge (the line was requested for both edges).
     public var ignoredEdges: Int = 0
+
+    public init(acceptedEvents: Int = 0, bufferOverflows: Int = 0, timestampAnomalies: Int = 0, ignoredEdges: Int = 0) {
+        self.acceptedEvents = acceptedEvents
+        self.bufferOverflows = bufferOverflows
+        self.timestampAnomalies = timestampAnomalies
+        self.ignoredEdges = ignoredEdges
+    }
 }
 
 /// A Geiger–Müller tube's pulse output on a GPIO line, counted from kernel-timestamped edge events.
