@@ -178,3 +178,28 @@ import Testing
         #expect(chip.droppedEvents == 0)
     }
 }
+
+@Suite struct GeigerSweepTests {
+    @Test func doseRateSweepThroughTubeModelAndDriver() throws {
+        // 0…100 µSv/h, 10-minute windows. At 100 µSv/h the tube sees 17 544 CPM → 175 440 true counts
+        // in the window; the counting noise is √(registered counts) ≈ 0.24 % (0.24 µSv/h), so an
+        // epsilon of 1.5 µSv/h is > 6σ. Seed fixed: deterministic.
+        let clock = SimClock()
+        let chip = SimGPIOChip(lineNames: ["geiger"])
+        let line = try chip.requestEdgeEvents(.name("geiger"), edge: .falling, options: GPIOLineOptions())
+        let counter = GeigerCounter(name: "rad", line: line, clock: clock)
+        let tube = GeigerTubeModel(chip: chip, line: .name("geiger"), seed: 77)
+        tube.attach(to: clock)
+        try sweep("rad.dose_rate_usv_h", over: 0...100, steps: 10, epsilon: 1.5, set: { dose in
+            tube.setDoseRate(microsievertsPerHour: dose)
+            _ = try counter.start()                           // a fresh window at the new rate
+        }, read: {
+            for _ in 0..<600 {
+                clock.advance(by: .seconds(1))
+                try counter.ingest(timeout: .zero)
+            }
+            return try counter.sample(windowEnd: clock.now).doseRateMicrosievertsPerHour
+        })
+        #expect(chip.droppedEvents == 0)
+    }
+}

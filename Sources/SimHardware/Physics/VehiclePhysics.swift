@@ -7,12 +7,15 @@
 /// configuration, seed and sequence of inputs and steps give the same trajectory, bit for bit.
 ///
 /// Defaults (``Configuration``): a 40 m³ cabin at sea-level pressure with 4 crew, in a 92.6 min,
-/// 400 km orbit at β = 0 (39 % eclipse). Uncontrolled, ppO2 falls ~6 kPa a day, CO2 rises ~0.45 %
-/// an hour with the scrubber off, and the cabin cools towards 15 °C with the heater off; with a
-/// life-support controller cycling the O2 valve (0.2 g/s, ~20 % duty), running the scrubber fan at
-/// low stage (CO2 settles at ~0.25 %) and the 500 W heater (~55 % duty), the cabin holds ppO2
-/// ~21 kPa, CO2 < 0.5 % and 21–24 °C. The power system (3 m² array, 100 Ah 28.8 V battery) carries
-/// the loads through eclipse at ~10 % depth of discharge.
+/// 400 km orbit at β = 0 (39 % eclipse). Uncontrolled, ppO2 falls ~6.4 kPa a day (3.36 of 11.1 kg
+/// O2), CO2 rises ~0.23 % an hour with the scrubber off, and the cabin cools towards 15 °C with the
+/// heater off. With a life-support controller cycling the O2 valve (0.2 g/s, ~20 % duty), running
+/// the scrubber fan at low stage (CO2 settles near 0.28 %) and the 500 W heater (~56 % duty), the
+/// cabin holds ppO2 ~21 kPa, CO2 < 0.5 % and 21–24 °C (``PhysicsVehicleTests`` runs that day). The
+/// power system (3 m² array, 100 Ah 28.8 V battery) carries ~630 W of average load (avionics,
+/// payload, radio, heater duty, fan) through eclipse at ~13 % depth of discharge and recharges in sun.
+/// The vehicle's orbit and the thermal model's initial temperature override those of the
+/// subsystem configurations, so the subsystems agree.
 public struct VehiclePhysics: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// The orbit, shared by the power system and the radiation environment (it overrides theirs).
