@@ -94,7 +94,7 @@ import Testing
         #expect(abs(dark - 2100) <= 1)
     }
 
-    @Test func batteryDrainsInEclipseAndChargesInSunlight() {
+    @Test func batteryDrainsInEclipseAndChargesInSunlight() throws {
         var power = PowerSystem()
         let inputs = PowerSystem.Inputs(loadSwitches: ["payload": true, "radio": true])
         let start = power.stateOfCharge
@@ -117,8 +117,8 @@ import Testing
         }
         // Loads: avionics 120 + payload 150 + radio 40 = 310 W.
         #expect(power.loadPowerWatts == 310)
-        let entry = try! #require(atEclipseEntry)
-        let exit = try! #require(atEclipseExit)
+        let entry = try #require(atEclipseEntry)
+        let exit = try #require(atEclipseExit)
         #expect(entry > start)
         // 310 W for 0.39 × 5556 s = 2167 s at ~29 V: ~6.4 Ah of 100 Ah.
         #expect(entry - exit > 0.055 && entry - exit < 0.075)
