@@ -72,6 +72,16 @@ public final class ConfigTable {
         return chosen
     }
 
+    /// One of the integer `choices` (`gyro_range_dps = 500`), reported with the list when it is not.
+    public func intChoice<T>(_ key: String, _ choices: [Int: T], default fallback: T) throws(ConfigurationError) -> T {
+        guard has(key) else { readKeys.insert(key); return fallback }
+        let number = try int(key)
+        guard let chosen = choices[number] else {
+            throw error(key, "expected one of \(choices.keys.sorted().map(String.init).joined(separator: ", ")), found \(number)")
+        }
+        return chosen
+    }
+
     public func int(_ key: String, in range: ClosedRange<Int>? = nil) throws(ConfigurationError) -> Int {
         guard let raw = value(key) else { throw error(key, "missing; expected an integer" + Self.rangeText(range)) }
         guard let number = raw.int else { throw error(key, "expected an integer" + Self.rangeText(range) + ", found \(describe(raw))") }

@@ -189,7 +189,12 @@ public final class VehicleConfiguration {
             case .modbus:
                 address = .modbusUnit(UInt8(try table.int("unit", in: 1...247)))
             case .gpio:
-                if table.has("line_name") {
+                if table.has("lines") {
+                    // Multi-line devices (fan stages): the first line addresses the device.
+                    let lines = try table.strings("lines", default: [])
+                    guard let first = lines.first else { throw table.error("lines", "expected at least one line name") }
+                    address = .gpioLine(.name(first))
+                } else if table.has("line_name") {
                     address = .gpioLine(.name(try table.string("line_name")))
                 } else {
                     address = .gpioLine(.offset(UInt32(try table.int("line", in: 0...1023))))

@@ -79,7 +79,7 @@ public struct DeviceContext {
 }
 
 /// How to build one driver from its `[[device]]` table.
-public struct DriverFactory {
+public struct DriverFactory: Sendable {
     /// The `driver` value in the configuration.
     public let name: String
     /// The bus family the driver needs.
@@ -87,9 +87,9 @@ public struct DriverFactory {
     /// One line for the README's hardware table and `iostd drivers`.
     public let summary: String
     /// Builds the driver; reads its own keys from `context.options` (unknown keys are rejected after).
-    public let make: (DeviceContext) throws(DeviceBuildError) -> any SensorDevice
+    public let make: @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice
 
-    public init(name: String, family: BusFamily, summary: String, make: @escaping (DeviceContext) throws(DeviceBuildError) -> any SensorDevice) {
+    public init(name: String, family: BusFamily, summary: String, make: @escaping @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice) {
         self.name = name
         self.family = family
         self.summary = summary
@@ -99,5 +99,5 @@ public struct DriverFactory {
 
 extension ConfigTable {
     /// Keys every `[[device]]` table has, read by ``VehicleConfiguration``.
-    static let commonDeviceKeys = ["name", "driver", "bus", "address", "unit", "line", "line_name", "role", "critical", "sample_period"]
+    static let commonDeviceKeys = ["name", "driver", "bus", "address", "unit", "line", "line_name", "lines", "role", "critical", "sample_period"]
 }

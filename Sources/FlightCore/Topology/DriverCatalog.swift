@@ -1,0 +1,198 @@
+import Drivers
+import HAL
+
+/// Every driver `iostd` can build from a `[[device]]` table, with the keys each one reads.
+///
+/// The README's "Supported hardware" and "Configuration" tables list the same drivers and keys.
+/// Drivers are generic over their bus; each factory opens the configured bus's existential into
+/// a generic function (SE-0352) so the driver's control path is specialised for its bus type.
+public enum DriverCatalog {
+    public static let all: [DriverFactory] = [bme280, ads1115O2, ina226, mpu6050, geiger, gpioActuator, fanStages]
+
+    // MARK: I2C
+
+    /// Bosch BME280: cabin temperature, pressure, humidity.
+    static let bme280 = DriverFactory(name: "bme280", family: .i2c, summary: "Bosch BME280 temperature / pressure / humidity") { context throws(DeviceBuildError) in
+        let (bus, address) = try context.i2c()
+        let options = context.options
+        let oversampling: [Int: BME280Oversampling] = [0: .skipped, 1: .x1, 2: .x2, 4: .x4, 8: .x8, 16: .x16]
+        let t, p, h: BME280Oversampling
+        let filter: BME280Filter
+        do throws(ConfigurationError) {
+            t = try options.intChoice("oversampling_t", oversampling, default: .x1)
+            if t == .skipped { throw options.error("oversampling_t", "temperature cannot be skipped: pressure and humidity compensation need it") }
+            p = try options.intChoice("oversampling_p", oversampling, default: .x1)
+            h = try options.intChoice("oversampling_h", oversampling, default: .x1)
+            filter = try options.intChoice("filter", [0: .off, 2: .coefficient2, 4: .coefficient4, 8: .coefficient8, 16: .coefficient16], default: .off)
+        } catch {
+            throw .configuration(error)
+        }
+        func make<Bus: I2CBus>(_ bus: Bus) -> any SensorDevice {
+            var configuration = BME280<Bus>.Configuration()
+            configuration.temperatureOversampling = t
+            configuration.pressureOversampling = p
+            configuration.humidityOversampling = h
+            configuration.filter = filter
+            return BME280(name: context.name, bus: bus, address: address, configuration: configuration, clock: context.clock)
+        }
+        return make(bus)
+    }
+
+    /// ADS1115 16-bit ADC reading a galvanic O2 cell.
+    static let ads1115O2 = DriverFactory(name: "ads1115-o2", family: .i2c, summary: "TI ADS1115 ADC + galvanic O2 cell (ppO2, O2 %)") { context throws(DeviceBuildError) in
+        let (bus, address) = try context.i2c()
+        let options = context.options
+        let cell: GalvanicO2Calibration
+        let gain: ADS1115Gain
+        let input: ADS1115Multiplexer
+        do throws(ConfigurationError) {
+            cell = GalvanicO2Calibration(
+                calibrationMillivolts: try options.double("cal_mv", default: 10.0, in: 0.1...1000),
+                calibrationPPO2kPa: try options.double("cal_ppo2_kpa", default: 21.2, in: 1...200)
+            )
+            gain = try options.choice("full_scale_v", [
+                "6.144": .fullScale6_144V, "4.096": .fullScale4_096V, "2.048": .fullScale2_048V,
+                "1.024": .fullScale1_024V, "0.512": .fullScale0_512V, "0.256": .fullScale0_256V,
+            ], default: .fullScale0_256V)
+            input = try options.choice("input", [
+                "ain0-ain1": .ain0MinusAin1, "ain0-ain3": .ain0MinusAin3, "ain1-ain3": .ain1MinusAin3, "ain2-ain3": .ain2MinusAin3,
+                "ain0": .ain0, "ain1": .ain1, "ain2": .ain2, "ain3": .ain3,
+            ], default: .ain0MinusAin1)
+        } catch {
+            throw .configuration(error)
+        }
+        func make<Bus: I2CBus>(_ bus: Bus) -> any SensorDevice {
+            var configuration = ADS1115O2Sensor<Bus>.Configuration()
+            configuration.cell = cell
+            configuration.gain = gain
+            configuration.multiplexer = input
+            return ADS1115O2Sensor(name: context.name, bus: bus, address: address, configuration: configuration, clock: context.clock)
+        }
+        return make(bus)
+    }
+
+    /// TI INA226 shunt/bus monitor (battery, solar array).
+    static let ina226 = DriverFactory(name: "ina226", family: .i2c, summary: "TI INA226 current / voltage / power monitor") { context throws(DeviceBuildError) in
+        let (bus, address) = try context.i2c()
+        let options = context.options
+        let shunt, maxCurrent: Double
+        do throws(ConfigurationError) {
+            shunt = try options.double("shunt_ohms", default: 0.1, in: 1e-6...100)
+            maxCurrent = try options.double("max_current_a", default: 0.8, in: 1e-3...1000)
+        } catch {
+            throw .configuration(error)
+        }
+        func make<Bus: I2CBus>(_ bus: Bus) -> any SensorDevice {
+            INA226(name: context.name, bus: bus, address: address,
+                   configuration: INA226<Bus>.Configuration(shuntOhms: shunt, maxCurrentA: maxCurrent))
+        }
+        return make(bus)
+    }
+
+    /// InvenSense MPU-6050-class 6-axis IMU.
+    static let mpu6050 = DriverFactory(name: "mpu6050", family: .i2c, summary: "InvenSense MPU-6050 gyro + accelerometer") { context throws(DeviceBuildError) in
+        let (bus, address) = try context.i2c()
+        let options = context.options
+        let gyro: MPU6050GyroRange
+        let accel: MPU6050AccelRange
+        let ids: [UInt8]
+        do throws(ConfigurationError) {
+            gyro = try options.intChoice("gyro_range_dps", [250: .dps250, 500: .dps500, 1000: .dps1000, 2000: .dps2000], default: .dps250)
+            accel = try options.intChoice("accel_range_g", [2: .g2, 4: .g4, 8: .g8, 16: .g16], default: .g2)
+            let accepted = try options.doubles("accepted_ids", default: [0x68])
+            ids = try accepted.map { value throws(ConfigurationError) in
+                guard value >= 0, value <= 255, value == value.rounded() else { throw options.error("accepted_ids", "expected byte values, found \(value)") }
+                return UInt8(value)
+            }
+        } catch {
+            throw .configuration(error)
+        }
+        func make<Bus: I2CBus>(_ bus: Bus) -> any SensorDevice {
+            var configuration = MPU6050<Bus>.Configuration()
+            configuration.gyroRange = gyro
+            configuration.accelRange = accel
+            configuration.acceptedIDs = ids
+            return MPU6050(name: context.name, bus: bus, address: address, configuration: configuration)
+        }
+        return make(bus)
+    }
+
+    // MARK: GPIO
+
+    /// A Geiger–Müller tube's pulse output on an edge-event line.
+    static let geiger = DriverFactory(name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)") { context throws(DeviceBuildError) in
+        let (chip, line) = try context.gpio()
+        let options = context.options
+        let configuration: GeigerConfiguration
+        do throws(ConfigurationError) {
+            configuration = GeigerConfiguration(
+                deadTimeSeconds: try options.double("dead_time_s", default: 190e-6, in: 0...0.01),
+                microsievertsPerHourPerCPM: try options.double("usv_h_per_cpm", default: 0.0057, in: 1e-6...1),
+                countedEdge: try options.choice("edge", ["falling": .falling, "rising": .rising], default: .falling),
+                bufferCapacity: try options.int("buffer_capacity", default: 4096, in: 16...1_000_000)
+            )
+        } catch {
+            throw .configuration(error)
+        }
+        let edge: GPIOEdge = configuration.countedEdge == .falling ? .falling : .rising
+        do throws(GPIOError) {
+            let events = try chip.requestEdgeEvents(line, edge: edge, options: GPIOLineOptions(bias: .asIs))
+            return GeigerCounter(name: context.name, line: events, clock: context.clock, configuration: configuration)
+        } catch {
+            throw .unavailable(error.description)
+        }
+    }
+
+    /// A GPIO output actuator with readback: valve, heater, load switch, alarm.
+    static let gpioActuator = DriverFactory(name: "gpio-actuator", family: .gpio, summary: "GPIO output actuator with readback and a safe state") { context throws(DeviceBuildError) in
+        let (chip, line) = try context.gpio()
+        let options = context.options
+        let configuration: ActuatorConfiguration
+        do throws(ConfigurationError) {
+            let role = try options.choice("role", Dictionary(uniqueKeysWithValues: ActuatorRole.allCases.map { ($0.rawValue, $0) }))
+            configuration = ActuatorConfiguration(
+                role: role,
+                activeLow: try options.bool("active_low", default: false),
+                safeState: options.has("safe_state") ? try options.bool("safe_state", default: role.defaultSafeState) : nil
+            )
+        } catch {
+            throw .configuration(error)
+        }
+        do throws(GPIOError) {
+            let output = try configuration.requestLine(line, on: chip)
+            return makeGPIOActuator(name: context.name, line: output, configuration: configuration)
+        } catch {
+            throw .unavailable(error.description)
+        }
+    }
+
+    /// A multi-speed fan, one GPIO line per stage.
+    static let fanStages = DriverFactory(name: "fan-stages", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)") { context throws(DeviceBuildError) in
+        let (chip, _) = try context.gpio()
+        let options = context.options
+        let names: [String]
+        let wiring: FanStageWiring
+        let activeLow: Bool
+        let safeStage: Int
+        do throws(ConfigurationError) {
+            names = try options.strings("lines", default: [])
+            wiring = try options.choice("wiring", ["exclusive": .exclusive, "cumulative": .cumulative], default: .exclusive)
+            activeLow = try options.bool("active_low", default: false)
+            safeStage = try options.int("safe_stage", default: 1, in: 0...max(names.count, 1))
+        } catch {
+            throw .configuration(error)
+        }
+        var lines: [any GPIOOutputLine] = []
+        do throws(GPIOError) {
+            for (index, name) in names.enumerated() {
+                // Request each line already at the safe stage's level: no glitch at start-up.
+                let on = wiring == .cumulative ? index < safeStage : index == safeStage - 1
+                lines.append(try chip.requestOutput(.name(name), initialValue: on, options: GPIOLineOptions(activeLow: activeLow)))
+            }
+        } catch {
+            for line in lines { line.release() }
+            throw .unavailable(error.description)
+        }
+        return FanStages(name: context.name, lines: lines, wiring: wiring, safeStage: safeStage)
+    }
+}
