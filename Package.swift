@@ -43,12 +43,14 @@ let package = Package(
             ]
         ),
 
+        // Child processes and peers (pymodbus, socat, Python decoders) shared by the test targets.
+        .target(name: "PeerSupport", dependencies: ["HAL"], path: "Tests/PeerSupport"),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),
-        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers", "SimHardware"]),
+        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers", "SimHardware", "PeerSupport"]),
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
-        .testTarget(name: "IostdTests", dependencies: ["HAL"]),
+        .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport"]),
     ]
 )

@@ -70,25 +70,31 @@ final class HardwareBuses: BusProvider {
     }
 
     func modbusClient(for bus: BusConfiguration) throws(BusUnavailable) -> any ModbusClient {
+        let reconnect = ReconnectPolicy(initialDelay: bus.reconnectInitial, maximumDelay: bus.reconnectMaximum)
+        let configuration: ModbusBusConfiguration
         switch bus.kind {
         case .modbusTCP(let host, let port):
-            return LinuxModbusClient(name: bus.name, transport: .tcp(host: host, port: port),
-                                     timeouts: ModbusTimeouts(response: bus.responseTimeout, byte: bus.byteTimeout))
-        case .modbusRTU(let device, let baud, let parity, let dataBits, let stopBits):
-            let rtuParity: ModbusTransport.Parity
+            configuration = .tcp(host: host, port: UInt16(port), responseTimeout: bus.responseTimeout, byteTimeout: bus.byteTimeout, reconnect: reconnect)
+        case .modbusRTU(let device, let baud, let parity, let dataBits, let stopBits, let serialMode):
+            let rtuParity: ModbusBusConfiguration.Parity
             switch parity {
             case .none: rtuParity = .none
             case .even: rtuParity = .even
             case .odd: rtuParity = .odd
             }
-            return LinuxModbusClient(name: bus.name,
-                                     transport: .rtu(device: device, baud: baud, parity: rtuParity, dataBits: dataBits, stopBits: stopBits),
-                                     timeouts: ModbusTimeouts(response: bus.responseTimeout, byte: bus.byteTimeout))
+            let mode: ModbusBusConfiguration.SerialMode? = serialMode.map { $0 == .rs485 ? .rs485 : .rs232 }
+            configuration = .rtu(device: device, baud: baud, parity: rtuParity, dataBits: dataBits, stopBits: stopBits, serialMode: mode,
+                                 responseTimeout: bus.responseTimeout, byteTimeout: bus.byteTimeout, reconnect: reconnect)
         case .simModbus:
             guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
             return simulation.modbusBus(named: bus.name, devices: simulatedDevices(on: bus))
         default:
             throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not a Modbus bus")
+        }
+        do {
+            return try LinuxModbusClient(name: bus.name, configuration: configuration)
+        } catch {
+            throw BusUnavailable(bus: bus.name, message: error.description)
         }
     }
 
@@ -101,8 +107,15 @@ final class HardwareBuses: BusProvider {
             case .modbusUnit(let unit): address = .modbusUnit(unit)
             case .gpioLine(let line): address = .gpioLine(line)
             }
+            var settings: [String: Double] = [:]
+            for key in ["shunt_ohms", "cal_mv", "cal_ppo2_kpa"] where device.options.has(key) {
+                if let number = try? device.options.double(key) { settings[key] = number }
+            }
             return SimulatedDeviceSpec(name: device.name, driver: device.driver, address: address,
-                                       role: (try? device.options.optionalString("role")) ?? nil)
+                                       role: (try? device.options.optionalString("role")) ?? nil,
+                                       lines: device.lines,
+                                       load: (try? device.options.optionalString("load")) ?? nil,
+                                       settings: settings)
         }
     }
 }

@@ -1,3 +1,4 @@
+import PeerSupport
 import HAL
 @testable import LinuxHAL
 import Testing

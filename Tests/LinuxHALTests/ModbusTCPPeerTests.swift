@@ -1,3 +1,4 @@
+import PeerSupport
 import Drivers
 import Foundation
 import HAL

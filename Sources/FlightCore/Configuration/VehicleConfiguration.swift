@@ -14,7 +14,7 @@ public enum BusKind: Sendable, Equatable {
     /// Modbus TCP through libmodbus.
     case modbusTCP(host: String, port: Int)
     /// Modbus RTU on a serial line through libmodbus.
-    case modbusRTU(device: String, baud: Int, parity: Parity, dataBits: Int, stopBits: Int)
+    case modbusRTU(device: String, baud: Int, parity: Parity, dataBits: Int, stopBits: Int, serialMode: SerialMode?)
     /// Simulated buses of the simulated vehicle (SimHardware).
     case simI2C
     case simGPIO(lines: [String])
@@ -22,6 +22,11 @@ public enum BusKind: Sendable, Equatable {
 
     public enum Parity: String, Sendable, Equatable {
         case none = "N", even = "E", odd = "O"
+    }
+
+    /// The UART's line mode where the adapter can switch it (`TIOCSRS485`); unset = leave as is.
+    public enum SerialMode: String, Sendable, Equatable {
+        case rs232, rs485
     }
 
     /// The `kind` string in the configuration file.
@@ -66,6 +71,9 @@ public struct BusConfiguration: Sendable, Equatable {
     public var responseTimeout: Duration
     /// Modbus: the longest gap between bytes of one response (libmodbus byte timeout).
     public var byteTimeout: Duration
+    /// Modbus: the first wait before reconnecting to a peer that refused or vanished; doubles up to ``reconnectMaximum``.
+    public var reconnectInitial: Duration
+    public var reconnectMaximum: Duration
 }
 
 /// The address of a device on its bus.
@@ -90,14 +98,17 @@ public final class DeviceConfiguration {
     public let driver: String
     public let bus: String
     public let address: DeviceAddress
+    /// GPIO devices: every line, in order (one for most devices; one per stage for a fan).
+    public let lines: [GPIOLineID]
     /// The rest of the table, for the driver's own keys.
     public let options: ConfigTable
 
-    init(name: String, driver: String, bus: String, address: DeviceAddress, options: ConfigTable) {
+    init(name: String, driver: String, bus: String, address: DeviceAddress, lines: [GPIOLineID], options: ConfigTable) {
         self.name = name
         self.driver = driver
         self.bus = bus
         self.address = address
+        self.lines = lines
         self.options = options
     }
 }
@@ -182,6 +193,7 @@ public final class VehicleConfiguration {
                 throw table.error("bus", "no bus named \"\(busName)\" (defined: \(buses.map { "\"\($0.name)\"" }.joined(separator: ", ")))")
             }
             let address: DeviceAddress
+            var gpioLines: [GPIOLineID] = []
             switch bus.kind.family {
             case .i2c:
                 let raw = try table.int("address", in: 0x03...0x77)
@@ -189,20 +201,33 @@ public final class VehicleConfiguration {
             case .modbus:
                 address = .modbusUnit(UInt8(try table.int("unit", in: 1...247)))
             case .gpio:
-                if table.has("lines") {
-                    // Multi-line devices (fan stages): the first line addresses the device.
-                    let lines = try table.strings("lines", default: [])
-                    guard let first = lines.first else { throw table.error("lines", "expected at least one line name") }
-                    address = .gpioLine(.name(first))
-                } else if table.has("line_name") {
-                    address = .gpioLine(.name(try table.string("line_name")))
-                } else {
-                    address = .gpioLine(.offset(UInt32(try table.int("line", in: 0...1023))))
-                }
+                let lines = try Self.gpioLines(table)
+                guard let first = lines.first else { throw table.error("line", "missing; expected line = N, line_name = \"…\" or lines = [...]") }
+                address = .gpioLine(first)
+                gpioLines = lines
             }
-            devices.append(DeviceConfiguration(name: name, driver: driver, bus: busName, address: address, options: table))
+            devices.append(DeviceConfiguration(name: name, driver: driver, bus: busName, address: address, lines: gpioLines, options: table))
         }
         self.devices = devices
+    }
+
+    /// `line = N`, `line_name = "name"`, or `lines = [...]` (names or offsets).
+    private static func gpioLines(_ table: ConfigTable) throws(ConfigurationError) -> [GPIOLineID] {
+        if table.has("lines") {
+            if let names = try? table.strings("lines", default: []) {
+                return names.map { .name($0) }
+            }
+            let offsets = try table.doubles("lines", default: [])
+            return try offsets.map { value throws(ConfigurationError) -> GPIOLineID in
+                guard value >= 0, value <= 1023, value == value.rounded() else {
+                    throw table.error("lines", "expected line names or offsets 0...1023, found \(value)")
+                }
+                return .offset(UInt32(value))
+            }
+        }
+        if table.has("line_name") { return [.name(try table.string("line_name"))] }
+        if table.has("line") { return [.offset(UInt32(try table.int("line", in: 0...1023)))] }
+        return []
     }
 
     private static func parseBus(_ table: ConfigTable) throws(ConfigurationError) -> BusConfiguration {
@@ -222,7 +247,8 @@ public final class VehicleConfiguration {
                 baud: try table.int("baud", default: 19200, in: 300...4_000_000),
                 parity: try table.choice("parity", ["N": .none, "E": .even, "O": .odd], default: .none),
                 dataBits: try table.int("data_bits", default: 8, in: 5...8),
-                stopBits: try table.int("stop_bits", default: 1, in: 1...2)
+                stopBits: try table.int("stop_bits", default: 1, in: 1...2),
+                serialMode: table.has("serial_mode") ? try table.choice("serial_mode", ["rs232": .rs232, "rs485": .rs485]) : nil
             )
         case "sim-i2c":
             kind = .simI2C
@@ -237,7 +263,9 @@ public final class VehicleConfiguration {
             name: name,
             kind: kind,
             responseTimeout: try table.duration("response_timeout", default: .seconds(1)),
-            byteTimeout: try table.duration("byte_timeout", default: .milliseconds(100))
+            byteTimeout: try table.duration("byte_timeout", default: .milliseconds(100)),
+            reconnectInitial: try table.duration("reconnect_initial", default: .milliseconds(100)),
+            reconnectMaximum: try table.duration("reconnect_max", default: .seconds(5))
         )
         try table.rejectUnknownKeys()
         return bus

@@ -99,5 +99,5 @@ public struct DriverFactory: Sendable {
 
 extension ConfigTable {
     /// Keys every `[[device]]` table has, read by ``VehicleConfiguration``.
-    static let commonDeviceKeys = ["name", "driver", "bus", "address", "unit", "line", "line_name", "lines", "role", "critical", "sample_period"]
+    static let commonDeviceKeys = ["name", "driver", "bus", "address", "unit", "line", "line_name", "lines", "role", "load", "critical", "sample_period"]
 }

@@ -7,7 +7,7 @@ import HAL
 /// Drivers are generic over their bus; each factory opens the configured bus's existential into
 /// a generic function (SE-0352) so the driver's control path is specialised for its bus type.
 public enum DriverCatalog {
-    public static let all: [DriverFactory] = [bme280, ads1115O2, ina226, mpu6050, geiger, gpioActuator, fanStages]
+    public static let all: [DriverFactory] = [bme280, ads1115O2, ina226, mpu6050, scd30, epeverTracer, starTracker, geiger, gpioActuator, fanStages]
 
     // MARK: I2C
 
@@ -117,6 +117,55 @@ public enum DriverCatalog {
         return make(bus)
     }
 
+    // MARK: Modbus
+
+    /// Sensirion SCD30 CO2 / temperature / humidity over its Modbus interface.
+    static let scd30 = DriverFactory(name: "scd30", family: .modbus, summary: "Sensirion SCD30 CO2 / T / RH (Modbus interface)") { context throws(DeviceBuildError) in
+        let (client, unit) = try context.modbus()
+        let options = context.options
+        let configuration: SCD30Configuration
+        do throws(ConfigurationError) {
+            configuration = SCD30Configuration(
+                measurementIntervalSeconds: UInt16(try options.int("interval_s", default: 2, in: 2...1800)),
+                ambientPressureMbar: options.has("ambient_pressure_mbar") ? UInt16(try options.int("ambient_pressure_mbar", in: 700...1400)) : nil
+            )
+        } catch {
+            throw .configuration(error)
+        }
+        func make<Client: ModbusClient>(_ client: Client) -> any SensorDevice {
+            SCD30(name: context.name, client: client, unit: unit, configuration: configuration)
+        }
+        return make(client)
+    }
+
+    /// EPEver Tracer-class MPPT solar charge controller (input registers 0x3100…).
+    static let epeverTracer = DriverFactory(name: "epever-tracer", family: .modbus, summary: "EPEver Tracer-class MPPT solar charge controller") { context throws(DeviceBuildError) in
+        let (client, unit) = try context.modbus()
+        func make<Client: ModbusClient>(_ client: Client) -> any SensorDevice {
+            EPEverTracer(name: context.name, client: client, unit: unit)
+        }
+        return make(client)
+    }
+
+    /// The star tracker (our register map: docs/star-tracker-modbus.md).
+    static let starTracker = DriverFactory(name: "star-tracker", family: .modbus, summary: "Star tracker (attitude quaternion; docs/star-tracker-modbus.md)") { context throws(DeviceBuildError) in
+        let (client, unit) = try context.modbus()
+        let options = context.options
+        let configuration: StarTrackerConfiguration
+        do throws(ConfigurationError) {
+            configuration = StarTrackerConfiguration(
+                mode: try options.choice("mode", ["track": .track, "standby": .standby], default: .track),
+                exposureMs: UInt16(try options.int("exposure_ms", default: 50, in: 1...1000))
+            )
+        } catch {
+            throw .configuration(error)
+        }
+        func make<Client: ModbusClient>(_ client: Client) -> any SensorDevice {
+            StarTracker(name: context.name, client: client, unit: unit, configuration: configuration)
+        }
+        return make(client)
+    }
+
     // MARK: GPIO
 
     /// A Geiger–Müller tube's pulse output on an edge-event line.
@@ -170,24 +219,24 @@ public enum DriverCatalog {
     static let fanStages = DriverFactory(name: "fan-stages", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)") { context throws(DeviceBuildError) in
         let (chip, _) = try context.gpio()
         let options = context.options
-        let names: [String]
+        let lineIDs = context.configuration.lines
         let wiring: FanStageWiring
         let activeLow: Bool
         let safeStage: Int
         do throws(ConfigurationError) {
-            names = try options.strings("lines", default: [])
             wiring = try options.choice("wiring", ["exclusive": .exclusive, "cumulative": .cumulative], default: .exclusive)
             activeLow = try options.bool("active_low", default: false)
-            safeStage = try options.int("safe_stage", default: 1, in: 0...max(names.count, 1))
+            safeStage = try options.int("safe_stage", default: 1, in: 0...max(lineIDs.count, 1))
+            options.accept("role")
         } catch {
             throw .configuration(error)
         }
         var lines: [any GPIOOutputLine] = []
         do throws(GPIOError) {
-            for (index, name) in names.enumerated() {
+            for (index, line) in lineIDs.enumerated() {
                 // Request each line already at the safe stage's level: no glitch at start-up.
                 let on = wiring == .cumulative ? index < safeStage : index == safeStage - 1
-                lines.append(try chip.requestOutput(.name(name), initialValue: on, options: GPIOLineOptions(activeLow: activeLow)))
+                lines.append(try chip.requestOutput(line, initialValue: on, options: GPIOLineOptions(activeLow: activeLow)))
             }
         } catch {
             for line in lines { line.release() }

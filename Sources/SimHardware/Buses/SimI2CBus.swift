@@ -33,6 +33,12 @@ public final class SimI2CBus: I2CBus, @unchecked Sendable {
         devices.withLock { $0[address] = (deviceName, model) }
     }
 
+    /// Runs `body` while no transaction is in progress (to update device models atomically with
+    /// respect to the drivers reading them).
+    public func withBusLocked<T>(_ body: () -> T) -> T {
+        lock.withLock { _ in body() }
+    }
+
     /// Detaches whatever is at `address`.
     public func detach(_ address: I2CAddress) {
         devices.withLock { _ = $0.removeValue(forKey: address) }

@@ -7,14 +7,14 @@ import Glibc
 #endif
 
 /// A failure to set up a test peer (missing interpreter, socat, or a peer that never got ready).
-struct PeerSetupError: Error, CustomStringConvertible {
-    var description: String
+public struct PeerSetupError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// Where the repository and its test tools are.
-enum PeerEnvironment {
+public enum PeerEnvironment {
     /// `IOST_REPO` (exported by the Makefile), else derived from this file's path.
-    static var repository: URL {
+    public static var repository: URL {
         if let path = ProcessInfo.processInfo.environment["IOST_REPO"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
@@ -23,7 +23,7 @@ enum PeerEnvironment {
 
     /// The Python with pymodbus: `IOST_PYTHON`, else `<repo>/.venv/bin/python`.
     /// - Throws: if neither exists — `make test` creates it, so its absence is a failure.
-    static func python() throws -> URL {
+    public static func python() throws -> URL {
         var candidates: [String] = []
         if let path = ProcessInfo.processInfo.environment["IOST_PYTHON"], !path.isEmpty { candidates.append(path) }
         candidates.append(repository.appendingPathComponent(".venv/bin/python").path)
@@ -33,10 +33,10 @@ enum PeerEnvironment {
         throw PeerSetupError(description: "no Python with pymodbus (tried \(candidates.joined(separator: ", "))): run `make py-deps`")
     }
 
-    static var peerScript: URL { repository.appendingPathComponent("tests/peers/modbus_peer.py") }
+    public static var peerScript: URL { repository.appendingPathComponent("tests/peers/modbus_peer.py") }
 
     /// An executable from PATH.
-    static func tool(_ name: String) throws -> URL {
+    public static func tool(_ name: String) throws -> URL {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(name)"
@@ -48,11 +48,11 @@ enum PeerEnvironment {
 
 /// A child process whose stdout is collected line by line; killed on
 /// ``stop()`` or when released.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     private let process = Process()
     private let output = LockedValue<(pending: Data, lines: [String])>((Data(), []))
 
-    init(_ executable: URL, _ arguments: [String]) throws {
+    public init(_ executable: URL, _ arguments: [String]) throws {
         process.executableURL = executable
         process.arguments = arguments
         let stdout = Pipe()
@@ -79,14 +79,14 @@ final class ChildProcess: @unchecked Sendable {
 
     deinit { stop() }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
 
     /// Every complete line so far.
-    var lines: [String] { output.withLock { $0.lines } }
+    public var lines: [String] { output.withLock { $0.lines } }
 
     /// Waits up to `timeout` for a line satisfying `match`.
-    func waitForLine(timeout: Duration, _ match: (String) -> Bool) -> String? {
+    public func waitForLine(timeout: Duration, _ match: (String) -> Bool) -> String? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = lines.first(where: match) { return line }
@@ -101,7 +101,7 @@ final class ChildProcess: @unchecked Sendable {
     /// SIGKILL, not SIGTERM: children of the test runner inherit its signal mask, in which
     /// SIGTERM is blocked (measured: `SigBlk` in `/proc/PID/status`), so SIGTERM would do nothing.
     /// For a peer that also makes "the server died" abrupt, as a crash or power loss is.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         let deadline = ContinuousClock.now + .seconds(2)
@@ -111,26 +111,26 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// One write the Python peer logged: `{"write": {"unit": …, "function": …, "address": …, "values": […]}}`.
-struct PeerWrite: Decodable, Equatable, CustomStringConvertible {
-    var unit: Int
-    var function: Int
-    var address: Int
-    var values: [Int]
+public struct PeerWrite: Decodable, Equatable, CustomStringConvertible {
+    public var unit: Int
+    public var function: Int
+    public var address: Int
+    public var values: [Int]
 
-    var description: String { "unit \(unit) fc \(function) @0x\(String(address, radix: 16)) \(values)" }
+    public var description: String { "unit \(unit) fc \(function) @0x\(String(address, radix: 16)) \(values)" }
 
     private struct Line: Decodable { var write: PeerWrite }
 
-    static func parse(_ line: String) -> PeerWrite? {
+    public static func parse(_ line: String) -> PeerWrite? {
         try? JSONDecoder().decode(Line.self, from: Data(line.utf8)).write
     }
 }
 
 /// `tests/peers/modbus_peer.py` serving one device.
-final class ModbusPeer {
-    let child: ChildProcess
+public final class ModbusPeer {
+    public let child: ChildProcess
     /// The TCP port it listens on (0 for RTU).
-    let port: UInt16
+    public let port: UInt16
 
     private init(child: ChildProcess, port: UInt16) {
         self.child = child
@@ -138,7 +138,7 @@ final class ModbusPeer {
     }
 
     /// Starts the peer over TCP on 127.0.0.1 (`port` 0: any free port) and waits for READY.
-    static func tcp(device: String, values: String, port: UInt16 = 0) throws -> ModbusPeer {
+    public static func tcp(device: String, values: String, port: UInt16 = 0) throws -> ModbusPeer {
         let child = try ChildProcess(try PeerEnvironment.python(),
                                      [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--tcp", "127.0.0.1:\(port)"])
         guard let ready = child.waitForLine(timeout: .seconds(8), { $0.hasPrefix("READY tcp ") }),
@@ -150,7 +150,7 @@ final class ModbusPeer {
     }
 
     /// Starts the peer over RTU on `tty` and waits for READY.
-    static func rtu(device: String, values: String, tty: String, baud: Int) throws -> ModbusPeer {
+    public static func rtu(device: String, values: String, tty: String, baud: Int) throws -> ModbusPeer {
         let child = try ChildProcess(try PeerEnvironment.python(),
                                      [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--rtu", tty, "--baud", String(baud)])
         guard child.waitForLine(timeout: .seconds(8), { $0.hasPrefix("READY rtu ") }) != nil else {
@@ -161,25 +161,25 @@ final class ModbusPeer {
     }
 
     /// The writes logged so far.
-    var writes: [PeerWrite] { child.lines.compactMap(PeerWrite.parse) }
+    public var writes: [PeerWrite] { child.lines.compactMap(PeerWrite.parse) }
 
     /// Waits up to `timeout` until `write` has been logged.
-    func waitForWrite(_ write: PeerWrite, timeout: Duration = .seconds(2)) -> Bool {
+    public func waitForWrite(_ write: PeerWrite, timeout: Duration = .seconds(2)) -> Bool {
         child.waitForLine(timeout: timeout) { PeerWrite.parse($0) == write } != nil
     }
 
-    func stop() { child.stop() }
+    public func stop() { child.stop() }
 }
 
 /// A virtual serial line: `socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B` in a fresh
 /// temporary directory. Both ends exist once the initializer returns.
-final class VirtualSerialLine {
-    let directory: URL
-    let socat: ChildProcess
-    var endA: String { directory.appendingPathComponent("A").path }
-    var endB: String { directory.appendingPathComponent("B").path }
+public final class VirtualSerialLine {
+    public let directory: URL
+    public let socat: ChildProcess
+    public var endA: String { directory.appendingPathComponent("A").path }
+    public var endB: String { directory.appendingPathComponent("B").path }
 
-    init() throws {
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-modbus-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         socat = try ChildProcess(try PeerEnvironment.tool("socat"), [
@@ -198,14 +198,14 @@ final class VirtualSerialLine {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         socat.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 }
 
 /// A TCP port on 127.0.0.1 nothing listens on (bound, read back, closed).
-func unusedLoopbackPort() -> UInt16 {
+public func unusedLoopbackPort() -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
