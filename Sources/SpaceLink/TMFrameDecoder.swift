@@ -1,4 +1,4 @@
-/// Counters of a TM frame receiver, one per outcome; all wrap at `UInt64.max` never in practice.
+/// Counters of a TM frame receiver, one per outcome (64-bit: they do not overflow in practice).
 public struct TMLinkStatistics: Sendable, Hashable {
     public var framesAccepted: UInt64 = 0
     public var idleFrames: UInt64 = 0
