@@ -33,11 +33,15 @@ let package = Package(
         .target(name: "Drivers", dependencies: ["HAL"]),
         // CCSDS space packets, TM/TC transfer frames, FARM-1, PUS-C: pure, no I/O.
         .target(name: "SpaceLink"),
+        // The space link over UDP: paced downlink of TM frames, uplink of TC frames.
+        .target(name: "Link", dependencies: ["HAL", "SpaceLink"]),
+        // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
+        .target(name: "Daemon", dependencies: ["HAL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "FlightCore", dependencies: ["HAL", "Drivers", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "iostd",
             dependencies: [
-                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore",
+                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,6 +55,8 @@ let package = Package(
         .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers", "SimHardware", "PeerSupport"]),
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
+        .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport"]),
     ]
 )

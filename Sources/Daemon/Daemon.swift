@@ -1,0 +1,1 @@
+/// Daemon plumbing. See the files of this folder.

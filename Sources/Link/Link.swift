@@ -1,0 +1,1 @@
+/// The space link over UDP. See the files of this folder.
