@@ -116,7 +116,8 @@ public enum RealtimeSettings {
 
     /// Sets the calling thread's timer slack (`PR_SET_TIMERSLACK`): how late the kernel may
     /// wake the thread from a sleep in order to coalesce wake-ups. The default is 50 µs; rate
-    /// groups want 1 ns. Real-time (`SCHED_FIFO`) threads get no slack whatever this says.
+    /// groups want 1 ns. Recent kernels give real-time (`SCHED_FIFO`) threads no slack whatever
+    /// this says (and report 0).
     public static func setTimerSlack(nanoseconds: UInt) -> RealtimeSettingResult {
         switch retryingOnInterrupt({ iost_set_timer_slack_ns(nanoseconds) }) {
         case .success: return .applied
