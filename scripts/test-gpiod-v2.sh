@@ -12,7 +12,8 @@
 #   4. does the same against the system header and library (version 1 on Debian 12).
 #
 # Environment: IOST_PYTHON (python with pip; default python3), CC (default cc, clang or gcc),
-#   IOST_GPIOCHIP (optional: a chip that exists, e.g. in the HIL bench; it must then open).
+#   IOST_GPIOCHIP (optional: a chip that exists, e.g. in the HIL bench: it must open, and lines 0
+#   and 1 must take an output, a refused second request and an edge request).
 # Exit status: 0 when every check passed.
 set -euo pipefail
 
@@ -129,6 +130,38 @@ int main(int argc, char **argv)
         } else {
             printf("  ok    %s: name %s, label %s, %u lines\n", real, iost_gpiod_chip_name(chip),
                    iost_gpiod_chip_label(chip), iost_gpiod_chip_num_lines(chip));
+            /* A request of each kind on lines 0 and 1 (gpio-sim in the HIL bench). */
+            iost_gpiod_line *out = iost_gpiod_request_output(chip, 0, "iost-check", IOST_GPIOD_BIAS_AS_IS, false, 1);
+            int high = out ? iost_gpiod_line_get(out) : -1;
+            int set = out ? iost_gpiod_line_set(out, 0) : -1;
+            int low = out ? iost_gpiod_line_get(out) : -1;
+            if (!out || high != 1 || set != 0 || low != 0) {
+                printf("  FAIL  output line 0: request %s, get %d, set %d, get %d (%s)\n", out ? "ok" : "failed",
+                       high, set, low, strerror(errno));
+                failures++;
+            } else {
+                printf("  ok    output line 0 requested, driven high then low\n");
+            }
+            iost_gpiod_line *busy = iost_gpiod_request_input(chip, 0, "iost-check", IOST_GPIOD_BIAS_AS_IS, false);
+            if (busy || errno != EBUSY) {
+                printf("  FAIL  a second request of line 0 should fail with EBUSY (errno %d)\n", errno);
+                failures++;
+                iost_gpiod_line_release(busy);
+            } else {
+                printf("  ok    a second request of line 0 fails with EBUSY\n");
+            }
+            iost_gpiod_line_release(out);
+            iost_gpiod_line *edges = iost_gpiod_request_edge_events(chip, 1, "iost-check", IOST_GPIOD_BIAS_PULL_DOWN,
+                                                                    false, IOST_GPIOD_EDGE_BOTH);
+            iost_gpiod_event events[4];
+            int count = edges ? iost_gpiod_line_wait_events(edges, 1000000, events, 4) : -1;
+            if (count != 0) {
+                printf("  FAIL  edge line 1: wait gave %d (%s), expected a timeout\n", count, strerror(errno));
+                failures++;
+            } else {
+                printf("  ok    edge line 1 requested, a 1 ms wait times out\n");
+            }
+            iost_gpiod_line_release(edges);
             iost_gpiod_chip_close(chip);
         }
     }

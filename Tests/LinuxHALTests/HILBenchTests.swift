@@ -42,13 +42,13 @@ struct HILBenchI2CTests {
         #expect(try bus.readWordData(address, register: 0x20) == 0xBEEF)
     }
 
-    @Test("an address without a chip is a NACK of the address (ENXIO); the next call re-selects")
+    @Test("an address without a chip is a missing target (i2c-stub: ENODEV); the next call re-selects")
     func noChip() throws {
         let path = try #require(environment("HIL_I2C_DEV"))
         let bus = try LinuxI2CBus.shared(path: path)
         let address = try stubAddress()
         let empty = I2CAddress(0x0B)
-        #expect(throws: I2CError(.noAcknowledge(.address), operation: .readByteData, address: empty, bus: bus.name, errno: ENXIO)) {
+        #expect(throws: I2CError(.noAcknowledge(.address), operation: .readByteData, address: empty, bus: bus.name, errno: ENODEV)) {
             _ = try bus.readByteData(empty, register: 0x00)
         }
         try bus.writeByteData(address, register: 0x11, value: 0xA5)

@@ -10,6 +10,7 @@ struct LinuxI2CTests {
     /// Linux errno values (asm-generic/errno-base.h, asm-generic/errno.h) and the kinds they mean.
     static let table: [(errno: Int32, kind: I2CError.Kind)] = [
         (6, .noAcknowledge(.address)),     // ENXIO: address phase not acknowledged
+        (19, .noAcknowledge(.address)),    // ENODEV: i2c-stub's answer for an address without a chip
         (121, .noAcknowledge(.unknown)),   // EREMOTEIO: NACK, address or data depending on the adapter
         (11, .arbitrationLost),            // EAGAIN
         (110, .timeout),                   // ETIMEDOUT
@@ -26,8 +27,8 @@ struct LinuxI2CTests {
 
     @Test("errno values of this platform are the asm-generic ones the table uses")
     func errnoValues() {
-        #expect([ENXIO, EREMOTEIO, EAGAIN, ETIMEDOUT, EOPNOTSUPP, EIO, EBUSY, EINVAL, EPROTO, EBADMSG, ESHUTDOWN, ENOENT, EPERM]
-            == [6, 121, 11, 110, 95, 5, 16, 22, 71, 74, 108, 2, 1])
+        #expect([ENXIO, ENODEV, EREMOTEIO, EAGAIN, ETIMEDOUT, EOPNOTSUPP, EIO, EBUSY, EINVAL, EPROTO, EBADMSG, ESHUTDOWN, ENOENT, EPERM]
+            == [6, 19, 121, 11, 110, 95, 5, 16, 22, 71, 74, 108, 2, 1])
     }
 
     @Test("each errno maps to its kind", arguments: LinuxI2CTests.table.indices)
