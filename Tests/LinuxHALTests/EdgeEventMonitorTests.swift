@@ -1,0 +1,113 @@
+import HAL
+@testable import LinuxHAL
+import SimHardware
+import Testing
+
+/// Polls `condition` until it holds or `limit` passes: a wait for another thread, not a timing assertion.
+func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
+    let clock = SystemMonotonicClock.shared
+    let deadline = clock.now + limit
+    while clock.now < deadline {
+        if condition() { return true }
+        clock.sleep(until: clock.now + .milliseconds(1))
+    }
+    return condition()
+}
+
+@Suite("EdgeEventMonitor with simulated lines")
+struct EdgeEventMonitorTests {
+    @Test("injected edges arrive in order with their timestamps, and stop() joins the thread")
+    func deliversInOrder() throws {
+        let chip = SimGPIOChip(lineNames: ["rain", "door"])
+        let line = try chip.requestEdgeEvents(.name("door"), edge: .both, options: GPIOLineOptions())
+        let monitor = try EdgeEventMonitor(line: line, name: "test-edge", capacity: 16, pollInterval: .milliseconds(5))
+        #expect(monitor.isRunning)
+
+        chip.injectEdge(.name("door"), kind: .rising, at: MonotonicInstant(nanoseconds: 1_000))
+        chip.injectEdge(.name("door"), kind: .falling, at: MonotonicInstant(nanoseconds: 2_500))
+        chip.injectEdge(.name("door"), kind: .rising, at: MonotonicInstant(nanoseconds: 7_000))
+        var received: [GPIOEdgeEvent] = []
+        #expect(eventually { monitor.drain(into: &received); return received.count >= 3 })
+        chip.injectEdge(.name("door"), kind: .falling, at: MonotonicInstant(nanoseconds: 9_000_000))
+        #expect(eventually { monitor.drain(into: &received); return received.count >= 4 })
+
+        #expect(received == [
+            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1),
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1),
+            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1),
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1),
+        ])
+        #expect(monitor.stop(timeout: .seconds(2)))
+        #expect(!monitor.isRunning)
+        #expect(monitor.statistics == EdgeEventMonitor.Statistics(received: 4, dropped: 0, waitErrors: 0, lastError: nil))
+        #expect(monitor.stop(timeout: .seconds(2)), "stop is idempotent")
+        line.release()
+    }
+
+    @Test("a full ring keeps the newest events and counts the overwritten ones")
+    func overflowKeepsNewest() throws {
+        let chip = SimGPIOChip(lineNames: ["pulse"])
+        let line = try chip.requestEdgeEvents(.offset(0), edge: .rising, options: GPIOLineOptions())
+        let monitor = try EdgeEventMonitor(line: line, capacity: 4, pollInterval: .milliseconds(5))
+        for index in 1...10 {
+            chip.injectEdge(.offset(0), kind: .rising, at: MonotonicInstant(nanoseconds: UInt64(index) * 100))
+        }
+        #expect(eventually { monitor.statistics.received == 10 })
+        #expect(monitor.pendingCount == 4)
+        #expect(monitor.drain().map(\.timestampNanoseconds) == [700, 800, 900, 1000])
+        #expect(monitor.statistics.dropped == 6)
+        #expect(monitor.drain().isEmpty)
+        #expect(monitor.stop(timeout: .seconds(2)))
+        line.release()
+    }
+
+    @Test("a line released under the monitor ends its thread and is reported")
+    func releasedLineEndsThread() throws {
+        let chip = SimGPIOChip(lineNames: ["a"])
+        let line = try chip.requestEdgeEvents(.offset(0), edge: .both, options: GPIOLineOptions())
+        let monitor = try EdgeEventMonitor(line: line, pollInterval: .milliseconds(5))
+        line.release()
+        #expect(eventually { !monitor.isRunning })
+        #expect(monitor.statistics.lastError?.kind == .released)
+        #expect(monitor.statistics.waitErrors == 1)
+        #expect(monitor.stop(timeout: .seconds(1)))
+    }
+
+    @Test("a monitor dropped without stop() ends its thread on its own")
+    func droppedMonitor() throws {
+        let chip = SimGPIOChip(lineNames: ["a"])
+        let line = try chip.requestEdgeEvents(.offset(0), edge: .both, options: GPIOLineOptions())
+        do {
+            _ = try EdgeEventMonitor(line: line, pollInterval: .milliseconds(5))
+        }
+        chip.injectEdge(.offset(0), kind: .rising, at: MonotonicInstant(nanoseconds: 1))
+        line.release()
+    }
+}
+
+@Suite("Threads and latches")
+struct ThreadTests {
+    @Test("join waits for the body, and gives up at its timeout while the body runs")
+    func join() throws {
+        let gate = Latch()
+        let thread = try DedicatedThread(name: "test-join") { gate.wait(until: SystemMonotonicClock.shared.now + .seconds(30)) }
+        #expect(!thread.join(timeout: .milliseconds(20)))
+        #expect(!thread.hasFinished)
+        gate.set()
+        #expect(thread.join(timeout: .seconds(5)))
+        #expect(thread.hasFinished)
+        #expect(thread.join(timeout: .zero), "joining again reports the ended thread")
+    }
+
+    @Test("a latch wait returns at its deadline unset, and at once when set")
+    func latch() {
+        let latch = Latch()
+        let clock = SystemMonotonicClock.shared
+        let deadline = clock.now + .milliseconds(2)
+        #expect(!latch.wait(until: deadline))
+        #expect(clock.now >= deadline)
+        latch.set()
+        #expect(latch.isSet)
+        #expect(latch.wait(until: clock.now + .seconds(30)))
+    }
+}
