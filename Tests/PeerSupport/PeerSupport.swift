@@ -117,6 +117,13 @@ public struct PeerWrite: Decodable, Equatable, CustomStringConvertible {
     public var address: Int
     public var values: [Int]
 
+    public init(unit: Int, function: Int, address: Int, values: [Int]) {
+        self.unit = unit
+        self.function = function
+        self.address = address
+        self.values = values
+    }
+
     public var description: String { "unit \(unit) fc \(function) @0x\(String(address, radix: 16)) \(values)" }
 
     private struct Line: Decodable { var write: PeerWrite }
