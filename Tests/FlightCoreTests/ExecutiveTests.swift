@@ -275,3 +275,17 @@ struct ExecutiveThreadTests {
         #expect(report.status == .notPermitted)
     }
 }
+
+@Suite("Executive and device health events")
+struct ExecutiveEventCatalogTests {
+    @Test func idsInTheirRangesWithUniqueNames() {
+        let executive = ExecutiveEvents.eventDefinitions
+        let health = DeviceHealthEvents.eventDefinitions
+        #expect(executive.allSatisfy { (0x0100...0x01FF).contains($0.id.rawValue) })
+        #expect(health.allSatisfy { (0x0600...0x06FF).contains($0.id.rawValue) })
+        let all = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self])
+        #expect(Set(all.map(\.id)).count == all.count)
+        #expect(Set(all.map(\.name)).count == all.count)
+        #expect(all.allSatisfy { $0.arguments.count <= 4 && !$0.summary.isEmpty })
+    }
+}
