@@ -93,16 +93,25 @@ enum ConfigLocator {
 
 /// Writing to the terminal from the command-line tool (library code never prints).
 enum Terminal {
-    static func out(_ line: String) {
-        var text = line
-        text.append("\n")
-        fputs(text, stdout)
-    }
+    static func out(_ line: String) { write(line + "\n", to: STDOUT_FILENO) }
 
-    static func error(_ line: String) {
-        var text = line
-        text.append("\n")
-        fputs(text, stderr)
+    static func error(_ line: String) { write(line + "\n", to: STDERR_FILENO) }
+
+    /// Writes all of `text` with write(2), retrying short writes and EINTR.
+    static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+        bytes.removeAll()
     }
 
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
