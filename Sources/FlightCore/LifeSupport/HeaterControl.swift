@@ -2,9 +2,10 @@ import HAL
 
 /// A proportional-integral controller with output limits and conditional integration.
 ///
-/// `u = kp·e + I`, `I += ki·e·dt`, `e = setpoint − measurement`. Anti-windup: the integral is not
-/// advanced while the unclamped output is beyond a limit and the error would push it further;
-/// the integral itself is also kept within the output limits. After a long saturation the integral
+/// `u = kp·e + I`, `I += ki·e·dt`, `e = setpoint − measurement`. Anti-windup (conditional
+/// integration): while the error pushes the output against a limit, the integral advances at most
+/// to where the output just reaches that limit, never beyond it; the integral itself is also kept
+/// within the output limits. After a long saturation the integral
 /// therefore holds at most the full output span, which bounds the overshoot once the plant can
 /// follow again.
 public struct PIController: Sendable {
@@ -30,10 +31,14 @@ public struct PIController: Sendable {
         if integrate {
             let candidate = integral + integralGain * error * dt
             let unclamped = proportional + candidate
-            let windingUp = (unclamped > outputRange.upperBound && error > 0) || (unclamped < outputRange.lowerBound && error < 0)
-            if !windingUp {
-                integral = min(max(candidate, outputRange.lowerBound), outputRange.upperBound)
+            var next = candidate
+            if unclamped > outputRange.upperBound, error > 0 {
+                // Integrate only up to where the output reaches its limit, never beyond.
+                next = max(integral, min(candidate, outputRange.upperBound - proportional))
+            } else if unclamped < outputRange.lowerBound, error < 0 {
+                next = min(integral, max(candidate, outputRange.lowerBound - proportional))
             }
+            integral = min(max(next, outputRange.lowerBound), outputRange.upperBound)
         }
         return min(max(proportional + integral, outputRange.lowerBound), outputRange.upperBound)
     }
