@@ -118,6 +118,7 @@ public final class LifeSupportController: RateGroupMember {
     private var reportedOxygenStatus = OxygenSensorVote.Status.nominal
     private var reportedOxygenSource = OxygenSensorVote.Source.mean
     private var reportedStage = 0
+    private var reportedAlarm = false
     private var reportedInputValid: (co2: Bool, temperature: Bool, pressure: Bool, humidity: Bool) = (true, true, true, true)
 
     /// Builds life support: resolves its inputs and channels, registers its parameters.
@@ -280,8 +281,7 @@ public final class LifeSupportController: RateGroupMember {
         }
         let reading = pool.value(co2)
         let stage = scrubber.update(co2: reading, onPPM: stageOn, offPPM: stageOff)
-        let alarmChanged = scrubber.updateAlarm(co2: reading, alarmPPM: pool[tunables.co2Alarm].value,
-                                                clearPPM: pool[tunables.co2AlarmClear].value)
+        _ = scrubber.updateAlarm(co2: reading, alarmPPM: pool[tunables.co2Alarm].value, clearPPM: pool[tunables.co2AlarmClear].value)
         pool.set(outputs.scrubberStage, Double(stage), at: time)
         pool.set(outputs.co2Alarm, scrubber.alarm ? 1 : 0, at: time)
 
@@ -298,13 +298,14 @@ public final class LifeSupportController: RateGroupMember {
                                      a: Double(reportedStage), b: Double(stage), c: reading ?? .nan, count: 3))
             reportedStage = stage
         }
-        if alarmChanged, let reading {
+        if scrubber.alarm != reportedAlarm {
+            reportedAlarm = scrubber.alarm
             if scrubber.alarm {
                 events.raise(FlightEvent(id: LifeSupportEvents.co2Alarm, severity: .high, time: time,
-                                         a: reading, b: pool[tunables.co2Alarm].value, count: 2))
+                                         a: reading ?? .nan, b: pool[tunables.co2Alarm].value, count: 2))
             } else {
                 events.raise(FlightEvent(id: LifeSupportEvents.co2AlarmCleared, severity: .informative, time: time,
-                                         a: reading, b: pool[tunables.co2AlarmClear].value, count: 2))
+                                         a: reading ?? .nan, b: pool[tunables.co2AlarmClear].value, count: 2))
             }
         }
         reportInput(.co2, handle: co2, reported: &reportedInputValid.co2, at: time)
@@ -324,7 +325,9 @@ public final class LifeSupportController: RateGroupMember {
         if let measured = pool.value(temperature) {
             heaterLaw.proportionalGain = pool[tunables.heaterProportionalGain].value
             heaterLaw.integralGain = pool[tunables.heaterIntegralGain].value
-            let owned = heater.winningSource.map { $0 == .controller } ?? true
+            // Integrate only while this law's request is what the heater gets.
+            let owned = heater.requested(by: .loadShedding) == nil && heater.requested(by: .command) == nil
+                && heater.requested(by: .safing) == nil
             let duty = heaterLaw.update(setpoint: pool[tunables.temperatureSetpoint].value, measurement: measured,
                                         dt: cycle.dt, integrate: owned)
             on = proportioner.output(duty: duty, at: time)
