@@ -437,3 +437,18 @@ struct LifeSupportModeTests {
         #expect(Set(definitions.map(\.name)).count == definitions.count)
     }
 }
+
+@Suite("Life support: without a mode machine")
+struct LifeSupportNoModeTests {
+    @Test("mode_parameter = \"\": controlled as in NOMINAL")
+    func noModeParameter() throws {
+        var configuration = LifeSupportController.Configuration()
+        configuration.modeParameter = ""
+        let rig = try LifeSupportRig(configuration: configuration)
+        rig.set("fdir.mode", Double(VehicleMode.boot.rawValue), at: 0) // ignored
+        rig.set("dev.o2-a.ppo2_kpa", 19.0, at: 0)
+        rig.set("dev.o2-b.ppo2_kpa", 19.0, at: 0)
+        rig.step(0)
+        #expect(rig.oxygenValve.requested(by: .controller) == true)
+    }
+}

@@ -29,7 +29,8 @@ extension LifeSupportController {
         public var pressureParameter = "dev.cabin-env.pressure_pa"
         /// Cabin relative humidity (%).
         public var humidityParameter = "dev.cabin-env.humidity_pct"
-        /// The vehicle mode (``VehicleMode`` raw value), written by the mode machine.
+        /// The vehicle mode (``VehicleMode`` raw value), written by the mode machine; empty: none
+        /// (always controlled as in NOMINAL).
         public var modeParameter = "fdir.mode"
 
         // MARK: Outputs (actuator channel names, resolved by the topology)

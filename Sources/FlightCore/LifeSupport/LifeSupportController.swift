@@ -26,7 +26,7 @@ import HAL
 ///   so safe modes do not stop it; the mode machine's safing requests (a higher
 ///   ``ActuatorSource``) override individual channels — e.g. valve closed and fans off on fire —
 ///   and life support keeps computing so it resumes seamlessly when they are released.
-/// - mode unknown or invalid: as NOMINAL.
+/// - mode unknown or invalid, or no mode parameter configured (`mode_parameter = ""`): as NOMINAL.
 ///
 /// Parameters (IDs relative to ``Configuration/parameterIDBase``, default 0x0200):
 ///
@@ -104,7 +104,7 @@ public final class LifeSupportController: RateGroupMember {
     private let temperature: ParameterHandle
     private let pressure: ParameterHandle
     private let humidity: ParameterHandle
-    private let mode: ParameterHandle
+    private let mode: ParameterHandle?
 
     private var vote: OxygenSensorVote
     private var valve: OxygenValveLogic
@@ -146,7 +146,8 @@ public final class LifeSupportController: RateGroupMember {
         temperature = try ControlSetup.input(pool, key: "temperature_parameter", name: configuration.temperatureParameter)
         pressure = try ControlSetup.input(pool, key: "pressure_parameter", name: configuration.pressureParameter)
         humidity = try ControlSetup.input(pool, key: "humidity_parameter", name: configuration.humidityParameter)
-        mode = try ControlSetup.input(pool, key: "mode_parameter", name: configuration.modeParameter)
+        mode = configuration.modeParameter.isEmpty ? nil
+            : try ControlSetup.input(pool, key: "mode_parameter", name: configuration.modeParameter)
 
         oxygenValve = try ControlSetup.channel(channels, key: "o2_valve_channel", name: configuration.oxygenValveChannel)
         var scrubberChannels: [ActuatorChannel] = []
@@ -221,7 +222,7 @@ public final class LifeSupportController: RateGroupMember {
     }
 
     private var currentMode: VehicleMode {
-        guard let raw = pool.value(mode), raw >= 0, raw <= 255, let mode = VehicleMode(rawValue: UInt8(raw)) else { return .nominal }
+        guard let mode, let raw = pool.value(mode), raw >= 0, raw <= 255, let mode = VehicleMode(rawValue: UInt8(raw)) else { return .nominal }
         return mode
     }
 
