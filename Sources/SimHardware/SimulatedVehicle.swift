@@ -217,7 +217,7 @@ public final class SimulatedVehicle: @unchecked Sendable {
             let levels = spec.lines.map { chip.isRequested($0) ? (chip.outputValue($0) ?? false) : false }
             let on = levels.first ?? false
             switch spec.driver {
-            case "fan-stages":
+            case "gpio-fan":
                 // Exclusive wiring: the highest line on is the stage.
                 inputs.scrubberStage = levels.lastIndex(of: true).map { $0 + 1 } ?? 0
             default:

@@ -62,18 +62,18 @@ import Testing
     @Test func wrongTypeNamesFileLineDeviceKeyAndExpectation() {
         let text = Self.minimal.replacingOccurrences(of: "address = 0x76", with: "address = \"0x76\"")
         let error = error(text)
-        #expect(error?.description == "bad.toml:20: device \"cabin-env\": key \"address\": expected an integer in 3...119, found \"0x76\"")
+        #expect(error?.description == "bad.toml:19: device \"cabin-env\": key \"address\": expected an integer in 3...119, found \"0x76\"")
     }
 
     @Test func outOfRangeAddressAndUnit() {
         #expect(error(Self.minimal.replacingOccurrences(of: "address = 0x76", with: "address = 0x80"))?.key == "address")
         #expect(error(Self.minimal.replacingOccurrences(of: "unit = 97", with: "unit = 0"))?.description
-            == "bad.toml:26: device \"cabin-co2\": key \"unit\": expected an integer in 1...247, found 0")
+            == "bad.toml:25: device \"cabin-co2\": key \"unit\": expected an integer in 1...247, found 0")
     }
 
     @Test func unknownBusAndKindAreExplained() {
         let unknownBus = error(Self.minimal.replacingOccurrences(of: "bus = \"rs485-1\"", with: "bus = \"rs485-9\""))
-        #expect(unknownBus?.description == "bad.toml:25: device \"cabin-co2\": key \"bus\": no bus named \"rs485-9\" (defined: \"i2c-1\", \"rs485-1\")")
+        #expect(unknownBus?.description == "bad.toml:24: device \"cabin-co2\": key \"bus\": no bus named \"rs485-9\" (defined: \"i2c-1\", \"rs485-1\")")
         let badKind = error(Self.minimal.replacingOccurrences(of: "kind = \"i2c\"", with: "kind = \"spi\""))
         #expect(badKind?.line == 6)
         #expect(badKind?.description.contains("expected one of \"i2c\"") == true)
@@ -81,7 +81,7 @@ import Testing
 
     @Test func misspeltKeyIsRejectedWithASuggestion() {
         let text = Self.minimal.replacingOccurrences(of: "port = 1502", with: "port = 1502\nrespons_timeout = 2")
-        #expect(error(text)?.description == "bad.toml:15: bus \"rs485-1\": key \"respons_timeout\": unknown key (did you mean \"response_timeout\"?)")
+        #expect(error(text)?.description == "bad.toml:14: bus \"rs485-1\": key \"respons_timeout\": unknown key (did you mean \"response_timeout\"?)")
     }
 
     @Test func duplicateNamesAreRejected() {

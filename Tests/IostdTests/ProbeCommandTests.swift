@@ -54,7 +54,7 @@ import Testing
         #expect(values("scrubber-fan")["stage"] == 1)
         #expect(values("o2-valve")["state"] == 0)
         #expect(Set(objects.compactMap { $0["driver"] as? String }) == [
-            "bme280", "ads1115-o2", "ina226", "mpu6050", "geiger", "scd30", "epever-tracer", "star-tracker", "gpio-actuator", "fan-stages",
+            "bme280", "ads1115-o2", "ina226", "mpu6050", "geiger", "scd30", "epever-tracer", "star-tracker", "gpio-actuator", "gpio-fan",
         ])
     }
 

@@ -216,7 +216,7 @@ public enum DriverCatalog {
     }
 
     /// A multi-speed fan, one GPIO line per stage.
-    static let fanStages = DriverFactory(name: "fan-stages", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)") { context throws(DeviceBuildError) in
+    static let fanStages = DriverFactory(name: "gpio-fan", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)") { context throws(DeviceBuildError) in
         let (chip, _) = try context.gpio()
         let options = context.options
         let lineIDs = context.configuration.lines
