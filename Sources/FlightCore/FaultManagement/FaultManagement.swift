@@ -42,7 +42,7 @@ public struct FaultManagementConfiguration: Sendable, Equatable {
 /// ``monitoringMembers(period:)`` to the monitoring rate group followed by the actuator output stage.
 public final class FaultManagement {
     /// The event definitions of fault management (monitors, mode machine, event-action).
-    public static let eventProviders: [any EventDefinitionProvider.Type] = [MonitorEvents.self, ModeEvents.self, EventActionEvents.self]
+    public static var eventProviders: [any EventDefinitionProvider.Type] { [MonitorEvents.self, ModeEvents.self, EventActionEvents.self] }
 
     public let router: EventRouter
     public let safing: SafingRequests
