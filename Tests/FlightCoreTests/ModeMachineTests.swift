@@ -13,6 +13,12 @@ final class ModeFixture {
         var co2 = 800.0
         var tracking = 1.0
         var gyroValid = true
+        var temperature = 22.0
+    }
+
+    /// Device indices the recovery hook was called with.
+    final class RecoveryLog {
+        var devices: [Int] = []
     }
 
     let pool = ParameterPool()
@@ -28,13 +34,17 @@ final class ModeFixture {
     let radio = ActuatorChannel(name: "radio-high", device: nil, safeState: false)
     let heater = ActuatorChannel(name: "heater-aux", device: nil, safeState: false)
     let o2Valve = ActuatorChannel(name: "o2-valve", device: nil, safeState: false)
+    /// A load switch feeding device co2-b (not a mode role): on in its safe state.
+    let sensorSwitch = RecordingActuator(name: "co2-b-power", safeState: true)
+    let sensorPower: ActuatorChannel
+    let recovery = RecoveryLog()
     private let handles: [String: ParameterHandle]
 
     init(eventActions: String = "", modeMachine: String = "") throws {
         var handles: [String: ParameterHandle] = [:]
         for (id, name) in [(0x0300, "power.battery_soc_pct"), (0x0200, "ls.o2_sensor_status"), (0x0600, "dev.cabin-env.health"),
                            (0x0601, "dev.co2-b.health"), (0x0201, "cabin.ppo2_kpa"), (0x0202, "cabin.co2_ppm"),
-                           (0x0900, "adcs.st_tracking"), (0x0901, "adcs.gyro_rate")] {
+                           (0x0900, "adcs.st_tracking"), (0x0901, "adcs.gyro_rate"), (0x0203, "cabin.temperature_c")] {
             handles[name] = try register(pool, UInt16(id), name)
         }
         self.handles = handles
@@ -53,6 +63,13 @@ final class ModeFixture {
         kind = "limit"
         alarm_high = 5000
 
+        [[monitor]]
+        name = "cabin_temp"
+        parameter = "cabin.temperature_c"
+        kind = "limit"
+        warning_high = 30.0
+        alarm_high = 35.0
+
         \(eventActions)
 
         [mode_machine]
@@ -66,11 +83,13 @@ final class ModeFixture {
         let configuration = try FaultManagementConfiguration(root: configurationRoot(text))
         let actuators = ModeActuators(crewAlarm: crewAlarm, scrubberStages: scrubbers, payload: [payload], radio: radio,
                                       nonEssentialHeaters: [heater], o2Valve: o2Valve)
-        let channels = [crewAlarm] + scrubbers + [payload, radio, heater, o2Valve]
+        sensorPower = ActuatorChannel(name: "co2-b-power", device: sensorSwitch, safeState: true)
+        let channels = [crewAlarm] + scrubbers + [payload, radio, heater, o2Valve, sensorPower]
+        let recovery = recovery
         fdir = try FaultManagement(configuration: configuration, pool: pool, router: router,
                                    catalog: [EventDefinition(EventID(0x0601), "device_failed", .medium, arguments: ["device index"], "A device failed.")],
                                    devices: ["cabin-env", "co2-b"], actuators: actuators, channels: channels,
-                                   recoverDevice: { _ in })
+                                   recoverDevice: { recovery.devices.append($0) })
         driver = CycleDriver(members: fdir.monitoringMembers(period: .seconds(1)) + [OutputStage(channels)])
     }
 
@@ -88,6 +107,7 @@ final class ModeFixture {
             pool.set(handles["cabin.ppo2_kpa"]!, inputs.ppo2, at: time)
             pool.set(handles["cabin.co2_ppm"]!, inputs.co2, at: time)
             pool.set(handles["adcs.st_tracking"]!, inputs.tracking, at: time)
+            pool.set(handles["cabin.temperature_c"]!, inputs.temperature, at: time)
             if inputs.gyroValid {
                 pool.set(handles["adcs.gyro_rate"]!, 0.001, at: time)
             } else {
