@@ -260,8 +260,11 @@ public final class EventActionTable: RateGroupMember {
         if let id = triggerID[index] {
             guard event.id == id else { return false }
         } else if let monitor = triggerMonitor[index] {
+            // Arguments come from any raiser: convert only values known to fit.
+            let stateArgument = event.arguments.3
             guard MonitorEvents.isStateChange(event.id), event.argumentCount >= 4, event.arguments.0 == Double(monitor),
-                  let state = MonitorState(rawValue: UInt8(clamping: Int(event.arguments.3))),
+                  stateArgument >= 0, stateArgument <= 255,
+                  let state = MonitorState(rawValue: UInt8(stateArgument)),
                   triggerStates[index].contains(state) else { return false }
         }
         if let argument = configurations[index].argument, event.arguments.0 != argument { return false }
@@ -289,7 +292,8 @@ public final class EventActionTable: RateGroupMember {
                 sequenceStart[index] = time
                 safing.set(.sequence, slot: slot, false)
             case .recoverDevice:
-                let device = deviceIndex[index] ?? Int(exactly: event.arguments.0.rounded(.towardZero)) ?? -1
+                let argument = event.arguments.0
+                let device = deviceIndex[index] ?? (argument >= 0 && argument < 1_000_000 ? Int(argument) : -1)
                 guard device >= 0 else { continue }
                 recoverDevice?(device)
             }

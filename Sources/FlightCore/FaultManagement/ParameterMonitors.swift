@@ -260,8 +260,7 @@ public final class MonitorGroup: RateGroupMember {
         case .expectedValue(let expected, let mask):
             let matches: Bool
             if let mask {
-                let raw = sample.value >= 0 && sample.value < 18_446_744_073_709_551_616.0 ? UInt64(sample.value) : UInt64.max
-                matches = raw & mask == UInt64(max(0, expected)) & mask
+                matches = Self.unsigned(sample.value) & mask == Self.unsigned(expected) & mask
             } else {
                 matches = sample.value == expected
             }
@@ -281,6 +280,12 @@ public final class MonitorGroup: RateGroupMember {
         case .staleness:
             break
         }
+    }
+
+    /// `value` as an unsigned bit pattern for masking; values outside 0..<2⁶⁴ (or NaN) become all ones.
+    @inline(__always)
+    static func unsigned(_ value: Double) -> UInt64 {
+        value >= 0 && value < 18_446_744_073_709_551_616.0 ? UInt64(value) : UInt64.max
     }
 
     /// Appends a sample to the monitor's window, dropping the oldest when full.
