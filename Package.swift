@@ -37,11 +37,13 @@ let package = Package(
         .target(name: "Link", dependencies: ["HAL", "SpaceLink"]),
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
         .target(name: "Daemon", dependencies: ["HAL", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "FlightCore", dependencies: ["HAL", "Drivers", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "FlightCore", dependencies: ["HAL", "Drivers", "SpaceLink", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // The whole vehicle on simulated hardware: topology + simulated buses + physics + scenarios.
+        .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "iostd",
             dependencies: [
-                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon",
+                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlightCore", "SimHardware", "HAL", "Drivers"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport"]),
     ]
 )

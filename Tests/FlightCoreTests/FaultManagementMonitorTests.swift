@@ -157,16 +157,19 @@ struct FaultManagementMonitorTests {
     @Test("Staleness: no new sample for the persistence count of periods, invalid, marked stale, recovery")
     func staleness() throws {
         let fixture = try Fixture(MonitorConfiguration(name: "co2_fresh", parameter: "cabin.co2_ppm", kind: .staleness, persistence: 3))
-        for _ in 0...4 { fixture.step(800) }        // cycles 0–4: fresh; nominal at cycle 2
+        // A stale monitor's persistence counts checks without a new sample; its result is taken at
+        // once (a fresh sample is nominal at once; invalid and sampler-marked stale too, since the
+        // sampler already applied its own threshold).
+        for _ in 0...4 { fixture.step(800) }        // cycles 0–4: fresh; nominal at cycle 0
         for _ in 5...7 { fixture.step(nil) }        // cycles 5–7: no sample; stale at cycle 7
         #expect(fixture.state == .stale)
-        for _ in 8...10 { fixture.step(810) }       // nominal again at cycle 10
+        for _ in 8...10 { fixture.step(810) }       // nominal again at cycle 8
         for _ in 11...13 { fixture.driver.cycle(before: { fixture.pool.invalidate(fixture.value, at: $0) }) }
         #expect(fixture.state == .invalid)
         for _ in 14...16 { fixture.driver.cycle(before: { fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value) }) }
         #expect(fixture.state == .stale)
         let transitions = fixture.transitions
-        #expect(transitions.map(\.0) == [2, 7, 10, 13, 16])
+        #expect(transitions.map(\.0) == [0, 7, 8, 11, 14])
         #expect(transitions.map(\.1) == [0x0401, 0x0405, 0x0401, 0x0406, 0x0405])
         // The stale event carries the sample's age (last sample at t = 4 s, checked at t = 7 s) and the period count.
         #expect(fixture.recorder.events[1].argumentList == [0, 3, 3, 7])

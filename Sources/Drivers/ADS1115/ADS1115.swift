@@ -225,3 +225,9 @@ public final class ADS1115O2Sensor<Bus: I2CBus>: SensorDevice {
         return O2CellMeasurement(cellMillivolts: millivolts, ppO2kPa: ppO2, o2Percent: percent)
     }
 }
+
+extension ADS1115O2Sensor: AmbientPressureCompensated {
+    public func setAmbientPressure(pascals: Double) {
+        cabinPressurePa = pascals
+    }
+}

@@ -97,3 +97,18 @@ extension ActuatorDevice {
         try command(safeState)
     }
 }
+
+/// A device fed by kernel-timestamped edge events (a Geiger tube): an I/O thread (or, in
+/// simulation, a per-tick pump) calls ``ingest(timeout:)``; the control side calls ``readSample()``.
+public protocol EdgeEventDevice: SensorDevice {
+    /// Waits up to `timeout` for edge events and records them.
+    /// - Returns: how many events were read.
+    /// - Warning: Blocks on real hardware: call it from a dedicated I/O thread.
+    func ingest(timeout: Duration) throws(DeviceError) -> Int
+}
+
+/// A sensor whose conversion needs the ambient pressure (a galvanic O2 cell measures ppO2; the
+/// O2 fraction needs the cabin pressure). Safe to call from any thread.
+public protocol AmbientPressureCompensated: AnyObject {
+    func setAmbientPressure(pascals: Double)
+}

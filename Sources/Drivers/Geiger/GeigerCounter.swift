@@ -238,3 +238,5 @@ struct EventTally {
         return (counts, (end - start).secondsDouble)
     }
 }
+
+extension GeigerCounter: EdgeEventDevice {}

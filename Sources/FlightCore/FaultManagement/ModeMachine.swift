@@ -405,11 +405,21 @@ public final class ModeMachine: RateGroupMember {
         heaterSlots = actuators.nonEssentialHeaters.map(safing.slot(for:))
         o2ValveSlot = actuators.o2Valve.map(safing.slot(for:))
         do {
-            modeHandle = try pool.register(ParameterDefinition(id: configuration.modeParameterID, name: "fdir.mode", unit: "",
-                                                               type: .u8, initialValue: Double(VehicleMode.boot.rawValue)))
+            // The topology registers `fdir.mode` early, so that life support (built before fault
+            // management, whose monitors read its outputs) can read the mode: reuse it then.
+            if let existing = try? pool.handle(named: "fdir.mode"), existing.id == configuration.modeParameterID {
+                modeHandle = existing
+            } else {
+                modeHandle = try pool.register(Self.modeParameter(id: configuration.modeParameterID))
+            }
         } catch {
             throw .parameter(error)
         }
+    }
+
+    /// The definition of `fdir.mode` (u8, ``VehicleMode`` raw value, starting in BOOT).
+    public static func modeParameter(id: ParameterID = ParameterID(0x0500)) -> ParameterDefinition {
+        ParameterDefinition(id: id, name: "fdir.mode", unit: "", type: .u8, initialValue: Double(VehicleMode.boot.rawValue))
     }
 
     // MARK: Inputs

@@ -135,7 +135,7 @@ public enum MonitorKind: Sendable, Equatable {
 /// alarm_low = -50.0                  # limits: alarm_low, warning_low, warning_high, alarm_high
 /// window = "60s"                     # rate only (default 60 s)
 /// rate_per = "1min"                  # rate only: the limits are per this duration (default 1 s)
-/// persistence = 3                    # consecutive disagreeing checks before the state changes (default 1)
+/// persistence = 3                    # consecutive checks with the same new result before the state changes (default 1)
 /// enabled = true
 /// group = "monitoring"               # the rate group that runs it (default "monitoring", 1 Hz)
 /// alarm_event = 0x0480               # optional own event IDs in 0x0480–0x04FF
@@ -145,7 +145,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
     /// The monitored parameter's dotted name.
     public var parameter: String
     public var kind: MonitorKind
-    /// Consecutive checks disagreeing with the current state before the state changes (≥ 1).
+    /// Consecutive checks with the same new result before the state changes (≥ 1).
     public var persistence: Int
     public var enabled: Bool
     /// The rate group whose member runs this monitor.

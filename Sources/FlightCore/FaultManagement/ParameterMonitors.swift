@@ -8,7 +8,7 @@ import HAL
 ///
 /// State machine of one monitor: each check evaluates the state the sample is in; a check that
 /// disagrees with the current state counts, one that agrees resets the count; after `persistence`
-/// consecutive disagreeing checks the monitor takes the latest evaluated state and raises one event.
+/// consecutive checks evaluating to the same new state the monitor takes that state and raises one event.
 ///
 /// - Warning: Belongs to the executive's thread, like the parameter pool.
 public final class MonitorBank {
@@ -25,6 +25,10 @@ public final class MonitorBank {
     var appliedEnabled: [Bool]
     /// Consecutive checks that disagreed with the current state.
     var disagreeing: [Int]
+    /// The state the disagreeing checks agree on (the repetition counts checks with one same result).
+    var candidates: [MonitorState]
+    /// Stale monitors: consecutive checks that found no new sample.
+    var checksWithoutSample: [Int]
     /// The timestamp of the sample at the last check (staleness).
     var lastTimestamp: [MonotonicInstant?]
     /// The limit last violated (argument of `monitor_nominal`).
@@ -61,6 +65,8 @@ public final class MonitorBank {
         requestedEnabled = configurations.map(\.enabled)
         appliedEnabled = configurations.map(\.enabled)
         disagreeing = Array(repeating: 0, count: configurations.count)
+        candidates = Array(repeating: .unchecked, count: configurations.count)
+        checksWithoutSample = Array(repeating: 0, count: configurations.count)
         lastTimestamp = Array(repeating: nil, count: configurations.count)
         lastLimit = Array(repeating: 0, count: configurations.count)
     }
@@ -113,13 +119,20 @@ public final class MonitorBank {
     /// Counts one check of monitor `index` that evaluated `evaluated`, changing state and raising
     /// the event after `persistence` consecutive disagreeing checks.
     @inline(__always)
-    func record(_ index: Int, evaluated: MonitorState, value: Double, limit: Double, at time: MonotonicInstant) {
+    func record(_ index: Int, evaluated: MonitorState, value: Double, limit: Double, at time: MonotonicInstant, immediate: Bool = false) {
         guard evaluated != states[index] else {
             disagreeing[index] = 0
             return
         }
+        // PUS 12 repetition: `persistence` consecutive checks with the SAME new result. A check
+        // with another off-state result restarts the count (a sensor sampled every 2 s, checked
+        // at 1 Hz, alternates "fresh" and "not fresh" and must not turn stale).
+        if candidates[index] != evaluated {
+            candidates[index] = evaluated
+            disagreeing[index] = 0
+        }
         disagreeing[index] += 1
-        guard disagreeing[index] >= configurations[index].persistence else { return }
+        guard immediate || disagreeing[index] >= configurations[index].persistence else { return }
         disagreeing[index] = 0
         states[index] = evaluated
         let monitor = configurations[index]
@@ -230,15 +243,20 @@ public final class MonitorGroup: RateGroupMember {
         bank.lastTimestamp[index] = sample.timestamp
         let kind = bank.configurations[index].kind
         if case .staleness = kind {
+            // The persistence is the number of checks without a new sample: a source slower than
+            // the monitor (an SCD30 every 2 s, checked at 1 Hz) is fresh as long as a sample
+            // arrives within that many checks. The result is taken at once.
             let fresh = sample.validity != .unset && (previous.map { sample.timestamp > $0 } ?? true)
+            bank.checksWithoutSample[index] = fresh ? 0 : bank.checksWithoutSample[index] + 1
+            let persistence = bank.configurations[index].persistence
             let evaluated: MonitorState
             switch sample.validity {
             case .invalid: evaluated = .invalid
             case .stale: evaluated = .stale
-            case .valid, .unset: evaluated = fresh ? .nominal : .stale
+            case .valid, .unset: evaluated = bank.checksWithoutSample[index] >= persistence ? .stale : (sample.validity == .unset ? .unchecked : .nominal)
             }
             let age = sample.validity == .unset ? time.seconds : (time - sample.timestamp).secondsDouble
-            bank.record(index, evaluated: evaluated, value: age, limit: Double(bank.configurations[index].persistence), at: time)
+            bank.record(index, evaluated: evaluated, value: age, limit: Double(persistence), at: time, immediate: true)
             return
         }
         switch sample.validity {

@@ -86,13 +86,18 @@ public struct DriverFactory: Sendable {
     public let family: BusFamily
     /// One line for the README's hardware table and `iostd drivers`.
     public let summary: String
+    /// The reading keys a sample of this driver carries (the parameters the topology registers
+    /// for each device, available even when the device cannot be reached at start-up).
+    public let readingKeys: [String]
     /// Builds the driver; reads its own keys from `context.options` (unknown keys are rejected after).
     public let make: @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice
 
-    public init(name: String, family: BusFamily, summary: String, make: @escaping @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice) {
+    public init(name: String, family: BusFamily, summary: String, readingKeys: [String],
+                make: @escaping @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice) {
         self.name = name
         self.family = family
         self.summary = summary
+        self.readingKeys = readingKeys
         self.make = make
     }
 }

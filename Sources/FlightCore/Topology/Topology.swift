@@ -1,0 +1,275 @@
+import Drivers
+import HAL
+
+/// Why the vehicle could not be assembled.
+public enum TopologyError: Error, CustomStringConvertible {
+    /// The configuration is unusable (file, line, key, expectation).
+    case configuration(ConfigurationError)
+    /// The parts do not fit together (a parameter a controller reads does not exist, a channel
+    /// is missing, IDs collide).
+    case assembly(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let error): return error.description
+        case .assembly(let message): return message
+        }
+    }
+}
+
+/// How the vehicle runs.
+public enum ExecutionMode: Sendable {
+    /// One thread, simulated time: device I/O is polled synchronously at the start of each base
+    /// tick, so a run is deterministic and as fast as the CPU allows.
+    case simulated
+    /// The executive on its own (SCHED_FIFO) thread, device I/O on one thread per bus.
+    case realtime
+}
+
+/// THE TOPOLOGY: every component of the vehicle, created from the configuration and wired here,
+/// with the rate group that runs it and the order it runs in. Read this file to draw the system.
+///
+/// ```text
+///  I/O threads (one per bus)          executive thread (base rate 100 Hz)
+///  ─────────────────────────          ─────────────────────────────────────────────────────────
+///  BusSampler: start/readSample  ──►  prologue  [sim: synchronous poll, edge-event pump]
+///  → SampleSlot (lock-free)           commands  (telecommands applied at the cycle boundary)
+///                                     att 50 Hz sample ingest → pool (dev.*), staleness, health
+///                                     lsp 10 Hz pressure feed → life support → output stage
+///                                     pwr 10 Hz power (SoC, eclipse, shedding) → output stage
+///                                     hk   1 Hz housekeeping collection, link services
+///                                     mon  1 Hz monitors → event-action → mode machine → output stage
+///  Every component raises events into the EventRouter → event log (telemetry) + FDIR inbox.
+/// ```
+public final class Topology {
+    public let configuration: VehicleConfiguration
+    public let mode: ExecutionMode
+    public let clock: any MonotonicClock
+    public let devices: DeviceSet
+
+    // The data everyone shares.
+    public let pool: ParameterPool
+    /// Events for telemetry (drained by the event-reporting service).
+    public let eventLog: EventLog
+    /// Where every component raises events: the log and fault management's inbox.
+    public let router: EventRouter
+    /// Every event this vehicle can raise, for the ground and the README.
+    public let eventDefinitions: [EventDefinition]
+
+    // The components.
+    public let executive: Executive
+    public let sampling: DeviceSampling
+    public let channels: [ActuatorChannel]
+    public let outputStage: ActuatorOutputStage
+    public let lifeSupport: LifeSupportController
+    public let power: PowerController
+    public let faultManagement: FaultManagement
+    /// Devices fed by edge events; on hardware each needs an I/O thread calling `ingest`.
+    public let edgeDevices: [any EdgeEventDevice]
+
+    /// The names the executive's groups must have.
+    public enum Group {
+        public static let attitude = "att"
+        public static let lifeSupport = "lsp"
+        public static let power = "pwr"
+        public static let housekeeping = "hk"
+        public static let monitoring = "mon"
+        static let all = [attitude, lifeSupport, power, housekeeping, monitoring]
+    }
+
+    /// Configuration sections read by the components (top-level keys the topology accepts).
+    public static let sections = ["vehicle", "bus", "device", "executive", "sampling", "life_support", "power",
+                                  "fault_management", "monitor", "event_action", "mode_machine",
+                                  "link", "telemetry", "housekeeping"]
+
+    /// Assembles the vehicle.
+    /// - Parameters:
+    ///   - scheduler: applies SCHED_FIFO / mlockall / affinity on the executive's thread (real time only).
+    /// - Throws: ``TopologyError``.
+    public init(configuration: VehicleConfiguration, devices: DeviceSet, clock: any MonotonicClock, mode: ExecutionMode,
+                scheduler: (any RealtimeScheduling)? = nil) throws(TopologyError) {
+        self.configuration = configuration
+        self.devices = devices
+        self.clock = clock
+        self.mode = mode
+        let root = configuration.root
+        do {
+            // ── Shared data ────────────────────────────────────────────────────────────────
+            pool = ParameterPool()
+            eventLog = EventLog(capacity: 512)
+            let faultConfiguration = try FaultManagementConfiguration(root: root)
+            router = EventRouter(inboxCapacity: faultConfiguration.inboxCapacity, downstream: [eventLog])
+            try pool.register(ModeMachine.modeParameter(id: faultConfiguration.modeMachine.modeParameterID))
+
+            // ── Executive ──────────────────────────────────────────────────────────────────
+            let executiveConfiguration = try ExecutiveConfiguration(table: try root.table("executive"))
+            for group in Group.all where !executiveConfiguration.groups.contains(where: { $0.name == group }) {
+                throw TopologyError.configuration(root.error("executive", "rate group \"\(group)\" is missing (the topology needs \(Group.all.joined(separator: ", ")))"))
+            }
+            executive = try Executive(configuration: executiveConfiguration, clock: clock, pool: pool, events: router, scheduler: scheduler)
+
+            // ── Devices: sensors are sampled; actuators become arbitrated channels ────────────
+            var specs: [DeviceSamplingSpec] = []
+            var channels: [ActuatorChannel] = []
+            var edgeDevices: [any EdgeEventDevice] = []
+            var pressureSensors: [any AmbientPressureCompensated] = []
+            for (slot, deviceConfiguration) in zip(devices.slots, configuration.devices) {
+                let factory = DriverCatalog.all.first { $0.name == deviceConfiguration.driver }
+                switch slot.device {
+                case let actuator as any ActuatorDevice:
+                    channels.append(ActuatorChannel(name: actuator.name, device: actuator, safeState: actuator.safeState))
+                case let fan as FanStages:
+                    let selector = FanStageSelector(fan: fan)
+                    let safeStage = fan.commandedStage ?? 1
+                    for stage in 1...max(fan.stageCount, 1) {
+                        let stageSwitch = FanStageSwitch(selector: selector, stage: stage, safeStage: safeStage)
+                        channels.append(ActuatorChannel(name: stageSwitch.name, device: stageSwitch, safeState: stageSwitch.safeState))
+                    }
+                case .some(let sensor):
+                    if let edge = sensor as? any EdgeEventDevice { edgeDevices.append(edge) }
+                    if let compensated = sensor as? any AmbientPressureCompensated { pressureSensors.append(compensated) }
+                    specs.append(DeviceSamplingSpec(device: sensor, bus: deviceConfiguration.bus,
+                                                    period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
+                                                    readingKeys: factory?.readingKeys))
+                case .none:
+                    // Configured but unreachable: a failed device from the start, with its parameters.
+                    let unreachable = UnreachableDevice(name: slot.name, driver: slot.driver, reason: Self.reason(slot))
+                    if deviceConfiguration.driver == "gpio-actuator" {
+                        channels.append(ActuatorChannel(name: slot.name, device: UnreachableActuator(unreachable), safeState: false))
+                    } else if deviceConfiguration.driver == "gpio-fan" {
+                        for stage in 1...max(deviceConfiguration.lines.count, 1) {
+                            channels.append(ActuatorChannel(name: "\(slot.name)-stage\(stage)", device: UnreachableActuator(unreachable), safeState: false))
+                        }
+                    } else {
+                        specs.append(DeviceSamplingSpec(device: unreachable, bus: deviceConfiguration.bus,
+                                                        period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
+                                                        readingKeys: factory?.readingKeys ?? []))
+                    }
+                }
+            }
+            self.channels = channels
+            self.edgeDevices = edgeDevices
+            sampling = try DeviceSampling(devices: specs, configuration: try SamplingConfiguration(table: try root.table("sampling")),
+                                          pool: pool, clock: clock, events: router)
+            outputStage = try Self.makeOutputStage(channels: channels, pool: pool)
+
+            // ── Control ────────────────────────────────────────────────────────────────────
+            let lifeSupportConfiguration = try LifeSupportController.Configuration(table: try root.table("life_support"))
+            lifeSupport = try LifeSupportController(configuration: lifeSupportConfiguration, pool: pool, channels: channels, events: router)
+            let powerConfiguration = try PowerController.Configuration(table: try root.table("power"),
+                                                                       lifeSupportChannels: lifeSupportConfiguration.channelNames)
+            power = try PowerController(configuration: powerConfiguration, pool: pool, channels: channels,
+                                        protectedChannels: lifeSupport.drivenChannels, events: router)
+
+            // ── Fault management ───────────────────────────────────────────────────────────
+            let deviceNames = specs.map(\.device.name)
+            let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self])
+            let sampling = self.sampling
+            faultManagement = try FaultManagement(
+                configuration: faultConfiguration, pool: pool, router: router, catalog: catalog,
+                devices: deviceNames, actuators: Self.modeActuators(channels: channels, configuration: configuration, lifeSupport: lifeSupport),
+                channels: channels,
+                recoverDevice: { index in
+                    if deviceNames.indices.contains(index) { sampling.requestRecovery(device: deviceNames[index]) }
+                })
+            eventDefinitions = catalog + EventCatalog.all(FaultManagement.eventProviders) + faultManagement.monitors.configuredEventDefinitions
+
+            // ── Rate groups, in order ──────────────────────────────────────────────────────
+            if mode == .simulated {
+                executive.addPrologue(sampling.synchronousPoll)
+                if !edgeDevices.isEmpty { executive.addPrologue(EdgeEventPump(devices: edgeDevices)) }
+            }
+            executive.add(sampling.ingest, to: Group.attitude)
+            if let pressure = try? pool.handle(named: lifeSupportConfiguration.pressureParameter), !pressureSensors.isEmpty {
+                executive.add(AmbientPressureFeed(pool: pool, pressure: pressure, sensors: pressureSensors), to: Group.lifeSupport)
+            }
+            executive.add(lifeSupport, to: Group.lifeSupport)
+            executive.add(outputStage, to: Group.lifeSupport)
+            executive.add(power, to: Group.power)
+            executive.add(outputStage, to: Group.power)
+            for (group, period) in executiveConfiguration.groups.map({ ($0.name, executiveConfiguration.basePeriod * $0.divisor) }) {
+                let monitorGroup = group == Group.monitoring ? MonitorConfiguration.defaultGroup : group
+                if group == Group.monitoring {
+                    for member in faultManagement.monitoringMembers(group: monitorGroup, period: period) { executive.add(member, to: group) }
+                    executive.add(outputStage, to: group)
+                } else if faultConfiguration.monitors.contains(where: { $0.group == group }) {
+                    executive.add(faultManagement.monitorMember(group: group, period: period), to: group)
+                }
+            }
+            try root.rejectUnknownKeys(known: Self.sections)
+        } catch let error as TopologyError {
+            throw error
+        } catch let error as ConfigurationError {
+            throw .configuration(error)
+        } catch let error as ControlSetupError {
+            throw Self.translate(error, root: root)
+        } catch {
+            throw .assembly(String(describing: error))
+        }
+    }
+
+    /// Puts every actuator in its safe state (start-up and shutdown), ignoring failures.
+    public func applySafeStates() {
+        for channel in channels {
+            for source in ActuatorSource.allCases { channel.request(source, nil) }
+            channel.apply(at: clock.now)
+        }
+    }
+
+    private static func reason(_ slot: DeviceSlot) -> String {
+        if case .unavailable(_, _, let reason) = slot { return reason }
+        return "unavailable"
+    }
+
+    private static func makeOutputStage(channels: [ActuatorChannel], pool: ParameterPool) throws(ParameterError) -> ActuatorOutputStage {
+        var ids = ParameterIDSequence(first: 0x0700, last: 0x07FF)
+        var states: [ParameterHandle] = []
+        var failures: [ParameterHandle] = []
+        for channel in channels {
+            guard let stateID = ids.take(), let failureID = ids.take() else { throw .duplicateID(ParameterID(0x07FF)) }
+            states.append(try pool.register(ParameterDefinition(id: stateID, name: "act.\(channel.name).state", unit: "", type: .u8)))
+            failures.append(try pool.register(ParameterDefinition(id: failureID, name: "act.\(channel.name).failures", unit: "", type: .u32)))
+        }
+        return ActuatorOutputStage(name: "output-stage", channels: channels, pool: pool, stateHandles: states, failureHandles: failures)
+    }
+
+    /// The channels the mode machine safes, by actuator role (`role`, and `load` for load switches).
+    private static func modeActuators(channels: [ActuatorChannel], configuration: VehicleConfiguration, lifeSupport: LifeSupportController) -> ModeActuators {
+        func channel(_ name: String) -> ActuatorChannel? { channels.first { $0.name == name } }
+        var actuators = ModeActuators()
+        for device in configuration.devices {
+            let role = (try? device.options.optionalString("role")) ?? nil
+            let load = (try? device.options.optionalString("load")) ?? nil
+            switch (role, load) {
+            case ("crew_alarm", _): actuators.crewAlarm = channel(device.name)
+            case ("o2_valve", _): actuators.o2Valve = channel(device.name)
+            case ("radio_switch", _): actuators.radio = channel(device.name)
+            case ("load_switch", "payload"): if let found = channel(device.name) { actuators.payload.append(found) }
+            case ("load_switch", "non_essential_heaters"): if let found = channel(device.name) { actuators.nonEssentialHeaters.append(found) }
+            default: break
+            }
+        }
+        actuators.scrubberStages = lifeSupport.scrubberChannels
+        return actuators
+    }
+
+    private static func translate(_ error: ControlSetupError, root: ConfigTable) -> TopologyError {
+        if case .configuration(let configurationError) = error { return .configuration(configurationError) }
+        return .assembly(error.description)
+    }
+}
+
+/// An unreachable actuator: its channel reports every command as failed.
+final class UnreachableActuator: ActuatorDevice, @unchecked Sendable {
+    private let device: UnreachableDevice
+    var name: String { device.name }
+    var driver: String { device.driver }
+    let safeState = false
+
+    init(_ device: UnreachableDevice) { self.device = device }
+
+    func start() throws(DeviceError) -> String { try device.start() }
+    func readSample() throws(DeviceError) -> [Reading] { try device.readSample() }
+    func command(_ on: Bool) throws(DeviceError) { _ = try device.start() }
+    func readBack() throws(DeviceError) -> Bool { _ = try device.start(); return false }
+}
