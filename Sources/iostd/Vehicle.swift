@@ -3,6 +3,7 @@ import FlightCore
 import HAL
 import LinuxHAL
 import SimHardware
+import Simulation
 
 /// The vehicle as `iostd` opens it: the devices built from the configuration over real or
 /// simulated buses, and the clock they run on.
@@ -21,7 +22,7 @@ struct Vehicle {
         let simClock = SimClock()
         let clock: any MonotonicClock = allSimulated ? simClock : SystemMonotonicClock()
         let simulation = anySimulated ? SimulatedVehicle(seed: configuration.seed, clock: simClock) : nil
-        let provider = HardwareBuses(configuration: configuration, simulation: simulation)
+        let provider = HardwareBuses(simulated: simulation.map { SimulatedBuses(configuration: configuration, simulation: $0) })
         let devices = try DeviceSet(configuration: configuration, provider: provider, catalog: DriverCatalog.all, clock: clock)
         return Vehicle(configuration: configuration, devices: devices, clock: clock, simulation: simulation)
     }
@@ -29,12 +30,10 @@ struct Vehicle {
 
 /// Opens the configured buses: LinuxHAL for real ones, the simulated vehicle for `sim-*` ones.
 final class HardwareBuses: BusProvider {
-    private let configuration: VehicleConfiguration
-    private let simulation: SimulatedVehicle?
+    private let simulated: SimulatedBuses?
 
-    init(configuration: VehicleConfiguration, simulation: SimulatedVehicle?) {
-        self.configuration = configuration
-        self.simulation = simulation
+    init(simulated: SimulatedBuses?) {
+        self.simulated = simulated
     }
 
     func i2cBus(for bus: BusConfiguration) throws(BusUnavailable) -> any I2CBus {
@@ -46,8 +45,8 @@ final class HardwareBuses: BusProvider {
                 throw BusUnavailable(bus: bus.name, message: error.description)
             }
         case .simI2C:
-            guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
-            return simulation.i2cBus(named: bus.name, devices: simulatedDevices(on: bus))
+            guard let simulated else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
+            return try simulated.i2cBus(for: bus)
         default:
             throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not an I2C bus")
         }
@@ -61,9 +60,9 @@ final class HardwareBuses: BusProvider {
             } catch {
                 throw BusUnavailable(bus: bus.name, message: error.description)
             }
-        case .simGPIO(let lines):
-            guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
-            return simulation.gpioChip(named: bus.name, lines: lines, devices: simulatedDevices(on: bus))
+        case .simGPIO:
+            guard let simulated else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
+            return try simulated.gpioChip(for: bus)
         default:
             throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not a GPIO bus")
         }
@@ -86,8 +85,8 @@ final class HardwareBuses: BusProvider {
             configuration = .rtu(device: device, baud: baud, parity: rtuParity, dataBits: dataBits, stopBits: stopBits, serialMode: mode,
                                  responseTimeout: bus.responseTimeout, byteTimeout: bus.byteTimeout, reconnect: reconnect)
         case .simModbus:
-            guard let simulation else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
-            return simulation.modbusBus(named: bus.name, devices: simulatedDevices(on: bus))
+            guard let simulated else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
+            return try simulated.modbusClient(for: bus)
         default:
             throw BusUnavailable(bus: bus.name, message: "\(bus.name) is not a Modbus bus")
         }
@@ -95,27 +94,6 @@ final class HardwareBuses: BusProvider {
             return try LinuxModbusClient(name: bus.name, configuration: configuration)
         } catch {
             throw BusUnavailable(bus: bus.name, message: error.description)
-        }
-    }
-
-    /// The devices configured on a simulated bus, for the simulation to attach models to.
-    private func simulatedDevices(on bus: BusConfiguration) -> [SimulatedDeviceSpec] {
-        configuration.devices.filter { $0.bus == bus.name }.map { device in
-            let address: SimulatedDeviceSpec.Address
-            switch device.address {
-            case .i2c(let value): address = .i2c(value)
-            case .modbusUnit(let unit): address = .modbusUnit(unit)
-            case .gpioLine(let line): address = .gpioLine(line)
-            }
-            var settings: [String: Double] = [:]
-            for key in ["shunt_ohms", "cal_mv", "cal_ppo2_kpa"] where device.options.has(key) {
-                if let number = try? device.options.double(key) { settings[key] = number }
-            }
-            return SimulatedDeviceSpec(name: device.name, driver: device.driver, address: address,
-                                       role: (try? device.options.optionalString("role")) ?? nil,
-                                       lines: device.lines,
-                                       load: (try? device.options.optionalString("load")) ?? nil,
-                                       settings: settings)
         }
     }
 }
