@@ -15,6 +15,8 @@ import SpaceLink
 /// - Warning: the sender thread needs a real clock: a `SimClock` advances its time when slept
 ///   on. In simulation, call ``pump(now:)`` instead. Do not call ``pump(now:)`` while the
 ///   sender thread runs.
+/// - Warning: the running sender thread holds a reference to this object: call ``stop()`` to end
+///   it (and on shutdown); the object is not freed while the thread runs.
 public final class Downlink: @unchecked Sendable {
     public let configuration: DownlinkConfiguration
     /// The frame rate.
@@ -27,9 +29,14 @@ public final class Downlink: @unchecked Sendable {
     private let stopCheckInterval: Duration = .milliseconds(50)
 
     private struct Control {
-        var thread: LinkThread?
-        var socket: UDPSocket?
-        var stopRequested = false
+        /// The sender/receiver thread, its socket and its own stop flag, while running.
+        var running: Running?
+    }
+
+    private struct Running {
+        var thread: LinkThread
+        var socket: UDPSocket
+        var stop: LockedValue<Bool>
     }
 
     /// - Parameters:
@@ -71,7 +78,7 @@ public final class Downlink: @unchecked Sendable {
     }
 
     /// Whether the sender thread is running.
-    public var isRunning: Bool { control.withLock { $0.thread != nil } }
+    public var isRunning: Bool { control.withLock { $0.running != nil } }
 
     /// Opens a UDP socket connected to `destination` (so that ICMP errors are reported) and
     /// starts the sender thread.
@@ -79,7 +86,7 @@ public final class Downlink: @unchecked Sendable {
     ///   ``LinkError/alreadyRunning``.
     public func start(destination: SocketAddress) throws(LinkError) {
         try control.withLock { (control: inout Control) throws(LinkError) in
-            guard control.thread == nil else { throw .alreadyRunning }
+            guard control.running == nil else { throw .alreadyRunning }
             let socket: UDPSocket
             do throws(SocketError) {
                 socket = try UDPSocket(family: destination.family)
@@ -87,12 +94,11 @@ public final class Downlink: @unchecked Sendable {
             } catch {
                 throw .socket(error)
             }
-            control.stopRequested = false
-            control.socket = socket
+            let stop = LockedValue(false)
             do throws(LinkError) {
-                control.thread = try LinkThread(name: "iost-downlink") { [self] in self.run(socket: socket) }
+                let thread = try LinkThread(name: "iost-downlink") { [self] in self.run(socket: socket, stop: stop) }
+                control.running = Running(thread: thread, socket: socket, stop: stop)
             } catch {
-                control.socket = nil
                 socket.close()
                 throw error
             }
@@ -116,27 +122,20 @@ public final class Downlink: @unchecked Sendable {
     /// Stops the sender thread (within about 50 ms) and closes its socket. Idempotent.
     /// Queued packets stay queued; call ``flush(timeout:)`` first to send them.
     public func stop() {
-        let thread = control.withLock { control -> LinkThread? in
-            control.stopRequested = true
-            return control.thread
+        let running = control.withLock { control -> Running? in
+            defer { control.running = nil }
+            return control.running
         }
-        thread?.join()
-        let socket = control.withLock { control -> UDPSocket? in
-            defer {
-                control.thread = nil
-                control.socket = nil
-            }
-            return control.socket
-        }
-        socket?.close()
+        guard let running else { return }
+        running.stop.withLock { $0 = true }
+        running.thread.join()
+        running.socket.close()
     }
 
     // MARK: sender thread
 
-    private var stopRequested: Bool { control.withLock { $0.stopRequested } }
-
-    private func run(socket: UDPSocket) {
-        while !stopRequested {
+    private func run(socket: UDPSocket, stop: LockedValue<Bool>) {
+        while !stop.current {
             if let deadline = scheduler.withLock({ $0.nextDeadline }) {
                 let now = clock.now
                 if now < deadline {

@@ -16,6 +16,8 @@ import SpaceLink
 /// Flow control: before each frame the uplink asks `bufferAvailable`; when it says no, FARM-1
 /// discards the type-AD frame and enters Wait (CLCW Wait flag), where it stays until the
 /// daemon calls ``releaseBuffer()`` because its TC queue has room again.
+/// - Warning: the running receiver thread holds a reference to this object: call ``stop()`` to end
+///   it (and on shutdown); the object is not freed while the thread runs.
 public final class Uplink: @unchecked Sendable {
     public let configuration: UplinkConfiguration
 
@@ -26,10 +28,15 @@ public final class Uplink: @unchecked Sendable {
     private let control = LockedValue(Control())
 
     private struct Control {
-        var thread: LinkThread?
-        var socket: UDPSocket?
-        var localAddress: SocketAddress?
-        var stopRequested = false
+        /// The sender/receiver thread, its socket and its own stop flag, while running.
+        var running: Running?
+    }
+
+    private struct Running {
+        var thread: LinkThread
+        var socket: UDPSocket
+        var stop: LockedValue<Bool>
+        var localAddress: SocketAddress
     }
 
     /// - Parameters:
@@ -63,10 +70,10 @@ public final class Uplink: @unchecked Sendable {
 
     /// The endpoint the socket is bound to while running (with the kernel's port after binding
     /// to port 0).
-    public var localAddress: SocketAddress? { control.withLock { $0.localAddress } }
+    public var localAddress: SocketAddress? { control.withLock { $0.running?.localAddress } }
 
     /// Whether the receiver thread is running.
-    public var isRunning: Bool { control.withLock { $0.thread != nil } }
+    public var isRunning: Bool { control.withLock { $0.running != nil } }
 
     /// The TC queue has room again: FARM-1 buffer release (E10) on every VC, leaving Wait.
     /// Harmless when not in Wait, so the daemon may call it whenever it dequeues a TC.
@@ -92,7 +99,7 @@ public final class Uplink: @unchecked Sendable {
     ///   ``LinkError/alreadyRunning``.
     public func start(listeningOn address: SocketAddress) throws(LinkError) {
         try control.withLock { (control: inout Control) throws(LinkError) in
-            guard control.thread == nil else { throw .alreadyRunning }
+            guard control.running == nil else { throw .alreadyRunning }
             let socket: UDPSocket
             let bound: SocketAddress
             do throws(SocketError) {
@@ -101,14 +108,11 @@ public final class Uplink: @unchecked Sendable {
             } catch {
                 throw .socket(error)
             }
-            control.stopRequested = false
-            control.socket = socket
-            control.localAddress = bound
+            let stop = LockedValue(false)
             do throws(LinkError) {
-                control.thread = try LinkThread(name: "iost-uplink") { [self] in self.run(socket: socket) }
+                let thread = try LinkThread(name: "iost-uplink") { [self] in self.run(socket: socket, stop: stop) }
+                control.running = Running(thread: thread, socket: socket, stop: stop, localAddress: bound)
             } catch {
-                control.socket = nil
-                control.localAddress = nil
                 socket.close()
                 throw error
             }
@@ -117,30 +121,22 @@ public final class Uplink: @unchecked Sendable {
 
     /// Stops the receiver thread (within one poll interval) and closes its socket. Idempotent.
     public func stop() {
-        let thread = control.withLock { control -> LinkThread? in
-            control.stopRequested = true
-            return control.thread
+        let running = control.withLock { control -> Running? in
+            defer { control.running = nil }
+            return control.running
         }
-        thread?.join()
-        let socket = control.withLock { control -> UDPSocket? in
-            defer {
-                control.thread = nil
-                control.socket = nil
-                control.localAddress = nil
-            }
-            return control.socket
-        }
-        socket?.close()
+        guard let running else { return }
+        running.stop.withLock { $0 = true }
+        running.thread.join()
+        running.socket.close()
     }
 
     // MARK: receiver thread
 
-    private var stopRequested: Bool { control.withLock { $0.stopRequested } }
-
-    private func run(socket: UDPSocket) {
+    private func run(socket: UDPSocket, stop: LockedValue<Bool>) {
         // One octet more than the largest frame, so an oversize datagram is recognised.
         var buffer = [UInt8](repeating: 0, count: configuration.frame.maximumFrameLength + 1)
-        while !stopRequested {
+        while !stop.current {
             let datagram: ReceivedDatagram?
             do {
                 datagram = try socket.receive(into: &buffer, timeout: configuration.pollInterval)

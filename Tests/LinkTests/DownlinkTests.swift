@@ -244,8 +244,8 @@ import Testing
         try downlink.start(destination: nowhere)
         defer { downlink.stop() }
         #expect(waitUntil { downlink.statistics.sendErrors >= 3 })
-        let errorsSoFar = downlink.statistics.frames
-        #expect(waitUntil { downlink.statistics.frames > errorsSoFar + 10 })  // still sending
+        let framesSoFar = downlink.statistics.frames
+        #expect(waitUntil { downlink.statistics.frames > framesSoFar + 10 })  // still sending
         let stats = downlink.statistics
         #expect(stats.lastSendError == .send(errno: ECONNREFUSED))
         #expect(downlink.isRunning)
