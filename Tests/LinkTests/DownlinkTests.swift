@@ -255,6 +255,25 @@ import Testing
         #expect(!downlink.isRunning)
     }
 
+    @Test(.timeLimit(.minutes(1))) func sendsAboutTheConfiguredFrameRate() throws {
+        // 819.2 kbit/s: 100 frames/s. Over 0.5 s expect ~50 frames; the margin is wide on
+        // purpose (a shared CI machine), the check is for gross errors (bursting, stalling).
+        let ground = try UDPSocket(boundTo: .loopback(port: 0))
+        let downlink = Downlink(configuration: DownlinkConfiguration(frame: tmConfiguration, bitRate: 819_200), clock: TestSystemClock())
+        try downlink.start(destination: try ground.localAddress())
+        defer { downlink.stop() }
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        let clock = TestSystemClock()
+        _ = try ground.receive(into: &buffer, timeout: .seconds(2))   // the first frame starts the window
+        let start = clock.now
+        var frames = 0
+        while clock.now < start + .milliseconds(500) {
+            if try ground.receive(into: &buffer, timeout: .milliseconds(20)) != nil { frames += 1 }
+        }
+        let expected = (clock.now - start).secondsDouble * downlink.pacing.framesPerSecond
+        #expect(Double(frames) > expected * 0.5 && Double(frames) < expected * 1.5, "\(frames) frames, expected ~\(expected)")
+    }
+
     @Test func flushWithoutSenderReportsNotDrained() {
         let downlink = Downlink(configuration: DownlinkConfiguration(frame: tmConfiguration), clock: TestSystemClock())
         #expect(downlink.flush(timeout: .milliseconds(10)))          // nothing queued
