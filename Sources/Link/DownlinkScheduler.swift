@@ -301,18 +301,25 @@ public struct DownlinkScheduler: Sendable {
 
         var frame: [UInt8]?
         if master.pendingOctets(virtualChannel: realTime) > 0 || !queues[DownlinkPriority.event.rawValue].isEmpty || !queues[DownlinkPriority.housekeeping.rawValue].isEmpty {
-            fill(virtualChannel: realTime, from: [.event, .housekeeping], upTo: dataFieldLength)
-            master.flush(virtualChannel: realTime)
-            frame = master.nextFrame()
+            frame = nextFrame(virtualChannel: realTime, from: [.event, .housekeeping], dataFieldLength: dataFieldLength)
         } else if master.pendingOctets(virtualChannel: playback) > 0 || !queues[DownlinkPriority.playback.rawValue].isEmpty {
-            fill(virtualChannel: playback, from: [.playback], upTo: dataFieldLength)
-            master.flush(virtualChannel: playback)
-            frame = master.nextFrame()
+            frame = nextFrame(virtualChannel: playback, from: [.playback], dataFieldLength: dataFieldLength)
         } else if configuration.idleFill {
             frame = master.nextFrame()
         }
         if let frame { count(frame) }
         return frame
+    }
+
+    /// Fills the VC's next frame from `priorities` and takes it. Only when the queues run dry is
+    /// the partial frame padded (a packet never waits for others to fill its frame); a packet
+    /// that runs past the frame stays in the builder and the next frame continues it.
+    private mutating func nextFrame(virtualChannel: UInt8, from priorities: [DownlinkPriority], dataFieldLength: Int) -> [UInt8] {
+        fill(virtualChannel: virtualChannel, from: priorities, upTo: dataFieldLength)
+        if master.pendingOctets(virtualChannel: virtualChannel) < dataFieldLength {
+            master.flush(virtualChannel: virtualChannel)
+        }
+        return master.nextFrame()
     }
 
     /// Moves packets from `priorities` (in order) into the VC's frame builder until a frame's

@@ -94,7 +94,7 @@ public final class UDPSocket: @unchecked Sendable {
         let type = SOCK_DGRAM
         #endif
         let fd = socket(family == .ipv4 ? AF_INET : AF_INET6, type, 0)
-        guard fd >= 0 else { throw .create(errno: Glibc.errno) }
+        guard fd >= 0 else { throw .create(errno: currentErrno()) }
         descriptor = fd
     }
 
@@ -112,8 +112,8 @@ public final class UDPSocket: @unchecked Sendable {
     public func bind(to address: SocketAddress) throws(SocketError) {
         guard address.family == family else { throw .familyMismatch(address) }
         try checkOpen()
-        let result = address.withSockaddr { pointer, length in Glibc.bind(descriptor, pointer, length) }
-        guard result == 0 else { throw .bind(address, errno: Glibc.errno) }
+        let result = address.withSockaddr { pointer, length in posixBind(descriptor, pointer, length) }
+        guard result == 0 else { throw .bind(address, errno: currentErrno()) }
     }
 
     /// Binds to a host literal (`127.0.0.1`, `::1`, `localhost`) and a port.
@@ -130,8 +130,8 @@ public final class UDPSocket: @unchecked Sendable {
     public func connect(to address: SocketAddress) throws(SocketError) {
         guard address.family == family else { throw .familyMismatch(address) }
         try checkOpen()
-        let result = address.withSockaddr { pointer, length in Glibc.connect(descriptor, pointer, length) }
-        guard result == 0 else { throw .connect(address, errno: Glibc.errno) }
+        let result = address.withSockaddr { pointer, length in posixConnect(descriptor, pointer, length) }
+        guard result == 0 else { throw .connect(address, errno: currentErrno()) }
     }
 
     /// Sends one datagram to the connected peer.
@@ -140,7 +140,7 @@ public final class UDPSocket: @unchecked Sendable {
     public func send(_ bytes: [UInt8]) throws(SocketError) {
         try checkOpen()
         let sent = retryingInterrupts {
-            bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            bytes.withUnsafeBytes { posixSend(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
         try checkSent(sent, expected: bytes.count)
     }
@@ -178,7 +178,7 @@ public final class UDPSocket: @unchecked Sendable {
             }
         }
         if received < 0 {
-            let code = Glibc.errno
+            let code = currentErrno()
             if code == EAGAIN || code == EWOULDBLOCK { return nil }   // readiness vanished
             throw .receive(errno: code)
         }
@@ -194,7 +194,7 @@ public final class UDPSocket: @unchecked Sendable {
         let result = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        guard result == 0 else { throw .localAddress(errno: Glibc.errno) }
+        guard result == 0 else { throw .localAddress(errno: currentErrno()) }
         guard let address = SocketAddress(storage: storage) else { throw .localAddress(errno: EAFNOSUPPORT) }
         return address
     }
@@ -205,7 +205,7 @@ public final class UDPSocket: @unchecked Sendable {
             defer { closed = true }
             return !closed
         }
-        if wasOpen { _ = Glibc.close(descriptor) }
+        if wasOpen { posixClose(descriptor) }
     }
 
     // MARK: internals
@@ -215,7 +215,7 @@ public final class UDPSocket: @unchecked Sendable {
     }
 
     private func checkSent(_ sent: Int, expected: Int) throws(SocketError) {
-        if sent < 0 { throw .send(errno: Glibc.errno) }
+        if sent < 0 { throw .send(errno: currentErrno()) }
         if sent != expected { throw .partialSend(sent: sent, expected: expected) }
     }
 
@@ -235,7 +235,7 @@ public final class UDPSocket: @unchecked Sendable {
                 if let deadline, monotonicNow() < deadline { continue }   // woke a little early
                 return false
             }
-            let code = Glibc.errno
+            let code = currentErrno()
             guard code == EINTR else { throw .poll(errno: code) }
         }
     }
@@ -243,7 +243,7 @@ public final class UDPSocket: @unchecked Sendable {
     private func retryingInterrupts(_ call: () -> Int) -> Int {
         while true {
             let result = call()
-            if result >= 0 || Glibc.errno != EINTR { return result }
+            if result >= 0 || currentErrno() != EINTR { return result }
         }
     }
 }
@@ -254,3 +254,10 @@ func monotonicNow() -> MonotonicInstant {
     clock_gettime(CLOCK_MONOTONIC, &time)
     return MonotonicInstant(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
 }
+
+// The libc calls whose names the socket's own methods shadow.
+private func currentErrno() -> Int32 { errno }
+private func posixBind(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { bind(fd, address, length) }
+private func posixConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { connect(fd, address, length) }
+private func posixSend(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int { send(fd, bytes, count, flags) }
+private func posixClose(_ fd: Int32) { _ = close(fd) }
