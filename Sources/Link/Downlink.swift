@@ -1,0 +1,167 @@
+import HAL
+import SpaceLink
+
+/// The paced TM downlink: a ``DownlinkScheduler`` behind a lock, and a sender thread that
+/// emits one TM transfer frame per UDP datagram at the configured bit rate.
+///
+/// Producers call ``enqueue(_:priority:)`` from any thread; it never blocks on I/O. The sender
+/// sleeps on the HAL clock until each frame's absolute deadline, takes the frame under the
+/// lock and sends it outside the lock. A failed send (ECONNREFUSED while no ground station
+/// listens, ENETUNREACH…) is counted and the loop goes on.
+///
+/// Without ``start(destination:)`` the same policy runs synchronously through
+/// ``pump(now:)``, for deterministic tests and simulation.
+///
+/// - Warning: the sender thread needs a real clock: a `SimClock` advances its time when slept
+///   on. In simulation, call ``pump(now:)`` instead. Do not call ``pump(now:)`` while the
+///   sender thread runs.
+/// - Warning: the running sender thread holds a reference to this object: call ``stop()`` to end
+///   it (and on shutdown); the object is not freed while the thread runs.
+public final class Downlink: @unchecked Sendable {
+    public let configuration: DownlinkConfiguration
+    /// The frame rate.
+    public let pacing: FramePacing
+
+    private let clock: any MonotonicClock
+    private let scheduler: LockedValue<DownlinkScheduler>
+    private let control = LockedValue(Control())
+    /// Longest single sleep, so ``stop()`` is noticed promptly even at low bit rates.
+    private let stopCheckInterval: Duration = .milliseconds(50)
+
+    private struct Control {
+        /// The sender/receiver thread, its socket and its own stop flag, while running.
+        var running: Running?
+    }
+
+    private struct Running {
+        var thread: LinkThread
+        var socket: UDPSocket
+        var stop: LockedValue<Bool>
+    }
+
+    /// - Parameters:
+    ///   - clock: the HAL clock deadlines are measured on.
+    ///   - clcw: the uplink's CLCWs, put in the OCF of every frame (one per frame, in turn).
+    public init(configuration: DownlinkConfiguration, clock: any MonotonicClock, clcw: CLCWReport? = nil) {
+        self.configuration = configuration
+        pacing = configuration.pacing
+        self.clock = clock
+        scheduler = LockedValue(DownlinkScheduler(configuration: configuration, clcw: clcw))
+    }
+
+    deinit { stop() }
+
+    /// Offers one encoded space packet; never blocks.
+    /// - Returns: whether it was queued. A refusal (queue full, malformed packet) is counted in
+    ///   ``statistics`` under its priority and reason.
+    @discardableResult
+    public func enqueue(_ packet: [UInt8], priority: DownlinkPriority) -> Bool {
+        scheduler.withLock { $0.enqueue(packet, priority: priority) }
+    }
+
+    /// The frames due by `now` (synchronous use; see ``DownlinkScheduler/pump(now:)``).
+    public func pump(now: MonotonicInstant) -> [[UInt8]] {
+        scheduler.withLock { $0.pump(now: now) }
+    }
+
+    /// Sets the OCF's CLCW (when the downlink was made without a ``CLCWReport``).
+    public func setCLCW(_ clcw: CLCW) {
+        scheduler.withLock { $0.setCLCW(clcw) }
+    }
+
+    /// A snapshot of the counters.
+    public var statistics: DownlinkStatistics { scheduler.withLock { $0.statistics } }
+
+    /// Whether nothing is queued, nothing is half framed and no frame is on its way to the socket.
+    public var isDrained: Bool {
+        scheduler.withLock { $0.isDrained && $0.framesInFlight == 0 }
+    }
+
+    /// Whether the sender thread is running.
+    public var isRunning: Bool { control.withLock { $0.running != nil } }
+
+    /// Opens a UDP socket connected to `destination` (so that ICMP errors are reported) and
+    /// starts the sender thread.
+    /// - Throws: ``LinkError/socket(_:)``, ``LinkError/threadCreation(errno:)``,
+    ///   ``LinkError/alreadyRunning``.
+    public func start(destination: SocketAddress) throws(LinkError) {
+        try control.withLock { (control: inout Control) throws(LinkError) in
+            guard control.running == nil else { throw .alreadyRunning }
+            let socket: UDPSocket
+            do throws(SocketError) {
+                socket = try UDPSocket(family: destination.family)
+                try socket.connect(to: destination)
+            } catch {
+                throw .socket(error)
+            }
+            let stop = LockedValue(false)
+            do throws(LinkError) {
+                let thread = try LinkThread(name: "iost-downlink") { [self] in self.run(socket: socket, stop: stop) }
+                control.running = Running(thread: thread, socket: socket, stop: stop)
+            } catch {
+                socket.close()
+                throw error
+            }
+        }
+    }
+
+    /// Waits until everything queued has been sent (at the link rate), or `timeout` passes.
+    /// For shutdown: stop the producers, flush, then ``stop()``.
+    /// - Returns: whether the downlink drained. Without a running sender it returns at once.
+    public func flush(timeout: Duration) -> Bool {
+        let deadline = clock.now.advanced(by: timeout)
+        while !isDrained {
+            guard isRunning else { return false }
+            let now = clock.now
+            guard now < deadline else { return false }
+            clock.sleep(until: min(deadline, now.advanced(by: .milliseconds(5))))
+        }
+        return true
+    }
+
+    /// Stops the sender thread (within about 50 ms) and closes its socket. Idempotent.
+    /// Queued packets stay queued; call ``flush(timeout:)`` first to send them.
+    public func stop() {
+        let running = control.withLock { control -> Running? in
+            defer { control.running = nil }
+            return control.running
+        }
+        guard let running else { return }
+        running.stop.withLock { $0 = true }
+        running.thread.join()
+        running.socket.close()
+    }
+
+    // MARK: sender thread
+
+    private func run(socket: UDPSocket, stop: LockedValue<Bool>) {
+        while !stop.current {
+            if let deadline = scheduler.withLock({ $0.nextDeadline }) {
+                let now = clock.now
+                if now < deadline {
+                    clock.sleep(until: min(deadline, now.advanced(by: stopCheckInterval)))
+                    continue
+                }
+            }
+            let frames = scheduler.withLock { scheduler in
+                let frames = scheduler.pump(now: clock.now)
+                scheduler.framesInFlight = frames.count
+                return frames
+            }
+            if frames.isEmpty { continue }
+            var sent: UInt64 = 0
+            var failed: UInt64 = 0
+            var lastError: SocketError?
+            for frame in frames {
+                do {
+                    try socket.send(frame)
+                    sent += 1
+                } catch {
+                    failed += 1
+                    lastError = error
+                }
+            }
+            scheduler.withLock { $0.recordSend(datagrams: sent, errors: failed, lastError: lastError) }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-/// The space link over UDP. See the files of this folder.
