@@ -1,1 +1,0 @@
-/// Daemon plumbing. See the files of this folder.
