@@ -60,6 +60,9 @@ public struct ReceivedSignal: Equatable, Sendable, CustomStringConvertible {
 ///   have the default action — terminating the process on the spot, actuators wherever they were.
 ///   Blocking already-blocked signals is harmless, so the watcher works whatever mask the process
 ///   inherited (the Swift test runner's children, for one, start with `SIGTERM` blocked).
+/// - Warning: The mask survives `fork` and `exec`. A child process the daemon starts would begin
+///   life with these signals blocked and could not be stopped with `SIGTERM`; give it an empty
+///   mask (`posix_spawnattr_setsigmask` with `POSIX_SPAWN_SETSIGMASK`).
 public final class SignalWatcher: @unchecked Sendable {
     /// The watched signals.
     public let signals: [DaemonSignal]

@@ -126,6 +126,12 @@ public final class SystemdNotifier: @unchecked Sendable {
         send("STATUS=" + Self.oneLine(text))
     }
 
+    /// The daemon's state for `systemctl status`: `STATUS=mode=<mode> link=<link>`.
+    @discardableResult
+    public func status(mode: String, link: String) -> Outcome {
+        status("mode=\(mode) link=\(link)")
+    }
+
     /// A keep-alive for the service watchdog (`WATCHDOG=1`); see ``Watchdog``.
     @discardableResult
     public func watchdog() -> Outcome {

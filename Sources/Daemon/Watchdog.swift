@@ -109,6 +109,9 @@ public enum WatchdogPolicy: Equatable, Sendable, CustomStringConvertible {
 /// then ping at once. Transitions are reported once each through `onEvent`, never per tick.
 ///
 /// Thread-safe: ticks are serialised by a lock.
+///
+/// - Warning: `isHealthy` and `ping` are called with the watchdog's lock held: they must not call
+///   back into the watchdog, and must not block (``SystemdNotifier`` sends with `MSG_DONTWAIT`).
 public final class Watchdog: @unchecked Sendable {
     /// A change worth one log line.
     public enum Event: Equatable, Sendable {

@@ -75,6 +75,8 @@ struct SystemdNotifierTests {
         #expect(listener.receive() == "READY=1\nSTATUS=mode=safe link=down")
         notifier.watchdog()
         #expect(listener.receive() == "WATCHDOG=1")
+        notifier.status(mode: "safe", link: "down")
+        #expect(listener.receive() == "STATUS=mode=safe link=down")
         notifier.status("two\nlines")
         #expect(listener.receive() == "STATUS=two lines")
         notifier.extendTimeout(by: .seconds(7))
