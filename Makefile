@@ -65,3 +65,66 @@ run: deps build
 
 clean:
 	rm -rf .build $(CACHE)
+
+## install: release build of iostd (and iost-ground), the systemd unit, users and udev rules, a first config
+# Variables: PREFIX (/usr/local), DESTDIR (staging root for packaging), UNITDIR, SYSUSERSDIR,
+# UDEVRULESDIR, CONFDIR. The unit's ExecStart follows PREFIX. An existing config is never
+# overwritten; the udev rules are installed only if absent (SBC distributions have their own).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+DOCDIR       ?= $(PREFIX)/share/doc/iost
+UNITDIR      ?= /etc/systemd/system
+SYSUSERSDIR  ?= /usr/lib/sysusers.d
+UDEVRULESDIR ?= /etc/udev/rules.d
+CONFDIR      ?= /etc/iost
+INSTALL      ?= install
+
+install:
+	$(SWIFT) build -c release
+	@bin="$$($(SWIFT) build -c release --show-bin-path)"; \
+	set -e; \
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" \
+	  "$(DESTDIR)$(UDEVRULESDIR)" "$(DESTDIR)$(CONFDIR)" "$(DESTDIR)$(DOCDIR)"; \
+	$(INSTALL) -m 0755 "$$bin/iostd" "$(DESTDIR)$(BINDIR)/iostd"; \
+	echo "installed $(DESTDIR)$(BINDIR)/iostd"; \
+	if [ -x "$$bin/iost-ground" ]; then \
+	  $(INSTALL) -m 0755 "$$bin/iost-ground" "$(DESTDIR)$(BINDIR)/iost-ground"; \
+	  echo "installed $(DESTDIR)$(BINDIR)/iost-ground"; \
+	fi; \
+	sed -e 's#/usr/local/bin/iostd#$(BINDIR)/iostd#' -e 's#/usr/local/share/doc/iost#$(DOCDIR)#' \
+	  -e 's#/etc/iost/iostd.toml#$(CONFDIR)/iostd.toml#' systemd/iostd.service > "$(DESTDIR)$(UNITDIR)/iostd.service"; \
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/iostd.service"; \
+	echo "installed $(DESTDIR)$(UNITDIR)/iostd.service"; \
+	$(INSTALL) -m 0644 systemd/iostd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/iostd.conf"; \
+	echo "installed $(DESTDIR)$(SYSUSERSDIR)/iostd.conf"; \
+	if [ -e "$(DESTDIR)$(UDEVRULESDIR)/60-iost-devices.rules" ]; then \
+	  echo "kept      $(DESTDIR)$(UDEVRULESDIR)/60-iost-devices.rules (exists)"; \
+	else \
+	  $(INSTALL) -m 0644 systemd/60-iost-devices.rules "$(DESTDIR)$(UDEVRULESDIR)/60-iost-devices.rules"; \
+	  echo "installed $(DESTDIR)$(UDEVRULESDIR)/60-iost-devices.rules"; \
+	fi; \
+	if [ -e "$(DESTDIR)$(CONFDIR)/iostd.toml" ]; then \
+	  echo "kept      $(DESTDIR)$(CONFDIR)/iostd.toml (exists; the bench config is config/bench.toml)"; \
+	else \
+	  $(INSTALL) -m 0644 config/bench.toml "$(DESTDIR)$(CONFDIR)/iostd.toml"; \
+	  echo "installed $(DESTDIR)$(CONFDIR)/iostd.toml (from config/bench.toml: edit the buses and devices)"; \
+	fi; \
+	$(INSTALL) -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"; \
+	echo; \
+	echo "Next, as root:"; \
+	echo "  systemd-sysusers                       # user iost, groups gpio/i2c"; \
+	echo "  udevadm control --reload && udevadm trigger --subsystem-match=i2c-dev --subsystem-match=gpio"; \
+	echo "  systemctl daemon-reload"; \
+	echo "  systemctl enable --now iostd"; \
+	echo "  systemctl status iostd; journalctl -u iostd -f"
+
+.PHONY: uninstall
+
+## uninstall: remove what install put in place, except the config and the state in /var/lib/iost
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null; then systemctl disable --now iostd 2>/dev/null || true; fi
+	rm -f "$(DESTDIR)$(BINDIR)/iostd" "$(DESTDIR)$(BINDIR)/iost-ground" \
+	  "$(DESTDIR)$(UNITDIR)/iostd.service" "$(DESTDIR)$(SYSUSERSDIR)/iostd.conf" \
+	  "$(DESTDIR)$(UDEVRULESDIR)/60-iost-devices.rules" "$(DESTDIR)$(DOCDIR)/README.md"
+	-rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
+	@echo "kept $(DESTDIR)$(CONFDIR) and /var/lib/iost; run 'systemctl daemon-reload'"
