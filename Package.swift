@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "iostd", targets: ["iostd"]),
+        .executable(name: "iost-ground", targets: ["iost-ground"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +52,13 @@ let package = Package(
 
         // Child processes and peers (pymodbus, socat, Python decoders) shared by the test targets.
         .target(name: "PeerSupport", dependencies: ["HAL"], path: "Tests/PeerSupport"),
+        // The operator's side: mission database, downlink decoding, status board model, TC building.
+        .target(name: "Ground", dependencies: ["HAL", "SpaceLink", "Link"]),
+        .executableTarget(
+            name: "iost-ground",
+            dependencies: ["Ground", "SpaceLink", "Link", "HAL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport"]),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),

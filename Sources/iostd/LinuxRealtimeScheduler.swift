@@ -1,0 +1,25 @@
+import FlightCore
+import LinuxHAL
+
+/// The executive's real-time settings, applied with LinuxHAL (SCHED_FIFO, mlockall, affinity).
+final class LinuxRealtimeScheduler: RealtimeScheduling {
+    func setFIFOPriority(_ priority: Int32) -> RealtimeOutcome {
+        Self.outcome(LinuxHAL.RealtimeSettings.setFIFOPriority(priority))
+    }
+
+    func lockAllMemory() -> RealtimeOutcome {
+        Self.outcome(LinuxHAL.RealtimeSettings.lockMemory())
+    }
+
+    func setAffinity(cpus: [Int]) -> RealtimeOutcome {
+        Self.outcome(LinuxHAL.RealtimeSettings.setAffinity(cpus: Set(cpus)))
+    }
+
+    private static func outcome(_ result: RealtimeSettingResult) -> RealtimeOutcome {
+        switch result {
+        case .applied: return .applied
+        case .notPermitted(let code): return .notPermitted(errno: code)
+        case .invalid(let code): return .failed(errno: code)
+        }
+    }
+}
