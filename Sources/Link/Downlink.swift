@@ -35,7 +35,7 @@ public final class Downlink: @unchecked Sendable {
 
     private struct Running {
         var thread: LinkThread
-        var socket: UDPSocket
+        var sockets: [UDPSocket]
         var stop: LockedValue<Bool>
     }
 
@@ -85,21 +85,34 @@ public final class Downlink: @unchecked Sendable {
     /// - Throws: ``LinkError/socket(_:)``, ``LinkError/threadCreation(errno:)``,
     ///   ``LinkError/alreadyRunning``.
     public func start(destination: SocketAddress) throws(LinkError) {
+        try start(destinations: [destination])
+    }
+
+    /// Starts the sender thread sending every frame to each of `destinations` (the live ground
+    /// console and a command tool, say), one connected socket each.
+    /// - Throws: ``LinkError/socket(_:)``, ``LinkError/threadCreation(errno:)``,
+    ///   ``LinkError/alreadyRunning``.
+    public func start(destinations: [SocketAddress]) throws(LinkError) {
         try control.withLock { (control: inout Control) throws(LinkError) in
             guard control.running == nil else { throw .alreadyRunning }
-            let socket: UDPSocket
+            var sockets: [UDPSocket] = []
             do throws(SocketError) {
-                socket = try UDPSocket(family: destination.family)
-                try socket.connect(to: destination)
+                for destination in destinations {
+                    let socket = try UDPSocket(family: destination.family)
+                    sockets.append(socket)
+                    try socket.connect(to: destination)
+                }
             } catch {
+                for socket in sockets { socket.close() }
                 throw .socket(error)
             }
             let stop = LockedValue(false)
+            let opened = sockets
             do throws(LinkError) {
-                let thread = try LinkThread(name: "iost-downlink") { [self] in self.run(socket: socket, stop: stop) }
-                control.running = Running(thread: thread, socket: socket, stop: stop)
+                let thread = try LinkThread(name: "iost-downlink") { [self] in self.run(sockets: opened, stop: stop) }
+                control.running = Running(thread: thread, sockets: opened, stop: stop)
             } catch {
-                socket.close()
+                for socket in sockets { socket.close() }
                 throw error
             }
         }
@@ -129,12 +142,12 @@ public final class Downlink: @unchecked Sendable {
         guard let running else { return }
         running.stop.withLock { $0 = true }
         running.thread.join()
-        running.socket.close()
+        for socket in running.sockets { socket.close() }
     }
 
     // MARK: sender thread
 
-    private func run(socket: UDPSocket, stop: LockedValue<Bool>) {
+    private func run(sockets: [UDPSocket], stop: LockedValue<Bool>) {
         while !stop.current {
             if let deadline = scheduler.withLock({ $0.nextDeadline }) {
                 let now = clock.now
@@ -153,12 +166,14 @@ public final class Downlink: @unchecked Sendable {
             var failed: UInt64 = 0
             var lastError: SocketError?
             for frame in frames {
-                do {
-                    try socket.send(frame)
-                    sent += 1
-                } catch {
-                    failed += 1
-                    lastError = error
+                for socket in sockets {
+                    do {
+                        try socket.send(frame)
+                        sent += 1
+                    } catch {
+                        failed += 1
+                        lastError = error
+                    }
                 }
             }
             scheduler.withLock { $0.recordSend(datagrams: sent, errors: failed, lastError: lastError) }

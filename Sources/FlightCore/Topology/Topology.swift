@@ -163,7 +163,7 @@ public final class Topology {
 
             // ── Fault management ───────────────────────────────────────────────────────────
             let deviceNames = specs.map(\.device.name)
-            let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self])
+            let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
                 configuration: faultConfiguration, pool: pool, router: router, catalog: catalog,

@@ -118,15 +118,15 @@ final class AmbientPressureFeed: RateGroupMember {
 
 /// In simulation, reads pending edge events each base tick (the simulated lines never block); on
 /// hardware a dedicated I/O thread per edge device does this instead.
-final class EdgeEventPump: RateGroupMember {
-    let name = "edge-event-pump"
+public final class EdgeEventPump: RateGroupMember {
+    public let name = "edge-event-pump"
     private let devices: [any EdgeEventDevice]
 
-    init(devices: [any EdgeEventDevice]) {
+    public init(devices: [any EdgeEventDevice]) {
         self.devices = devices
     }
 
-    func run(_ cycle: CycleContext) {
+    public func run(_ cycle: CycleContext) {
         for device in devices { _ = try? device.ingest(timeout: .zero) }
     }
 }
