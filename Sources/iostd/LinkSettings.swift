@@ -1,0 +1,46 @@
+import FlightCore
+import Link
+import SpaceLink
+
+/// The `[link]` section: where frames go and come from, and the downlink's shape.
+///
+/// ```toml
+/// [link]
+/// downlink = ["127.0.0.1:10025", "127.0.0.1:10027"]   # one address or several (each gets every frame)
+/// uplink = "127.0.0.1:10026"
+/// bit_rate = 64000            # downlink, bit/s; frames are paced to it
+/// frame_length = 1024         # TM transfer frame, octets
+/// idle_fill = true            # idle frames on VC 7 keep a constant frame rate
+/// ```
+struct LinkSettings {
+    var downlink: [SocketAddress]
+    var uplink: SocketAddress
+    var bitRate: Int
+    var frameLength: Int
+    var idleFill: Bool
+
+    init(root: ConfigTable) throws(ConfigurationError) {
+        let table = try root.table("link")
+        func address(_ text: String, key: String) throws(ConfigurationError) -> SocketAddress {
+            do {
+                return try SocketAddress(parsing: text)
+            } catch {
+                throw table.error(key, "expected HOST:PORT, found \"\(text)\" (\(error))")
+            }
+        }
+        var downlinks: [SocketAddress] = []
+        if let single = try? table.optionalString("downlink") {
+            downlinks = [try address(single, key: "downlink")]
+        } else if table.has("downlink") {
+            for text in try table.strings("downlink", default: []) { downlinks.append(try address(text, key: "downlink")) }
+        } else {
+            downlinks = [try address("127.0.0.1:10025", key: "downlink")]
+        }
+        downlink = downlinks
+        uplink = try address(try table.string("uplink", default: "127.0.0.1:10026"), key: "uplink")
+        bitRate = try table.int("bit_rate", default: 64_000, in: 1_200...100_000_000)
+        frameLength = try table.int("frame_length", default: 1024, in: 64...2048)
+        idleFill = try table.bool("idle_fill", default: true)
+        try table.rejectUnknownKeys()
+    }
+}

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Daemon
+import Drivers
+import FlightCore
+import HAL
+import Link
+import LinuxHAL
+import Logging
+import SimHardware
+import Simulation
+import SpaceLink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `iostd run`: the flight software as a daemon (systemd service on an SBC, the emulated bench,
+/// or the simulated vehicle in real time).
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the flight software: executive, control, fault management, telemetry and telecommands.",
+        discussion: """
+            On a configuration with simulated buses (config/sim.toml, the default in the repository) the
+            simulated vehicle runs in real time behind the same drivers. SIGTERM or SIGINT put every
+            actuator in its safe state, flush telemetry and exit 0. Under systemd (Type=notify) it sends
+            READY=1 after the first complete cycle and pets the watchdog only while every rate group
+            meets its deadlines.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Send the downlink to HOST:PORT (repeatable; overrides [link] downlink).")
+    var downlink: [String] = []
+
+    @Option(name: .long, help: "Receive the uplink on HOST:PORT (overrides [link] uplink).")
+    var uplink: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .long, help: "Stop by itself after this long (\"20s\", \"5min\"), as if SIGTERM had arrived. For tests and benchmarks.")
+    var duration: String?
+
+    func run() throws {
+        // 1. Signals first, before any thread exists, so every thread inherits the blocked mask.
+        let signals: SignalWatcher
+        do {
+            signals = try SignalWatcher()
+        } catch {
+            Terminal.error("iostd: cannot block signals: \(error)")
+            throw ExitCode(1)
+        }
+        // 2. Logging.
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            Terminal.error("iostd: unknown log level \"\(logLevel)\" (trace, debug, info, notice, warning, error, critical)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        DaemonLogging.bootstrap(level: level)
+        let log = Logger(label: "iostd")
+        let stopAfter: Duration?
+        if let duration {
+            guard let parsed = DurationText.parse(duration) else {
+                Terminal.error("iostd: --duration: expected a duration such as \"20s\" or \"5min\", found \"\(duration)\"")
+                throw ExitCode(ExitStatus.usage)
+            }
+            stopAfter = parsed
+        } else {
+            stopAfter = nil
+        }
+
+        // 3. Configuration and the vehicle: nothing is started until everything is assembled.
+        let configuration = try options.load()
+        let daemon: FlightDaemon
+        do {
+            daemon = try FlightDaemon(configuration: configuration, downlinkOverride: downlink, uplinkOverride: uplink, log: log)
+        } catch let error as DaemonStartError {
+            Terminal.error("iostd: \(error)")
+            throw ExitCode(error.exitStatus)
+        }
+
+        // 4. systemd.
+        let notifier = SystemdNotifier.fromEnvironment(unsetEnvironment: true)
+        let policy = WatchdogPolicy.fromEnvironment(unsetEnvironment: true)
+        if let reason = notifier.disabledReason { log.debug("sd_notify disabled: \(reason)") }
+        log.info("watchdog: \(policy.description)")
+
+        // 5. Start, then READY=1 after the first complete cycle.
+        do {
+            try daemon.start()
+        } catch {
+            Terminal.error("iostd: \(error)")
+            daemon.shutdown(reason: nil)
+            throw ExitCode(error.exitStatus)
+        }
+        if daemon.waitForFirstCycle(timeout: .seconds(5)) {
+            notifier.ready(status: daemon.statusLine())
+            log.notice("ready", metadata: ["config": "\(configuration.path)", "devices": "\(configuration.devices.count)"])
+        } else {
+            log.error("the executive did not complete a cycle within 5 s")
+        }
+        let executive = daemon.topology.executive
+        let clock = daemon.clock
+        let watchdog = Watchdog(policy: policy, notifier: notifier,
+                                isHealthy: { executive.isHealthy(at: clock.now, maximumSilence: .seconds(1)) },
+                                onEvent: { event in
+                                    switch event {
+                                    case .withholding: Logger(label: "iostd.watchdog").error("withholding watchdog pings: a rate group missed its deadline")
+                                    case .resumed: Logger(label: "iostd.watchdog").notice("watchdog pings resumed")
+                                    }
+                                })
+        do {
+            try watchdog?.start(clock: clock)
+        } catch {
+            log.error("watchdog thread: \(error)")
+        }
+
+        // 6. Park on the signals (and refresh STATUS= every few seconds).
+        let started = clock.now
+        var lastStatus = started
+        var received: ReceivedSignal?
+        while true {
+            if let signal = signals.wait(timeout: .milliseconds(200)) {
+                if signal.signal == .hangup {
+                    log.notice("SIGHUP ignored: iostd has no reload; restart the service to apply a new configuration")
+                    continue
+                }
+                received = signal
+                log.notice("shutdown requested: \(signal)")
+                break
+            }
+            let now = clock.now
+            if let stopAfter, now - started >= stopAfter {
+                log.notice("shutdown: --duration \(duration ?? "") elapsed")
+                break
+            }
+            if now - lastStatus >= .seconds(5) {
+                notifier.status(daemon.statusLine())
+                lastStatus = now
+            }
+        }
+
+        // 7. Shutdown: actuators safe, shutdown event, telemetry flushed, exit 0.
+        notifier.stopping(status: "stopping")
+        watchdog?.stop()
+        daemon.shutdown(reason: received)
+        signals.stop()
+        log.notice("stopped")
+    }
+}
+
+extension ExitStatus {
+    /// EX_USAGE.
+    static let usage: Int32 = 64
+    /// EX_SOFTWARE: the vehicle could not be assembled or started.
+    static let software: Int32 = 70
+    /// EX_UNAVAILABLE: a socket or thread could not be opened.
+    static let unavailable: Int32 = 69
+}
