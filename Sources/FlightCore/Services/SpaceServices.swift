@@ -54,22 +54,16 @@ public final class SpaceServices: @unchecked Sendable {
     /// The telemetry thread's state.
     private let encoder: LockedValue<TelemetryEncoder>
 
-    /// Builds the services from the topology's `[telemetry]` and `[[housekeeping]]` sections.
-    /// - Throws: ``TopologyError``: a configuration error (with file and line) or an assembly error.
-    public convenience init(topology: Topology, utc: UTCMapping) throws(TopologyError) {
-        let configuration: ServicesConfiguration
-        do {
-            configuration = try ServicesConfiguration(root: topology.configuration.root)
-        } catch {
-            throw .configuration(error)
-        }
-        try self.init(configuration: configuration, topology: topology, utc: utc)
-    }
-
     /// Builds the services, registers their parameters (`tc.*`, `tm.*`), attaches the command
     /// handler to the executive and adds the housekeeping member to the `hk` rate group.
+    ///
+    /// Read `configuration` with ``ServicesConfiguration/init(root:)`` before the topology checks
+    /// the root table for unknown keys (reading marks `[telemetry]` and `[[housekeeping]]` as
+    /// understood), so every configuration error is found before anything is built.
     /// - Precondition: the executive is not running.
-    /// - Throws: ``TopologyError``.
+    /// - Throws: ``TopologyError``: a housekeeping parameter that does not exist or an interval
+    ///   that is not a multiple of the hk period (``TopologyError/configuration(_:)``, with the
+    ///   line), or parameter IDs already taken (``TopologyError/assembly(_:)``).
     public init(configuration: ServicesConfiguration, topology: Topology, utc: UTCMapping) throws(TopologyError) {
         self.configuration = configuration
         let telemetry = configuration.telemetry
@@ -132,6 +126,7 @@ public final class SpaceServices: @unchecked Sendable {
     /// Checks, in order: packet header, length, PEC, APID, PUS version (→ `badHeader`,
     /// `badLength`, `badCRC`, `badAPID`); message type (`unknownMessageType`); application data,
     /// identifiers and ranges (`badArgument`); room in the command queue (`queueFull`).
+    @discardableResult
     public func acceptTelecommand(_ packet: [UInt8], now: MonotonicInstant) -> TelecommandVerdict {
         let request = RequestID(rawPacket: packet)
         let verdict: Result<ServiceCommand, FailureRecord>
