@@ -28,9 +28,14 @@ final class HousekeepingService: RateGroupMember {
     /// hk cycles since the last periodic report, this one included.
     private var elapsed: [Int]
     private let statistics: ServiceStatistics
+    private let budget: ReportBudget
+    /// Periodic snapshots not made because the housekeeping share of the report ring was full
+    /// (the telemetry thread is behind).
+    private(set) var skipped: UInt64 = 0
 
-    init(directory: ServiceDirectory, pool: ParameterPool, reports: SPSCRing<ServiceReport>, statistics: ServiceStatistics) {
+    init(directory: ServiceDirectory, pool: ParameterPool, reports: SPSCRing<ServiceReport>, budget: ReportBudget, statistics: ServiceStatistics) {
         self.directory = directory
+        self.budget = budget
         self.pool = pool
         self.reports = reports
         self.statistics = statistics
@@ -47,10 +52,16 @@ final class HousekeepingService: RateGroupMember {
             elapsed[index] &+= 1
             if elapsed[index] >= intervalCycles[index] {
                 elapsed[index] = 0
-                snapshot(index, request: RequestID(packetID: 0, sequenceControl: 0), at: cycle.time)
+                if budget.reserveHousekeeping() {
+                    if !snapshot(index, request: RequestID(packetID: 0, sequenceControl: 0), at: cycle.time, periodic: true) {
+                        budget.releaseHousekeeping()
+                    }
+                } else {
+                    skipped &+= 1
+                }
             }
         }
-        statistics.publish(pool: pool, reportsDropped: reports.droppedCount, at: cycle.time)
+        statistics.publish(pool: pool, reportsDropped: UInt64(reports.droppedCount) &+ skipped, at: cycle.time)
     }
 
     // MARK: Commands (cycle boundary)
@@ -72,9 +83,10 @@ final class HousekeepingService: RateGroupMember {
     /// Copies the values of structure `index` into a report record (TC[3,27] and periodic).
     /// - Returns: `false` when the report ring is full (the drop is counted by the ring).
     @discardableResult
-    func snapshot(_ index: Int, request: RequestID, at time: MonotonicInstant) -> Bool {
+    func snapshot(_ index: Int, request: RequestID, at time: MonotonicInstant, periodic: Bool = false) -> Bool {
         var report = ServiceReport(.housekeeping, request: request, time: time)
         report.structure = index
+        report.isPeriodic = periodic
         let structureHandles = handles[index]
         report.count = structureHandles.count
         var usable: UInt64 = 0
@@ -119,12 +131,12 @@ final class ServiceStatistics: @unchecked Sendable {
                           failed: try add("tc.failed"), dropped: try add("tm.records_dropped"), housekeeping: try add("tm.hk_generated"))
     }
 
-    func publish(pool: ParameterPool, reportsDropped: Int, at time: MonotonicInstant) {
+    func publish(pool: ParameterPool, reportsDropped: UInt64, at time: MonotonicInstant) {
         pool.set(handles.accepted, Double(accepted.load(ordering: .relaxed)), at: time)
         pool.set(handles.rejected, Double(rejected.load(ordering: .relaxed)), at: time)
         pool.set(handles.executed, Double(executed), at: time)
         pool.set(handles.failed, Double(failed), at: time)
-        pool.set(handles.dropped, Double(UInt64(reportsDropped) &+ acceptanceDropped.load(ordering: .relaxed)), at: time)
+        pool.set(handles.dropped, Double(reportsDropped &+ acceptanceDropped.load(ordering: .relaxed)), at: time)
         pool.set(handles.housekeeping, Double(housekeepingGenerated), at: time)
     }
 }

@@ -44,7 +44,7 @@ final class ServiceExecution {
                 do {
                     try pool.checkTunable(id: id, value: command.values[item])
                 } catch {
-                    report(.startFailed, command, time, failure: .identifier(.badArgument, UInt32(id.rawValue), width: 2))
+                    report(.startFailed, command, time, failure: .identifier(.badArgument, UInt32(id.rawValue), width: 2), final: true)
                     statistics.failed &+= 1
                     return
                 }
@@ -141,18 +141,23 @@ final class ServiceExecution {
         }
 
         if let failure {
-            report(.completionFailed, command, time, failure: failure)
+            report(.completionFailed, command, time, failure: failure, final: true)
             statistics.failed &+= 1
         } else {
-            if command.flags.contains(.completion) { report(.completed, command, time) }
+            // Always pushed: it releases the command's reservation; sent only if asked for.
+            report(.completed, command, time, final: true, sent: command.flags.contains(.completion))
             statistics.executed &+= 1
         }
     }
 
+    /// Pushes one record; cannot fail for a command's own records (reserved at acceptance).
     @inline(__always)
-    private func report(_ kind: ServiceReport.Kind, _ command: ServiceCommand, _ time: MonotonicInstant, failure: FailureRecord? = nil) {
+    private func report(_ kind: ServiceReport.Kind, _ command: ServiceCommand, _ time: MonotonicInstant, failure: FailureRecord? = nil,
+                        final: Bool = false, sent: Bool = true) {
         var record = ServiceReport(kind, request: command.request, time: time)
         if let failure { record.failure = failure }
+        if final { record.budget = command.budget }
+        record.isSent = sent
         reports.push(record)
     }
 }

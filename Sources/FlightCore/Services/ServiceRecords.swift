@@ -1,5 +1,6 @@
 import HAL
 import SpaceLink
+import Synchronization
 
 /// The failure notice of a verification report in a fixed-size form: the code and up to eight
 /// octets of failure data (big-endian, the low `length` octets of `data`).
@@ -52,6 +53,14 @@ public struct ServiceCommand: Sendable {
     var request: RequestID
     var flags: AcknowledgementFlags
     var count: Int
+    /// Report records this command may push, reserved at acceptance (see ``ReportBudget``).
+    var budget: Int {
+        switch operation {
+        case .connectionTest, .parameterReport, .eventsEnable, .eventsDisable: return 3
+        case .housekeepingOneShot: return 2 + count
+        default: return 2
+        }
+    }
     /// Structure indices, event IDs, parameter pool indices, or the function's target index.
     var words: Inline16<UInt32>
     /// Collection intervals (in hk cycles), parameter values, or the function's state (NaN = release).
@@ -100,6 +109,13 @@ struct ServiceReport: Sendable {
     var request: RequestID
     var time: MonotonicInstant
     var failure: FailureRecord
+    /// Whether the telemetry thread sends it (a final success stage the TC did not ask for is
+    /// still pushed, to release the command's reservation, but not sent).
+    var isSent: Bool
+    /// On the final record of a command (TM[1,4], [1,7], [1,8]): the records it had reserved.
+    var budget: Int
+    /// A periodic housekeeping snapshot (reserved from the housekeeping share of the ring).
+    var isPeriodic: Bool
     var enable: Bool
     var structure: Int
     var count: Int
@@ -112,6 +128,9 @@ struct ServiceReport: Sendable {
         self.request = request
         self.time = time
         failure = FailureRecord(.executionFailed)
+        isSent = true
+        budget = 0
+        isPeriodic = false
         enable = false
         structure = 0
         count = 0
@@ -119,6 +138,52 @@ struct ServiceReport: Sendable {
         words = Inline16(repeating: 0)
         values = Inline64(repeating: 0)
     }
+}
+
+extension ServiceReport.Kind {
+    /// The last record of a command.
+    var isFinal: Bool { self == .startFailed || self == .completed || self == .completionFailed }
+}
+
+/// How the report ring's slots are shared, so the records of an accepted command always fit:
+/// each accepted command reserves the records it may push (``ServiceCommand/budget``) until the
+/// telemetry thread takes its final record, and periodic housekeeping snapshots use a separate
+/// share. The acceptance check refuses a command (queue full) whose records would not fit.
+final class ReportBudget: Sendable {
+    /// Slots for command records: the ring's capacity minus the housekeeping share.
+    let commandSlots: Int
+    /// Slots for periodic snapshots.
+    let housekeepingSlots: Int
+    private let reserved = Atomic<Int>(0)
+    private let housekeepingQueued = Atomic<Int>(0)
+
+    init(capacity: Int, housekeepingSlots: Int) {
+        self.housekeepingSlots = max(1, min(housekeepingSlots, capacity / 2))
+        commandSlots = capacity - self.housekeepingSlots
+    }
+
+    /// Reserves `records` for a command. Link thread, under the acceptance lock.
+    func reserve(_ records: Int) -> Bool {
+        guard reserved.load(ordering: .acquiring) + records <= commandSlots else { return false }
+        reserved.wrappingAdd(records, ordering: .acquiringAndReleasing)
+        return true
+    }
+
+    /// Releases a command's reservation. Telemetry thread, on its final record.
+    func release(_ records: Int) { reserved.wrappingSubtract(records, ordering: .acquiringAndReleasing) }
+
+    /// Takes a housekeeping slot. Executive thread.
+    func reserveHousekeeping() -> Bool {
+        guard housekeepingQueued.load(ordering: .acquiring) < housekeepingSlots else { return false }
+        housekeepingQueued.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        return true
+    }
+
+    /// Gives a housekeeping slot back. Telemetry thread (or the executive after a failed push).
+    func releaseHousekeeping() { housekeepingQueued.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
+
+    /// Records reserved by accepted commands now.
+    var reservedRecords: Int { reserved.load(ordering: .relaxed) }
 }
 
 /// An acceptance report from the link thread to the telemetry thread.

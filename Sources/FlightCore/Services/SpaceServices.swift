@@ -9,6 +9,9 @@ public enum TelecommandVerdict: Sendable, Equatable {
     /// Refused (TM[1,2] with `notice`); no request ID when the packet is shorter than 4 octets
     /// (then no report can be made).
     case rejected(RequestID?, FailureNotice)
+    /// Refused without any report: the acceptance reports already waiting fill their ring
+    /// (the telemetry thread is behind). Counted in `tm.records_dropped` and `tc.rejected`.
+    case dropped(RequestID?)
 }
 
 /// The onboard PUS-C services (ECSS-E-ST-70-41C) of the vehicle: request verification (1),
@@ -47,6 +50,7 @@ public final class SpaceServices: @unchecked Sendable {
     private let acceptance: SPSCRing<AcceptanceRecord>
     private let acceptanceProducers = LockedValue<Void>(())
     private let reports: SPSCRing<ServiceReport>
+    private let budget: ReportBudget
     private let eventLog: EventLog
     private let statistics: ServiceStatistics
     private let housekeeping: HousekeepingService
@@ -105,8 +109,9 @@ public final class SpaceServices: @unchecked Sendable {
         commands = CommandQueue(capacity: telemetry.commandQueueCapacity)
         acceptance = SPSCRing(capacity: telemetry.acceptanceQueueCapacity)
         reports = SPSCRing(capacity: telemetry.reportQueueCapacity)
+        budget = ReportBudget(capacity: telemetry.reportQueueCapacity, housekeepingSlots: max(8, 2 * directory.structures.count))
         eventLog = topology.eventLog
-        housekeeping = HousekeepingService(directory: directory, pool: pool, reports: reports, statistics: statistics)
+        housekeeping = HousekeepingService(directory: directory, pool: pool, reports: reports, budget: budget, statistics: statistics)
         execution = ServiceExecution(directory: directory, pool: pool, channels: topology.channels, faultManagement: topology.faultManagement,
                                      sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics,
                                      resetStatistics: { [unowned executive] in executive.resetStatistics() })
@@ -143,8 +148,15 @@ public final class SpaceServices: @unchecked Sendable {
         return acceptanceProducers.withLock { _ in
             switch verdict {
             case .success(let command):
-                // Producers are serialized here and the executive only frees slots: room now means the push succeeds.
-                guard commands.count < commands.capacity else {
+                // Producers are serialized here and the consumers only free slots: room now
+                // means the pushes below succeed. Without room for the acceptance report the TC
+                // is dropped unreported rather than run unreported.
+                guard acceptance.count < acceptance.capacity else {
+                    statistics.acceptanceDropped.wrappingAdd(1, ordering: .relaxed)
+                    statistics.rejected.wrappingAdd(1, ordering: .relaxed)
+                    return .dropped(request)
+                }
+                guard commands.count < commands.capacity, budget.reserve(command.budget) else {
                     return reject(request, FailureRecord(.queueFull), now: now)
                 }
                 if command.flags.contains(.acceptance) { record(AcceptanceRecord(request: command.request, time: now, failure: nil)) }
@@ -159,12 +171,17 @@ public final class SpaceServices: @unchecked Sendable {
 
     private func reject(_ request: RequestID?, _ failure: FailureRecord, now: MonotonicInstant) -> TelecommandVerdict {
         statistics.rejected.wrappingAdd(1, ordering: .relaxed)
-        if let request { record(AcceptanceRecord(request: request, time: now, failure: failure)) }
-        return .rejected(request, failure.notice)
+        guard let request else { return .rejected(nil, failure.notice) }
+        return record(AcceptanceRecord(request: request, time: now, failure: failure)) ? .rejected(request, failure.notice) : .dropped(request)
     }
 
-    private func record(_ acceptanceRecord: AcceptanceRecord) {
-        if !acceptance.push(acceptanceRecord) { statistics.acceptanceDropped.wrappingAdd(1, ordering: .relaxed) }
+    @discardableResult
+    private func record(_ acceptanceRecord: AcceptanceRecord) -> Bool {
+        guard acceptance.push(acceptanceRecord) else {
+            statistics.acceptanceDropped.wrappingAdd(1, ordering: .relaxed)
+            return false
+        }
+        return true
     }
 
     // MARK: Telemetry thread
@@ -186,7 +203,11 @@ public final class SpaceServices: @unchecked Sendable {
             var packets: [TelemetryPacket] = []
             packets.reserveCapacity(accepted.count + taken.count + events.count)
             for record in accepted { packets.append(encoder.encode(record)) }
-            for record in taken { if let packet = encoder.encode(record) { packets.append(packet) } }
+            for record in taken {
+                if record.kind.isFinal { budget.release(record.budget) }
+                if record.isPeriodic { budget.releaseHousekeeping() }
+                if record.isSent, let packet = encoder.encode(record) { packets.append(packet) }
+            }
             for event in events { if let packet = encoder.encode(event) { packets.append(packet) } }
             return packets
         }
