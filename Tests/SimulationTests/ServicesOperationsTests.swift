@@ -266,6 +266,7 @@ import Testing
 
     @Test func disabledEventIDsAreNotReported() throws {
         let harness = try ServicesHarness()
+        var observed: [EventID] = []
         let disable = harness.telecommand(.eventDisable, EventReportingRequest.disable([0x0503]).applicationData)
         let unknown = harness.telecommand(.eventDisable, EventReportingRequest.disable([0x0503, 0x7777]).applicationData)
         #expect(harness.send(disable) == .accepted(.of(disable)))
@@ -273,10 +274,14 @@ import Testing
         harness.runCycles(1)
         #expect(harness.services.disabledEvents == [0x0503])
         harness.send(harness.telecommand(.performFunction, Self.function(FunctionCatalog.setMode, [FunctionArgument(id: 1, value: .u8(3))])))
-        harness.runCycles(1)
+        harness.topology.executive.runCycles(1)
+        let packets = harness.services.pump { observed.append($0.id) }
         #expect(harness.simulation.mode == .safe)
-        let ids = harness.reports(MessageType(5, 3)).compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]).eventID }
+        let ids = packets.filter { $0.messageType.service == 5 }
+            .compactMap { try? PUSTelemetry.decode($0.bytes) }
+            .compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]).eventID }
         #expect(!ids.contains(0x0503))
+        #expect(observed.contains(EventID(0x0503)))     // still seen by the daemon's log
 
         let enable = harness.telecommand(.eventEnable, EventReportingRequest.enable([0x0503]).applicationData)
         harness.send(enable)

@@ -35,7 +35,7 @@ public enum TelecommandVerdict: Sendable, Equatable {
 /// topology and before the executive starts.
 ///
 /// - Warning: ``acceptTelecommand(_:now:)`` may be called from any thread (it serializes
-///   callers with a lock, never held by the executive). ``pump(limit:)`` must be called from one
+///   callers with a lock, never held by the executive). ``pump(limit:observingEvents:)`` must be called from one
 ///   thread at a time (the telemetry thread): it is the single consumer of the report ring and
 ///   of the topology's event log.
 public final class SpaceServices: @unchecked Sendable {
@@ -126,7 +126,7 @@ public final class SpaceServices: @unchecked Sendable {
 
     /// Decodes and checks one received TC space packet and, if it is acceptable, queues it for the
     /// executive's next cycle boundary. The acceptance report (TM[1,1] when the TC asks for it,
-    /// TM[1,2] always on failure) is queued for ``pump(limit:)``, stamped `now`.
+    /// TM[1,2] always on failure) is queued for ``pump(limit:observingEvents:)``, stamped `now`.
     ///
     /// Checks, in order: packet header, length, PEC, APID, PUS version (→ `badHeader`,
     /// `badLength`, `badCRC`, `badAPID`); message type (`unknownMessageType`); application data,
@@ -191,14 +191,18 @@ public final class SpaceServices: @unchecked Sendable {
     ///
     /// The executive's reports are taken before the acceptance reports are read, so a TM[1,1]
     /// never follows the TM[1,3] of the same telecommand.
-    /// - Parameter limit: records taken from each ring at most in one call.
-    public func pump(limit: Int = 512) -> [TelemetryPacket] {
+    /// - Parameters:
+    ///   - limit: records taken from each ring at most in one call.
+    ///   - observer: sees every event taken from the event log, reported or disabled (for the
+    ///     daemon's log: this is the log's only consumer).
+    public func pump(limit: Int = 512, observingEvents observer: ((FlightEvent) -> Void)? = nil) -> [TelemetryPacket] {
         var taken: [ServiceReport] = []
         reports.drain(limit: limit) { taken.append($0) }
         var accepted: [AcceptanceRecord] = []
         acceptance.drain(limit: limit) { accepted.append($0) }
         var events: [FlightEvent] = []
         eventLog.drain(limit: limit) { events.append($0) }
+        if let observer { for event in events { observer(event) } }
         return encoder.withLock { encoder in
             var packets: [TelemetryPacket] = []
             packets.reserveCapacity(accepted.count + taken.count + events.count)
@@ -213,6 +217,6 @@ public final class SpaceServices: @unchecked Sendable {
         }
     }
 
-    /// The event IDs whose reports are disabled (TC[5,6]) as of the last ``pump(limit:)``.
+    /// The event IDs whose reports are disabled (TC[5,6]) as of the last ``pump(limit:observingEvents:)``.
     public var disabledEvents: Set<UInt16> { encoder.withLock { $0.disabledEvents } }
 }
