@@ -1,0 +1,222 @@
+import HAL
+import SpaceLink
+import Synchronization
+
+/// The outcome of a telecommand's acceptance.
+public enum TelecommandVerdict: Sendable, Equatable {
+    /// Queued for the executive (TM[1,1] if asked for).
+    case accepted(RequestID)
+    /// Refused (TM[1,2] with `notice`); no request ID when the packet is shorter than 4 octets
+    /// (then no report can be made).
+    case rejected(RequestID?, FailureNotice)
+    /// Refused without any report: the acceptance reports already waiting fill their ring
+    /// (the telemetry thread is behind). Counted in `tm.records_dropped` and `tc.rejected`.
+    case dropped(RequestID?)
+}
+
+/// The onboard PUS-C services (ECSS-E-ST-70-41C) of the vehicle: request verification (1),
+/// housekeeping (3), event reporting (5), function management (8), test (17) and on-board
+/// parameter management (20), plus the mission database the ground loads.
+///
+/// Three threads, three entry points:
+///
+/// ```text
+///  link thread                 executive thread                       telemetry thread
+///  ───────────                 ────────────────                       ────────────────
+///  acceptTelecommand(bytes) ─► command queue ─► apply at the cycle    pump():
+///    decode, validate            boundary (pool, channels, mode       acceptance ring ─┐
+///    → acceptance ring           machine…) → report ring              report ring ─────┼─► TM packets
+///                              hk group (1 Hz): HK snapshots          event log ───────┘   (priority)
+///                                → report ring
+/// ```
+///
+/// The executive side is installed at construction: the command handler is attached to the
+/// executive and the housekeeping member appended to its `hk` group, so build this after the
+/// topology and before the executive starts.
+///
+/// - Warning: ``acceptTelecommand(_:now:)`` may be called from any thread (it serializes
+///   callers with a lock, never held by the executive). ``pump(limit:observingEvents:)`` must be called from one
+///   thread at a time (the telemetry thread): it is the single consumer of the report ring and
+///   of the topology's event log.
+public final class SpaceServices: @unchecked Sendable {
+    public let configuration: ServicesConfiguration
+    /// What the services know about the vehicle (immutable).
+    public let directory: ServiceDirectory
+    /// The mission information base for the ground.
+    public let missionDatabase: MissionDatabase
+
+    private let validation: TelecommandValidation
+    private let commands: CommandQueue<ServiceCommand>
+    private let acceptance: SPSCRing<AcceptanceRecord>
+    private let acceptanceProducers = LockedValue<Void>(())
+    private let reports: SPSCRing<ServiceReport>
+    private let budget: ReportBudget
+    private let eventLog: EventLog
+    private let statistics: ServiceStatistics
+    private let housekeeping: HousekeepingService
+    private let execution: ServiceExecution
+    /// The telemetry thread's state.
+    private let encoder: LockedValue<TelemetryEncoder>
+
+    /// Builds the services, registers their parameters (`tc.*`, `tm.*`), attaches the command
+    /// handler to the executive and adds the housekeeping member to the `hk` rate group.
+    ///
+    /// Read `configuration` with ``ServicesConfiguration/init(root:)`` before the topology checks
+    /// the root table for unknown keys (reading marks `[telemetry]` and `[[housekeeping]]` as
+    /// understood), so every configuration error is found before anything is built.
+    /// - Precondition: the executive is not running.
+    /// - Throws: ``TopologyError``: a housekeeping parameter that does not exist or an interval
+    ///   that is not a multiple of the hk period (``TopologyError/configuration(_:)``, with the
+    ///   line), or parameter IDs already taken (``TopologyError/assembly(_:)``).
+    public init(configuration: ServicesConfiguration, topology: Topology, utc: UTCMapping) throws(TopologyError) {
+        self.configuration = configuration
+        let telemetry = configuration.telemetry
+        let pool = topology.pool
+        let executive = topology.executive
+        guard let group = executive.group(named: Topology.Group.housekeeping) else {
+            throw .assembly("the executive has no \"\(Topology.Group.housekeeping)\" rate group for housekeeping")
+        }
+        do {
+            statistics = try ServiceStatistics(pool: pool, base: telemetry.parameterBase)
+        } catch {
+            throw .assembly(error.description)
+        }
+
+        // The vehicle as the ground sees it.
+        let vehicle = topology.configuration
+        var channels: [ChannelDescription] = []
+        for (index, channel) in topology.channels.enumerated() {
+            let device = vehicle.devices.first { channel.name == $0.name || channel.name.hasPrefix($0.name + "-stage") }
+            let role = device.flatMap { (try? $0.options.optionalString("role")) ?? nil }
+            channels.append(ChannelDescription(index: index, name: channel.name, role: role, device: device?.name ?? channel.name))
+        }
+        let devices = topology.devices.slots.enumerated().map { index, slot in
+            DeviceDescription(index: index, name: slot.name, driver: slot.driver, sampled: topology.sampling.device(named: slot.name) != nil)
+        }
+        let monitors = topology.faultManagement.monitors.configurations
+        do {
+            directory = try ServiceDirectory(
+                parameters: pool.definitions, housekeeping: configuration.housekeeping, housekeepingPeriod: group.period,
+                events: topology.eventDefinitions, channels: channels, devices: devices, monitors: monitors.map(\.name),
+                eventActions: topology.faultManagement.eventActions.configurations)
+        } catch {
+            throw .configuration(error)
+        }
+        missionDatabase = MissionDatabase(vehicle: vehicle.vehicleName, telemetry: telemetry, directory: directory,
+                                          monitorParameters: monitors.map(\.parameter))
+
+        validation = TelecommandValidation(directory: directory)
+        commands = CommandQueue(capacity: telemetry.commandQueueCapacity)
+        acceptance = SPSCRing(capacity: telemetry.acceptanceQueueCapacity)
+        reports = SPSCRing(capacity: telemetry.reportQueueCapacity)
+        budget = ReportBudget(capacity: telemetry.reportQueueCapacity, housekeepingSlots: max(8, 2 * directory.structures.count))
+        eventLog = topology.eventLog
+        housekeeping = HousekeepingService(directory: directory, pool: pool, reports: reports, budget: budget, statistics: statistics)
+        execution = ServiceExecution(directory: directory, pool: pool, channels: topology.channels, faultManagement: topology.faultManagement,
+                                     sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics,
+                                     resetStatistics: { [unowned executive] in executive.resetStatistics() })
+        encoder = LockedValue(TelemetryEncoder(configuration: telemetry, mapping: utc, directory: directory))
+
+        let execution = self.execution
+        executive.attach(commands: commands) { command, cycle in execution.apply(command, cycle: cycle) }
+        executive.add(housekeeping, to: Topology.Group.housekeeping)
+    }
+
+    // MARK: Link thread
+
+    /// Decodes and checks one received TC space packet and, if it is acceptable, queues it for the
+    /// executive's next cycle boundary. The acceptance report (TM[1,1] when the TC asks for it,
+    /// TM[1,2] always on failure) is queued for ``pump(limit:observingEvents:)``, stamped `now`.
+    ///
+    /// Checks, in order: packet header, length, PEC, APID, PUS version (→ `badHeader`,
+    /// `badLength`, `badCRC`, `badAPID`); message type (`unknownMessageType`); application data,
+    /// identifiers and ranges (`badArgument`); room in the command queue (`queueFull`).
+    @discardableResult
+    public func acceptTelecommand(_ packet: [UInt8], now: MonotonicInstant) -> TelecommandVerdict {
+        let request = RequestID(rawPacket: packet)
+        let verdict: Result<ServiceCommand, FailureRecord>
+        do {
+            let telecommand = try PUSTelecommand.decode(packet, expectedAPID: configuration.telemetry.apid)
+            verdict = .success(try validation.command(for: telecommand))
+        } catch let error as SpacePacketError {
+            verdict = .failure(FailureRecord(VerificationFailureCode(error)))
+        } catch let failure as FailureRecord {
+            verdict = .failure(failure)
+        } catch {
+            verdict = .failure(FailureRecord(.badArgument))
+        }
+        return acceptanceProducers.withLock { _ in
+            switch verdict {
+            case .success(let command):
+                // Producers are serialized here and the consumers only free slots: room now
+                // means the pushes below succeed. Without room for the acceptance report the TC
+                // is dropped unreported rather than run unreported.
+                guard acceptance.count < acceptance.capacity else {
+                    statistics.acceptanceDropped.wrappingAdd(1, ordering: .relaxed)
+                    statistics.rejected.wrappingAdd(1, ordering: .relaxed)
+                    return .dropped(request)
+                }
+                guard commands.count < commands.capacity, budget.reserve(command.budget) else {
+                    return reject(request, FailureRecord(.queueFull), now: now)
+                }
+                if command.flags.contains(.acceptance) { record(AcceptanceRecord(request: command.request, time: now, failure: nil)) }
+                commands.push(command)
+                statistics.accepted.wrappingAdd(1, ordering: .relaxed)
+                return .accepted(command.request)
+            case .failure(let failure):
+                return reject(request, failure, now: now)
+            }
+        }
+    }
+
+    private func reject(_ request: RequestID?, _ failure: FailureRecord, now: MonotonicInstant) -> TelecommandVerdict {
+        statistics.rejected.wrappingAdd(1, ordering: .relaxed)
+        guard let request else { return .rejected(nil, failure.notice) }
+        return record(AcceptanceRecord(request: request, time: now, failure: failure)) ? .rejected(request, failure.notice) : .dropped(request)
+    }
+
+    @discardableResult
+    private func record(_ acceptanceRecord: AcceptanceRecord) -> Bool {
+        guard acceptance.push(acceptanceRecord) else {
+            statistics.acceptanceDropped.wrappingAdd(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    // MARK: Telemetry thread
+
+    /// Encodes everything waiting: acceptance reports, then the executive's reports (verification
+    /// stages, 17,2, 20,2, housekeeping) in the order they were made, then events.
+    ///
+    /// The executive's reports are taken before the acceptance reports are read, so a TM[1,1]
+    /// never follows the TM[1,3] of the same telecommand.
+    /// - Parameters:
+    ///   - limit: records taken from each ring at most in one call.
+    ///   - observer: sees every event taken from the event log, reported or disabled (for the
+    ///     daemon's log: this is the log's only consumer).
+    public func pump(limit: Int = 512, observingEvents observer: ((FlightEvent) -> Void)? = nil) -> [TelemetryPacket] {
+        var taken: [ServiceReport] = []
+        reports.drain(limit: limit) { taken.append($0) }
+        var accepted: [AcceptanceRecord] = []
+        acceptance.drain(limit: limit) { accepted.append($0) }
+        var events: [FlightEvent] = []
+        eventLog.drain(limit: limit) { events.append($0) }
+        if let observer { for event in events { observer(event) } }
+        return encoder.withLock { encoder in
+            var packets: [TelemetryPacket] = []
+            packets.reserveCapacity(accepted.count + taken.count + events.count)
+            for record in accepted { packets.append(encoder.encode(record)) }
+            for record in taken {
+                if record.kind.isFinal { budget.release(record.budget) }
+                if record.isPeriodic { budget.releaseHousekeeping() }
+                if record.isSent, let packet = encoder.encode(record) { packets.append(packet) }
+            }
+            for event in events { if let packet = encoder.encode(event) { packets.append(packet) } }
+            return packets
+        }
+    }
+
+    /// The event IDs whose reports are disabled (TC[5,6]) as of the last ``pump(limit:observingEvents:)``.
+    public var disabledEvents: Set<UInt16> { encoder.withLock { $0.disabledEvents } }
+}
