@@ -15,16 +15,18 @@ public final class VehicleSimulation {
     public let devices: DeviceSet
     public let topology: Topology
 
-    /// Assembles the vehicle. Every bus in the configuration must be simulated.
+    /// Assembles the vehicle. Every bus in the configuration must be simulated, unless
+    /// `standInForHardware` simulates the real ones too (for the vehicle's shape, not its physics).
     /// - Throws: ``TopologyError``.
-    public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration()) throws(TopologyError) {
-        if let real = configuration.buses.first(where: { !$0.kind.isSimulated }) {
+    public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
+                standInForHardware: Bool = false) throws(TopologyError) {
+        if !standInForHardware, let real = configuration.buses.first(where: { !$0.kind.isSimulated }) {
             throw .configuration(configuration.root.error("bus", "bus \"\(real.name)\" is \(real.kind.kindName): a simulation needs simulated buses only"))
         }
         self.configuration = configuration
         clock = SimClock()
         vehicle = SimulatedVehicle(seed: configuration.seed, clock: clock, physics: physics)
-        let buses = SimulatedBuses(configuration: configuration, simulation: vehicle)
+        let buses = SimulatedBuses(configuration: configuration, simulation: vehicle, standInForHardware: standInForHardware)
         do {
             devices = try DeviceSet(configuration: configuration, provider: buses, catalog: DriverCatalog.all,
                                     clock: SimulatedDeviceClock(clock))

@@ -13,6 +13,13 @@ import Daemon
 import Glibc
 #endif
 
+/// An edge-event device handed to its reader thread.
+private final class EdgeReader: @unchecked Sendable {
+    let device: any EdgeEventDevice
+    init(device: any EdgeEventDevice) { self.device = device }
+    func ingest(timeout: Duration) { _ = try? device.ingest(timeout: timeout) }
+}
+
 /// Why the daemon could not start, with the exit status it ends with.
 struct DaemonStartError: Error, CustomStringConvertible {
     var description: String
@@ -88,8 +95,10 @@ final class FlightDaemon: @unchecked Sendable {
         // The PUS services and the link.
         let utc = Self.utcMapping(clock: clock)
         do {
-            services = try SpaceServices(topology: topology, utc: utc)
-        } catch {
+            services = try SpaceServices(configuration: try ServicesConfiguration(root: configuration.root), topology: topology, utc: utc)
+        } catch let error as ConfigurationError {
+            throw DaemonStartError(description: "configuration error: \(error)", exitStatus: ExitStatus.configuration)
+        } catch let error as TopologyError {
             if case .configuration(let inner) = error {
                 throw DaemonStartError(description: "configuration error: \(inner)", exitStatus: ExitStatus.configuration)
             }
@@ -130,8 +139,10 @@ final class FlightDaemon: @unchecked Sendable {
                 configuration.devices.first { $0.name == device.name }.flatMap { configuration.bus(named: $0.bus) }?.kind.isSimulated == false
             }
             for device in hardwareEdges {
+                // The device is only touched by this thread (ingest) and, under its own lock, by the sampler.
+                let reader = EdgeReader(device: device)
                 threads.append(try DedicatedThread(name: "iost-edge") { [self] in
-                    while !self.stopping.current { _ = try? device.ingest(timeout: .milliseconds(100)) }
+                    while !self.stopping.current { reader.ingest(timeout: .milliseconds(100)) }
                 })
             }
         } catch {
@@ -174,10 +185,9 @@ final class FlightDaemon: @unchecked Sendable {
     /// safe state, the shutdown events, I/O threads, then telemetry flushed and the link closed.
     func shutdown(reason: ReceivedSignal?) {
         var sequence = ShutdownSequence()
-        let topology = self.topology
         let clock = self.clock
-        sequence.add("stop the executive", budget: .seconds(2)) { _ = topology.executive.stop(timeout: .seconds(1)) }
-        sequence.add("actuators to their safe state", budget: .seconds(2)) {
+        sequence.add("stop the executive", budget: .seconds(2)) { [self] in _ = topology.executive.stop(timeout: .seconds(1)) }
+        sequence.add("actuators to their safe state", budget: .seconds(2)) { [self] in
             topology.router.raise(FlightEvent(id: LifecycleEvents.shutdownRequested, severity: .medium, time: clock.now,
                                               a: Double(reason?.signal.number ?? 0), b: Double(reason?.senderPID ?? 0), count: 2))
             topology.applySafeStates()

@@ -194,6 +194,8 @@ public final class DeviceSampling {
 
     /// The unit of a reading from its key's suffix (`temperature_c` → `degC`).
     static func unit(ofKey key: String) -> String {
+        // Quaternion components (`q_w` … `q_z`) are dimensionless, whatever their last letter.
+        if key.count == 3, key.hasPrefix("q_") { return "" }
         let suffixes: [(String, String)] = [
             ("_rad_s", "rad/s"), ("_m_s2", "m/s2"), ("_kpa", "kPa"), ("_hpa", "hPa"), ("_pa", "Pa"), ("_ppm", "ppm"),
             ("_pct", "%"), ("_c", "degC"), ("_k", "K"), ("_mv", "mV"), ("_ma", "mA"), ("_v", "V"), ("_a", "A"),

@@ -196,6 +196,9 @@ public final class Topology {
                     executive.add(faultManagement.monitorMember(group: group, period: period), to: group)
                 }
             }
+            // Sections other components read later (the services, the daemon's link) are accepted
+            // here and checked key by key by their owners.
+            for section in Self.sections { root.accept(section) }
             try root.rejectUnknownKeys(known: Self.sections)
         } catch let error as TopologyError {
             throw error
