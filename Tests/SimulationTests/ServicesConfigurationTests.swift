@@ -8,7 +8,7 @@ import Testing
 /// `[telemetry]`, `[[housekeeping]]` and the mission database.
 @Suite struct ServicesConfigurationTests {
     static func shipped() throws -> String {
-        try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
+        try shippedVehicleWithoutServices()
     }
 
     /// Builds the services over the shipped vehicle plus `extra`; the error if any.

@@ -74,6 +74,13 @@ parameters = ["act.o2-valve.state", "act.scrubber-fan-stage1.state", "act.scrubb
               "act.o2-valve.failures", "act.cabin-heater.failures"]
 """
 
+/// config/sim.toml up to its telemetry/link sections, so a test can append its own.
+func shippedVehicleWithoutServices() throws -> String {
+    let shipped = try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
+    guard let marker = shipped.range(of: "# ================================================================ telemetry") else { return shipped }
+    return String(shipped[..<marker.lowerBound])
+}
+
 /// 2025-01-01T00:00:00 TAI (2114380800 s after 1958) in Unix UTC seconds (TAI − UTC = 37 s):
 /// the epoch of the pus-vectors.md test vectors, at monotonic zero.
 let vectorEpoch = UTCTime(unixSeconds: 2_114_380_800 - 378_691_200 - 37)
@@ -87,8 +94,7 @@ final class ServicesHarness {
 
     /// - Parameter extra: TOML appended to config/sim.toml (default: the proposed housekeeping).
     init(extra: String = proposedHousekeeping) throws {
-        let shipped = try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
-        let configuration = try VehicleConfiguration.parse(text: shipped + extra, path: "sim+services.toml")
+        let configuration = try VehicleConfiguration.parse(text: try shippedVehicleWithoutServices() + extra, path: "sim+services.toml")
         // Read before the topology checks the root for unknown keys.
         let servicesConfiguration = try ServicesConfiguration(root: configuration.root)
         simulation = try VehicleSimulation(configuration: configuration)
