@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlightCore", "SimHardware", "HAL", "Drivers"]),
-        .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport"]),
+        .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

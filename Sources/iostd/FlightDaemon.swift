@@ -13,6 +13,27 @@ import Daemon
 import Glibc
 #endif
 
+/// A rate-group member that blocks its group once: an injected overrun.
+private final class ExecutiveStall: RateGroupMember {
+    let name = "injected-stall"
+    private let clock: any MonotonicClock
+    private let at: MonotonicInstant
+    private let length: Duration
+    private var done = false
+
+    init(clock: any MonotonicClock, at: MonotonicInstant, length: Duration) {
+        self.clock = clock
+        self.at = at
+        self.length = length
+    }
+
+    func run(_ cycle: CycleContext) {
+        guard !done, clock.now >= at else { return }
+        done = true
+        clock.sleep(until: clock.now.advanced(by: length))
+    }
+}
+
 /// An edge-event device handed to its reader thread.
 private final class EdgeReader: @unchecked Sendable {
     let device: any EdgeEventDevice
@@ -148,6 +169,11 @@ final class FlightDaemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(description: "cannot start a thread: \(error)", exitStatus: ExitStatus.unavailable)
         }
+    }
+
+    /// Fault injection (`--inject-stall`): blocks the monitoring group once, `after` from now, for `length`.
+    func injectStall(after: Duration, length: Duration) {
+        topology.executive.add(ExecutiveStall(clock: clock, at: clock.now.advanced(by: after), length: length), to: Topology.Group.monitoring)
     }
 
     /// Waits until the executive has completed a cycle.

@@ -40,6 +40,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Fault injection: at AFTER since start, block the monitoring rate group for DURATION (\"3s:2s\"), to see slips, health and the watchdog react.")
+    var injectStall: String?
+
     @Option(name: .long, help: "Stop by itself after this long (\"20s\", \"5min\"), as if SIGTERM had arrived. For tests and benchmarks.")
     var duration: String?
 
@@ -70,6 +73,16 @@ struct RunCommand: ParsableCommand {
             stopAfter = nil
         }
 
+        var stall: (after: Duration, length: Duration)?
+        if let injectStall {
+            let parts = injectStall.split(separator: ":").map(String.init)
+            guard parts.count == 2, let after = DurationText.parse(parts[0]), let length = DurationText.parse(parts[1]) else {
+                Terminal.error("iostd: --inject-stall: expected AFTER:DURATION such as \"3s:2s\", found \"\(injectStall)\"")
+                throw ExitCode(ExitStatus.usage)
+            }
+            stall = (after, length)
+        }
+
         // 3. Configuration and the vehicle: nothing is started until everything is assembled.
         let configuration = try options.load()
         let daemon: FlightDaemon
@@ -78,6 +91,11 @@ struct RunCommand: ParsableCommand {
         } catch let error as DaemonStartError {
             Terminal.error("iostd: \(error)")
             throw ExitCode(error.exitStatus)
+        }
+
+        if let stall {
+            daemon.injectStall(after: stall.after, length: stall.length)
+            log.warning("fault injection: the monitoring rate group will block for \(stall.length) at \(stall.after)")
         }
 
         // 4. systemd.

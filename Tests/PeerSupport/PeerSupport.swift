@@ -9,6 +9,8 @@ import Glibc
 /// A failure to set up a test peer (missing interpreter, socat, or a peer that never got ready).
 public struct PeerSetupError: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// Where the repository and its test tools are.
