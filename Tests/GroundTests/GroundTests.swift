@@ -461,7 +461,7 @@ struct TelecommandTests {
         #expect(message(["param", "set", "ls.ppo2_low_kpa", "30"]) == "30 is outside the range of ls.ppo2_low_kpa: 15.0…25.0 kPa")
         #expect(message(["param", "set", "ls.co2_alarm_ppm", "12.5"]) == "ls.co2_alarm_ppm is u16: \"12.5\" is not an integer in 0…65535")
         #expect(message(["param", "get", "nope"]).hasPrefix("unknown parameter \"nope\"; parameters: fdir.mode, ls.ppo2_kpa"))
-        #expect(message(["event", "enable", "co2"]) == "unknown event \"co2\"; valid: eclipse_entry, co2_alarm, mode_safe")
+        #expect(message(["event", "enable", "co2"]) == "unknown event \"co2\" (did you mean \"co2_alarm\"?); valid: eclipse_entry, co2_alarm, mode_safe")
         #expect(message(["function", "load_switch", "channel=o2-valve"]) == "load_switch channel=o2-valve: expected an integer or one of: payload-switch")
         #expect(message(["function", "load_switch", "colour=red"]) == "unknown argument \"colour\" for load_switch; arguments of load_switch: channel:integer, state?:bool")
         #expect(message(["function", "load_switch", "state=on"]) == "load_switch needs channel; arguments of load_switch: channel:integer, state?:bool")
