@@ -76,7 +76,7 @@ public struct StatusBoard: Sendable {
         lines.append(label("ATTITUDE") + "q [\(quaternion)]  \(tracking)\(stars)  rates [\(rates)] mrad/s")
 
         let radiation = status.radiation
-        lines.append(label("RADIATION") + Self.format(radiation.countsPerMinute, 0, "CPM") + "  " + Self.format(radiation.doseRateMicrosievertPerHour, 3, "µSv/h"))
+        lines.append(label("RADIATION") + "count rate " + Self.format(radiation.countsPerMinute, 0, "CPM") + "  dose rate " + Self.format(radiation.doseRateMicrosievertPerHour, 3, "µSv/h"))
 
         let executive = status.executive
         let healthy = executive.healthy.map { $0 ? paint("healthy", .green) : paint("UNHEALTHY", .red) } ?? "health —"

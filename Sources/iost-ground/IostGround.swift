@@ -103,7 +103,8 @@ struct Console: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let redrawPeriod: Duration = terminal ? .milliseconds(500) : .seconds(10)
-        var nextRedraw = start
+        // The board draws at once; the log's first status line comes after one period.
+        var nextRedraw = terminal ? start : start.advanced(by: redrawPeriod)
         let header = "listening on \(listenAddress)  MIB \(source)  Ctrl-C to quit"
 
         if terminal { Output.write(StatusBoard.enterFullScreen) }
@@ -116,7 +117,7 @@ struct Console: ParsableCommand {
                 status.update(link: decoder.link, at: Self.seconds(now - start))
                 if terminal {
                     Output.write(StatusBoard.clearScreen + board.render(status, header: header) + "\n")
-                } else if !json, now > start {
+                } else if !json {
                     Output.write(board.statusLine(status) + "\n")
                 }
                 nextRedraw = now.advanced(by: redrawPeriod)
@@ -151,6 +152,10 @@ struct Console: ParsableCommand {
             }
         }
         socket.close()
+        if !terminal && !json {
+            status.update(link: decoder.link, at: Self.seconds(clock.now - start))
+            Output.write(board.statusLine(status) + "\n")
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {
