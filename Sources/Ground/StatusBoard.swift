@@ -89,6 +89,14 @@ public struct StatusBoard: Sendable {
         }
 
         lines.append("")
+        lines.append(label("COMMANDS") + (status.verifications.isEmpty ? "no verification reports yet" : "last \(status.verifications.count) reports"))
+        for entry in status.verifications.reversed() {
+            let outcome = "\(entry.outcome)"
+            lines.append("  " + UTCText.timeOfDay(entry.time, utcToTAIOffset: utcToTAIOffset) + "  APID 0x\(String(entry.request.apid, radix: 16)) seq \(entry.request.sequenceCount)  "
+                         + paint(outcome, entry.outcome.isFailure ? .red : (entry.outcome == .completed ? .green : nil)))
+        }
+
+        lines.append("")
         let link = status.link
         let frames = link.frames
         let rate = status.frameRate.map { " (" + Self.fixed($0, 1) + "/s)" } ?? ""

@@ -20,6 +20,18 @@ public struct EventEntry: Sendable, Hashable {
     }
 }
 
+/// One verification report in the status board's list.
+public struct VerificationEntry: Sendable, Hashable {
+    public var time: CUCTime
+    public var request: RequestID
+    public var outcome: VerificationOutcome
+    public init(time: CUCTime, request: RequestID, outcome: VerificationOutcome) {
+        self.time = time
+        self.request = request
+        self.outcome = outcome
+    }
+}
+
 /// Names of the parameters the status board shows, with alternatives tried in order (so a
 /// renamed parameter only needs a line here).
 public enum BoardParameters {
@@ -109,8 +121,12 @@ public struct VehicleStatus: Sendable {
     public private(set) var lastPacketTime: CUCTime?
     /// Link counters, copied from the decoder by ``update(link:)``.
     public private(set) var link = LinkStatus()
-    /// Verification reports received (any request), per outcome kind.
+    /// Failure reports received (any request).
     public private(set) var verificationFailures: UInt64 = 0
+    /// Most recent verification reports (any request, whoever sent it), oldest first, at most
+    /// ``verificationCapacity``.
+    public private(set) var verifications: [VerificationEntry] = []
+    public let verificationCapacity = 5
     /// Frames per second over the last rate window.
     public private(set) var frameRate: Double?
     private var rateWindow: (frames: UInt64, seconds: Double)?
@@ -130,7 +146,10 @@ public struct VehicleStatus: Sendable {
             events.append(EventEntry(time: packet.time, event: event))
             if events.count > eventCapacity { events.removeFirst(events.count - eventCapacity) }
         case .verification(let report):
-            if VerificationOutcome(report, mib: nil).isFailure { verificationFailures += 1 }
+            let outcome = VerificationOutcome(report, mib: mib)
+            if outcome.isFailure { verificationFailures += 1 }
+            verifications.append(VerificationEntry(time: packet.time, request: report.requestID, outcome: outcome))
+            if verifications.count > verificationCapacity { verifications.removeFirst(verifications.count - verificationCapacity) }
         case .connectionTestReport, .unknown, .undecodable:
             break
         }

@@ -315,7 +315,8 @@ struct StatusTests {
         fixture.channel.clcw = CLCW(virtualChannel: 0, lockout: true, reportValue: 12)
         let hk = fixture.packet(.housekeepingReport, HousekeepingReport(structureID: 1, values: [.u8(1), .f64(21.25), .f32(.nan), .f32(612), .u8(2), .bool(true)]).sourceData)
         let event = fixture.packet(MessageType(5, 4), EventReport(severity: .high, eventID: 769, auxiliaryData: f64Arguments([5012, 5000])).applicationData)
-        for frame in try fixture.frames([hk, event]) {
+        let failure = fixture.packet(MessageType(1, 8), VerificationReport.completionFailure(RequestID(packetID: 0x1923, sequenceControl: 0xC00B), FailureNotice(.executionFailed)).sourceData)
+        for frame in try fixture.frames([hk, event, failure]) {
             for packet in decoder.receive(frame: frame) { status.apply(packet) }
         }
         status.update(link: decoder.link, at: 0)
@@ -329,6 +330,8 @@ struct StatusTests {
         #expect(text.contains("SoC —"))
         #expect(text.contains("23:59:23  high    co2_alarm  co2 ppm=5012, limit ppm=5000"))
         #expect(text.contains("frames 1"))
+        #expect(text.contains("23:59:23  APID 0x123 seq 11  failed: execution_failed (7) at completion"))
+        #expect(status.verificationFailures == 1)
         #expect(text.contains("VC 0  lockout YES  wait no  retransmit no  V(R) 12"))
         #expect(!text.contains("\u{1B}["))
         let coloured = StatusBoard(colour: true).render(status)
