@@ -1,1 +1,0 @@
-/// The operator side of the space link. See the files of this folder.
