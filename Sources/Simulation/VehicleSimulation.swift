@@ -16,14 +16,17 @@ public final class VehicleSimulation {
     public let topology: Topology
 
     /// Assembles the vehicle. Every bus in the configuration must be simulated.
+    /// - Parameters:
+    ///   - seed: overrides the configuration's `[vehicle] seed`.
     /// - Throws: ``TopologyError``.
-    public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration()) throws(TopologyError) {
+    public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
+                seed: UInt64? = nil) throws(TopologyError) {
         if let real = configuration.buses.first(where: { !$0.kind.isSimulated }) {
             throw .configuration(configuration.root.error("bus", "bus \"\(real.name)\" is \(real.kind.kindName): a simulation needs simulated buses only"))
         }
         self.configuration = configuration
         clock = SimClock()
-        vehicle = SimulatedVehicle(seed: configuration.seed, clock: clock, physics: physics)
+        vehicle = SimulatedVehicle(seed: seed ?? configuration.seed, clock: clock, physics: physics)
         let buses = SimulatedBuses(configuration: configuration, simulation: vehicle)
         do {
             devices = try DeviceSet(configuration: configuration, provider: buses, catalog: DriverCatalog.all,
