@@ -240,7 +240,7 @@ public struct ScenarioEvent: Sendable, Equatable {
             }
             switch given[0] {
             case "area_m2": action = .cabinLeak(.area(squareMeters: try table.double("area_m2", in: 0...1)))
-            case "area_mm2": action = .cabinLeak(.area(squareMeters: try table.double("area_mm2", in: 0...1_000_000) * 1e-6))
+            case "area_mm2": action = .cabinLeak(.area(squareMeters: try table.double("area_mm2", in: 0...1_000_000) / 1e6))
             default: action = .cabinLeak(.pressureDropRate(pascalsPerMinute: try table.double("rate_pa_per_min", in: 0...1_000_000)))
             }
             ending = .cabinLeakStop
