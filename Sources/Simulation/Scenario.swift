@@ -202,6 +202,7 @@ public struct ScenarioEvent: Sendable, Equatable {
         "device_offline": ["device", "duration"],
         "device_online": ["device"],
         "executive_overrun": ["group", "burn"],
+        "actuator": ["channel", "state", "source"],
     ]
 
     static let faultKinds = ["stuck", "noise", "drift", "no_acknowledge", "timeout", "disconnect", "modbus_exception", "modbus_silence"]
@@ -270,6 +271,12 @@ public struct ScenarioEvent: Sendable, Equatable {
             ending = .clearFaults(device: try device())
         case "device_online":
             action = .clearFaults(device: try device())
+        case "actuator":
+            let channel = try table.string("channel")
+            let state = try table.choice("state", ["on": Bool?.some(true), "off": Bool?.some(false), "release": Bool?.none])
+            let source = try table.choice("source", ["controller": ActuatorSource.controller, "command": ActuatorSource.command],
+                                          default: .controller)
+            action = .actuator(channel: channel, source: source, state: state)
         case "executive_overrun":
             let group = try table.string("group", default: Topology.Group.monitoring)
             let burn = try table.duration("burn", default: .seconds(2))
@@ -351,6 +358,9 @@ public enum ScenarioAction: Sendable, Equatable {
     /// The rate group's next cycle after the event takes `burn` longer (simulated time passes
     /// inside the cycle): an injected overrun.
     case executiveOverrun(group: String, burn: Duration)
+    /// A request on an actuator channel at `source` priority (`nil` releases it): stands for a
+    /// payload's own controller (`.controller`, below load shedding) or a telecommand (`.command`).
+    case actuator(channel: String, source: ActuatorSource, state: Bool?)
 
     /// A short description for the timeline.
     public var summary: String {
@@ -367,6 +377,8 @@ public enum ScenarioAction: Sendable, Equatable {
         case .clearFaults(let device): return "clear_faults" + (device.map { " device=\($0)" } ?? "")
         case .deviceOffline(let device): return "device_offline device=\(device)"
         case .executiveOverrun(let group, let burn): return "executive_overrun group=\(group) burn_s=\(Format.number(burn.secondsDouble))"
+        case .actuator(let channel, let source, let state):
+            return "actuator channel=\(channel) state=\(state.map { $0 ? "on" : "off" } ?? "release") source=\(source)"
         }
     }
 }

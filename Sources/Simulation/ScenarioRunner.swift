@@ -122,6 +122,10 @@ public final class ScenarioRunner {
                     overruns[group] = injector
                     simulation.topology.executive.add(injector, to: group)
                 }
+            case .actuator(let channel, _, _):
+                guard simulation.topology.channels.contains(where: { $0.name == channel }) else {
+                    throw refuse("no actuator channel named \"\(channel)\" (defined: \(simulation.topology.channels.map { "\"\($0.name)\"" }.joined(separator: ", ")))")
+                }
             default:
                 break
             }
@@ -224,6 +228,8 @@ public final class ScenarioRunner {
             vehicle.faults.inject(family == .modbus ? .modbusSilence : .disconnect, device: device)
         case .executiveOverrun(let group, let burn):
             overruns[group]?.arm(burn)
+        case .actuator(let name, let source, let state):
+            simulation.topology.channels.first { $0.name == name }?.request(source, state)
         }
     }
 

@@ -21,6 +21,13 @@ public struct TimelineEvent: Sendable, Equatable {
         self.arguments = arguments
         self.text = text
     }
+
+    /// Equal when identical bit for bit: a NaN argument (a reading not available) equals itself,
+    /// so two runs of a scenario compare equal exactly when they are the same.
+    public static func == (lhs: TimelineEvent, rhs: TimelineEvent) -> Bool {
+        lhs.time == rhs.time && lhs.id == rhs.id && lhs.name == rhs.name && lhs.severity == rhs.severity && lhs.text == rhs.text
+            && lhs.arguments.map(\.bitPattern) == rhs.arguments.map(\.bitPattern)
+    }
 }
 
 /// A change of vehicle mode (from the mode machine's `mode_*` events).
