@@ -45,7 +45,8 @@ public struct Scenario: Sendable, Equatable {
         self.seed = seed
         self.sampleInterval = sampleInterval
         self.physics = physics
-        self.events = events.sorted { $0.time < $1.time }
+        // By time; events at the same time keep the order they were written in.
+        self.events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         self.path = path
     }
 
