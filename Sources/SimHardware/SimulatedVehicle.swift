@@ -186,6 +186,13 @@ public final class SimulatedVehicle: @unchecked Sendable {
         return chip
     }
 
+    /// The electrical levels of an actuator device's GPIO lines, in configuration order (`nil` for
+    /// a device that is not a simulated GPIO actuator). A line no driver holds reads low.
+    public func outputLevels(ofDevice device: String) -> [Bool]? {
+        guard let (spec, chip) = state.withLock({ $0.actuators.first { $0.spec.name == device } }) else { return nil }
+        return spec.lines.map { chip.isRequested($0) ? (chip.outputValue($0) ?? false) : false }
+    }
+
     // MARK: Stepping
 
     private func advance(from: MonotonicInstant, to: MonotonicInstant) {

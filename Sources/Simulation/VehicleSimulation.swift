@@ -17,15 +17,17 @@ public final class VehicleSimulation {
 
     /// Assembles the vehicle. Every bus in the configuration must be simulated, unless
     /// `standInForHardware` simulates the real ones too (for the vehicle's shape, not its physics).
+    /// - Parameters:
+    ///   - seed: overrides the configuration's `[vehicle] seed`.
     /// - Throws: ``TopologyError``.
     public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
-                standInForHardware: Bool = false) throws(TopologyError) {
+                seed: UInt64? = nil, standInForHardware: Bool = false) throws(TopologyError) {
         if !standInForHardware, let real = configuration.buses.first(where: { !$0.kind.isSimulated }) {
             throw .configuration(configuration.root.error("bus", "bus \"\(real.name)\" is \(real.kind.kindName): a simulation needs simulated buses only"))
         }
         self.configuration = configuration
         clock = SimClock()
-        vehicle = SimulatedVehicle(seed: configuration.seed, clock: clock, physics: physics)
+        vehicle = SimulatedVehicle(seed: seed ?? configuration.seed, clock: clock, physics: physics)
         let buses = SimulatedBuses(configuration: configuration, simulation: vehicle, standInForHardware: standInForHardware)
         do {
             devices = try DeviceSet(configuration: configuration, provider: buses, catalog: DriverCatalog.all,

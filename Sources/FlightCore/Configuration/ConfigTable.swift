@@ -28,8 +28,15 @@ public final class ConfigTable {
 
     /// An error located at `key` in this table.
     public func error(_ key: String?, _ message: String) -> ConfigurationError {
-        ConfigurationError(file: source.path, line: key.flatMap { source.line(ofKey: $0, after: headerLine) } ?? headerLine,
+        ConfigurationError(file: source.path, line: key.flatMap { line(of: $0) } ?? headerLine,
                            context: context, key: key, message: message)
+    }
+
+    /// The line of `key` in this table; at the top level, a `[key]` or `[[key]]` header too.
+    private func line(of key: String) -> Int? {
+        if let line = source.line(ofKey: key, after: headerLine) { return line }
+        guard headerLine == nil, context == nil else { return nil }
+        return source.line(ofTableHeader: key) ?? source.lines(ofArrayTableHeader: key).first
     }
 
     private func value(_ key: String) -> TOMLValueConvertible? {
