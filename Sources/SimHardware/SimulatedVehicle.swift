@@ -46,6 +46,8 @@ public final class SimulatedVehicle: @unchecked Sendable {
     public let faults: FaultInjector
     /// How often the models' registers are refreshed from the physics (simulated time).
     public let refreshInterval: Duration
+    /// The world's seed: every random process of the simulation (noise, pulses) derives from it.
+    public let seed: UInt64
 
     private let state: LockedValue<State>
 
@@ -79,6 +81,7 @@ public final class SimulatedVehicle: @unchecked Sendable {
         self.clock = clock
         self.faults = FaultInjector(clock: clock, seed: seed ^ 0xFA17)
         self.refreshInterval = refreshInterval
+        self.seed = seed
         self.state = LockedValue(State(physics: VehiclePhysics(configuration: physics, seed: seed)))
         clock.onAdvance { [weak self] from, to in self?.advance(from: from, to: to) }
     }
@@ -176,7 +179,8 @@ public final class SimulatedVehicle: @unchecked Sendable {
         for (index, device) in devices.enumerated() {
             for line in device.lines { chip.assign(line, toDevice: device.name) }
             if device.driver == "geiger", let line = device.lines.first {
-                let tube = GeigerTubeModel(chip: chip, line: line, seed: UInt64(index + 1) &* 0x9E37_79B9)
+                var generator = SplitMix64(seed: seed ^ (UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15))
+                let tube = GeigerTubeModel(chip: chip, line: line, seed: generator.next())
                 state.withLock { $0.geigerTubes.append((device.name, tube)) }
             } else {
                 state.withLock { $0.actuators.append((device, chip)) }
