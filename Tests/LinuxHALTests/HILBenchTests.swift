@@ -7,8 +7,8 @@ import Testing
 
 // Tests against the kernel's own simulators in the HIL bench guest (i2c-stub, gpio-sim); they run
 // only there (HIL_GUEST=1) and skip on the host, which has no /dev/i2c-* or /dev/gpiochip*.
-// Run: sudo ../shared/tools/hil-bench.sh -- .build/debug/iost-flightPackageTests.xctest \
-//        --testing-library swift-testing --filter HILBench
+// `make test-hil` (scripts/hil-test.sh) runs them; by hand:
+//   sudo scripts/hil-bench -- .build/debug/iost-flightPackageTests.xctest --testing-library swift-testing --filter HILBench
 
 /// An environment variable, or `nil`.
 func environment(_ name: String) -> String? {
