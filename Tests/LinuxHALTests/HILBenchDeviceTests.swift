@@ -211,7 +211,20 @@ final class NamedSerialLine {
     deinit { unplug() }
 }
 
-@Suite("HILBench: Modbus RTU drivers against pymodbus in the guest", .enabled(if: onHILBench), .serialized, .timeLimit(.minutes(3)))
+/// Starts tests/peers/modbus_peer.py on `tty` and waits for its READY line. Python starts slowly
+/// under TCG (pymodbus takes 10-20 s to import there), hence the wide wait, unlike
+/// ``ModbusPeer/rtu(device:values:tty:baud:)`` whose 8 s suit the host.
+func startRTUPeer(device: String, values: String, tty: String, baud: Int) throws -> ChildProcess {
+    let child = try ChildProcess(try PeerEnvironment.python(),
+                                 [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--rtu", tty, "--baud", String(baud)])
+    guard child.waitForLine(timeout: .seconds(90), { $0.hasPrefix("READY rtu ") }) != nil else {
+        child.stop()
+        throw HILSetupError(description: "modbus_peer.py (\(device), rtu) did not get ready within 90 s: \(child.lines)")
+    }
+    return child
+}
+
+@Suite("HILBench: Modbus RTU drivers against pymodbus in the guest", .enabled(if: onHILBench), .serialized, .timeLimit(.minutes(5)))
 struct HILBenchModbusTests {
     @Test("a peer killed and restarted mid-run is reconnected to; the polling loop never stops")
     func peerRestart() throws {
@@ -221,7 +234,7 @@ struct HILBenchModbusTests {
         let line = NamedSerialLine(directory: directory)
         try line.plug()
         let values = #"{"co2_ppm": 640.0, "temperature_c": 21.5, "humidity_pct": 45.0, "ready": true}"#
-        var peer: ModbusPeer? = try ModbusPeer.rtu(device: "scd30", values: values, tty: line.endB, baud: 19200)
+        var peer: ChildProcess? = try startRTUPeer(device: "scd30", values: values, tty: line.endB, baud: 19200)
         // Wide timeouts: TCG runs the Python peer 5-20x slower than the host.
         let bus = try LinuxModbusClient(name: "rs485-hil", configuration: .rtu(
             device: line.endA, baud: 19200, responseTimeout: .seconds(2), byteTimeout: .milliseconds(200),
@@ -236,7 +249,7 @@ struct HILBenchModbusTests {
         var failures = 0
         var iterations = 0
         let clock = SystemMonotonicClock.shared
-        let deadline = clock.now.advanced(by: .seconds(150))
+        let deadline = clock.now.advanced(by: .seconds(240))
         // The probe loop: one sample per iteration, whatever happened to the previous one.
         while clock.now < deadline {
             iterations += 1
@@ -256,7 +269,7 @@ struct HILBenchModbusTests {
                 phase = .down
             case .down where failures >= 3:
                 try line.plug()                               // replugged under the same name
-                peer = try ModbusPeer.rtu(device: "scd30", values: values, tty: line.endB, baud: 19200)
+                peer = try startRTUPeer(device: "scd30", values: values, tty: line.endB, baud: 19200)
                 phase = .after
             default:
                 break
@@ -281,7 +294,7 @@ struct HILBenchModbusTests {
         defer { line.unplug() }
         let configuration = ModbusBusConfiguration.rtu(device: line.endA, baud: 115200, responseTimeout: .seconds(2), byteTimeout: .milliseconds(200))
 
-        let mpptPeer = try ModbusPeer.rtu(device: "mppt", values: #"{"pv_voltage_v": 36.5, "pv_current_a": 4.2, "pv_power_w": 153.3, "battery_voltage_v": 26.4, "charge_current_a": 5.5, "charge_power_w": 145.2, "battery_soc_pct": 76, "charging_state": 2, "battery_current_a": 5.5}"#,
+        let mpptPeer = try startRTUPeer(device: "mppt", values: #"{"pv_voltage_v": 36.5, "pv_current_a": 4.2, "pv_power_w": 153.3, "battery_voltage_v": 26.4, "charge_current_a": 5.5, "charge_power_w": 145.2, "battery_soc_pct": 76, "charging_state": 2, "battery_current_a": 5.5}"#,
                                           tty: line.endB, baud: 115200)
         let mpptBus = try LinuxModbusClient(name: "rs485-hil", configuration: configuration)
         let mppt = EPEverTracer(name: "mppt", client: mpptBus, unit: 1)
@@ -295,7 +308,7 @@ struct HILBenchModbusTests {
         mpptPeer.stop()
         mpptBus.disconnect()
 
-        let trackerPeer = try ModbusPeer.rtu(device: "startracker", values: #"{"q": [0.6, 0.0, 0.8, 0.0], "stars": 14, "tracking": true, "time_s": 1234.5}"#,
+        let trackerPeer = try startRTUPeer(device: "startracker", values: #"{"q": [0.6, 0.0, 0.8, 0.0], "stars": 14, "tracking": true, "time_s": 1234.5}"#,
                                              tty: line.endB, baud: 115200)
         defer { trackerPeer.stop() }
         let trackerBus = try LinuxModbusClient(name: "rs485-hil", configuration: configuration)
