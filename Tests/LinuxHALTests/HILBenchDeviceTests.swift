@@ -23,8 +23,13 @@ struct SimulatedPin {
         return "\(directory)/sim_gpio\(offset)/\(attribute)"
     }
 
-    /// Drives the simulated input level through the pull.
-    func pull(_ high: Bool) throws {
+    /// Drives the simulated input level through the pull, then waits `settle` (default 20 ms).
+    ///
+    /// gpio-sim raises its interrupts through irq_sim, whose irq_work coalesces edges that come
+    /// before it runs: pulses closer than that (milliseconds under TCG) reach no one. Real
+    /// hardware has no such limit; the settle time keeps the simulator from merging pulses.
+    func pull(_ high: Bool, settle: Duration = .milliseconds(20)) throws {
+        defer { SystemMonotonicClock.shared.sleep(until: SystemMonotonicClock.shared.now.advanced(by: settle)) }
         let path = try path("pull")
         let text = high ? "pull-up" : "pull-down"
         let fd = open(path, O_WRONLY)

@@ -153,7 +153,9 @@ struct HILBenchGPIOTests {
         let monitor = try EdgeEventMonitor(line: line, name: "hil-edge", pollInterval: .milliseconds(20))
         let clock = SystemMonotonicClock.shared
         let before = clock.now
+        // 20 ms apart: gpio-sim's irq_sim coalesces edges raised before its irq_work runs.
         try writeAttribute("pull", line: 4, "pull-up")
+        usleep(20_000)
         try writeAttribute("pull", line: 4, "pull-down")
         var events: [GPIOEdgeEvent] = []
         #expect(eventually(within: .seconds(20)) { monitor.drain(into: &events); return events.count >= 2 })
