@@ -37,8 +37,9 @@ log() { echo "[hil] $*"; }
 # Starts a socat pty pair and a pymodbus peer per entry of expected.json's peer_values, and
 # writes $work/peers.sed (placeholder -> pty end the client uses). Stop with stop_peers.
 start_peers() {
-    : > "$work/peers.sed"; : > "$work/peers.pids"
+    : > "$work/peers.sed"; : > "$work/peers.pids"; : > "$work/peers.list"
     local name device placeholder baud values
+    # Launch every pair and peer first, then wait: Python takes seconds to start under TCG.
     while IFS=$'\t' read -r name device placeholder baud values; do
         mkdir -p "$work/tty-$name"
         socat -d -d "pty,raw,echo=0,link=$work/tty-$name/A" "pty,raw,echo=0,link=$work/tty-$name/B" 2>"$work/socat-$name.log" &
@@ -48,14 +49,17 @@ start_peers() {
         "$python" "$repo/tests/peers/modbus_peer.py" --device "$device" --values "$values" --rtu "$work/tty-$name/B" \
             --baud "$baud" > "$work/peer-$name.log" 2>&1 &
         echo $! >> "$work/peers.pids"
-        for _ in $(seq 300); do grep -q '^READY' "$work/peer-$name.log" && break; sleep 0.1; done
-        grep -q '^READY' "$work/peer-$name.log" || { log "peer $name not ready:"; cat "$work/peer-$name.log"; return 1; }
         echo "s|$placeholder|$work/tty-$name/A|g" >> "$work/peers.sed"
-        log "peer $name ($device, ${baud} baud) on $work/tty-$name/B"
+        printf '%s %s %s\n' "$name" "$device" "$baud" >> "$work/peers.list"
     done < <("$python" -c '
 import json, sys
 for name, p in json.load(open(sys.argv[1]))["peer_values"].items():
     print("\t".join([name, p["device"], p["placeholder"], str(p["baud"]), json.dumps(p["values"])]))' "$expected")
+    while read -r name device baud; do
+        for _ in $(seq 600); do grep -q '^READY' "$work/peer-$name.log" && break; sleep 0.1; done
+        grep -q '^READY' "$work/peer-$name.log" || { log "peer $name not ready after 60 s:"; cat "$work/peer-$name.log"; return 1; }
+        log "peer $name ($device, ${baud} baud) on $work/tty-$name/B"
+    done < "$work/peers.list"
 }
 
 stop_peers() {
@@ -140,6 +144,7 @@ case_probe() {
     if (( traced == 0 )); then check_actuator_trace "$work/probe-trace.txt" || status=1
     else log "FAIL: kernel GPIO tracing unavailable: actuator levels not checked"; status=1; fi
     [[ -s $results/probe.stderr ]] && cat "$results/probe.stderr"
+    (( status == 0 )) && log "probe: $(wc -l < "$results/probe.jsonl") devices read as expected; actuator lines driven to their safe levels"
     return $status
 }
 
