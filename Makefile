@@ -17,7 +17,7 @@ SWIFT_FLAGS  := -c $(CONFIG)
 export IOST_PYTHON := $(abspath $(PYTHON))
 export IOST_REPO   := $(abspath .)
 
-.PHONY: all deps apt-deps py-deps build test test-swift test-gpiod-v2 run probe clean install bench
+.PHONY: all deps apt-deps py-deps build test test-swift test-gpiod-v2 test-hil run probe clean install bench
 
 all: build
 
@@ -50,10 +50,16 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-gpiod-v2
+	@$(MAKE) --no-print-directory test-hil
 
 ## test-gpiod-v2: compile and link the libgpiod v2 branch of CGPIODCompat against libgpiod 2.x sources
 test-gpiod-v2: py-deps
 	@scripts/test-gpiod-v2.sh
+
+## test-hil: real Linux backends against i2c-stub, gpio-sim and pymodbus in a QEMU guest (root;
+## installs qemu-system-x86 etc. itself; IOST_SKIP_HIL=1 skips loudly). See scripts/hil-test.sh.
+test-hil: py-deps
+	@scripts/hil-test.sh
 
 ## probe: read every device of the simulated vehicle once
 probe: build

@@ -7,8 +7,8 @@ import Testing
 
 // Tests against the kernel's own simulators in the HIL bench guest (i2c-stub, gpio-sim); they run
 // only there (HIL_GUEST=1) and skip on the host, which has no /dev/i2c-* or /dev/gpiochip*.
-// Run: sudo ../shared/tools/hil-bench.sh -- .build/debug/iost-flightPackageTests.xctest \
-//        --testing-library swift-testing --filter HILBench
+// `make test-hil` (scripts/hil-test.sh) runs them; by hand:
+//   sudo scripts/hil-bench -- .build/debug/iost-flightPackageTests.xctest --testing-library swift-testing --filter HILBench
 
 /// An environment variable, or `nil`.
 func environment(_ name: String) -> String? {
@@ -153,7 +153,9 @@ struct HILBenchGPIOTests {
         let monitor = try EdgeEventMonitor(line: line, name: "hil-edge", pollInterval: .milliseconds(20))
         let clock = SystemMonotonicClock.shared
         let before = clock.now
+        // 20 ms apart: gpio-sim's irq_sim coalesces edges raised before its irq_work runs.
         try writeAttribute("pull", line: 4, "pull-up")
+        usleep(20_000)
         try writeAttribute("pull", line: 4, "pull-down")
         var events: [GPIOEdgeEvent] = []
         #expect(eventually(within: .seconds(20)) { monitor.drain(into: &events); return events.count >= 2 })
