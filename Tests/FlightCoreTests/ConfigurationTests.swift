@@ -93,6 +93,12 @@ import Testing
         #expect(throws: ConfigurationError.self) { try VehicleConfiguration.load(path: "/nonexistent/iostd.toml") }
     }
 
+    @Test func modbusRTUDefaultsToNoParity() throws {
+        let text = "[[bus]]\nname = \"rs485\"\nkind = \"modbus-rtu\"\ndevice = \"/dev/ttyUSB0\"\n"
+        let config = try VehicleConfiguration.parse(text: text, path: "rtu.toml")
+        #expect(config.buses[0].kind == .modbusRTU(device: "/dev/ttyUSB0", baud: 19200, parity: .none, dataBits: 8, stopBits: 1, serialMode: nil))
+    }
+
     @Test func durations() {
         #expect(DurationText.parse("250ms") == .milliseconds(250))
         #expect(DurationText.parse("2h") == .seconds(7200))

@@ -17,6 +17,8 @@ import Testing
         var decoder = TMFrameDecoder(configuration: TMFrameConfiguration(spacecraftID: 42))
         var telemetry: [PUSTelemetry] = []
         var frames = 0
+        /// Every datagram received, in order (for the independent peers).
+        var capture: [UInt8] = []
         var sequence: UInt16 = 0
 
         init(arguments: [String] = [], environment: [String: String] = [:]) throws {
@@ -51,6 +53,7 @@ import Testing
             while ContinuousClock.now < deadline {
                 guard let datagram = try downlink.receive(into: &buffer, timeout: .milliseconds(100)) else { continue }
                 frames += 1
+                capture.append(contentsOf: buffer[0..<datagram.count])
                 for packet in decoder.receive(buffer[0..<datagram.count]) {
                     if let tm = try? PUSTelemetry.decode(packet) { telemetry.append(tm) }
                 }
@@ -129,6 +132,37 @@ import Testing
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
     }
 
+    /// The downlink of the real daemon decodes with spacepackets and puslib with zero errors, and a
+    /// TC built by spacepackets is accepted, executed and verified.
+    @Test func independentPeersReadTheDownlinkAndCommandTheDaemon() throws {
+        let daemon = try RunningDaemon(arguments: ["--duration", "30s"])
+        try daemon.listen(for: .seconds(5))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-peers-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("frames.bin")
+        try Data(daemon.capture).write(to: file)
+        let peer = try ChildProcess(try PeerEnvironment.python(),
+                                    [PeerEnvironment.repository.appendingPathComponent("tests/peers/downlink_check.py").path, file.path, "1024", "42"])
+        let line = try #require(peer.waitForLine(timeout: .seconds(30)) { $0.hasPrefix("{") })
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((result["errors"] as? [String]) == [], "\(result["errors"] ?? "")")
+        #expect((result["frames"] as? Int ?? 0) >= 30)
+        let kinds = result["kinds"] as? [String: Int] ?? [:]
+        #expect((kinds["3,25"] ?? 0) >= 5, "\(kinds)")
+        #expect((kinds["5,1"] ?? 0) >= 1, "\(kinds)")
+
+        // spacepackets' TC[17,1], in our TC frame: accepted, executed, answered.
+        let tc = try #require(hexBytes(result["ping_tc"] as? String ?? ""))
+        let request = try #require(RequestID(rawPacket: tc))
+        try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: tc).encoded)
+        try daemon.listen(for: .seconds(5)) { _ in daemon.reports(for: request).contains(.completionSuccess(request)) }
+        #expect(daemon.reports(for: request).contains(.acceptanceSuccess(request)))
+        #expect(daemon.reports(for: request).contains(.completionSuccess(request)))
+        daemon.process.terminate()
+        #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+    }
+
     @Test func readyAndWatchdogOnlyWhileHealthy() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-notify-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -158,6 +192,19 @@ import Testing
         #expect(gaps.filter { $0 < .milliseconds(500) }.count >= 5, "regular pings while healthy")
         #expect(messages.contains { $0.text.contains("STOPPING=1") })
     }
+}
+
+func hexBytes(_ text: String) -> [UInt8]? {
+    guard text.count % 2 == 0 else { return nil }
+    var bytes: [UInt8] = []
+    var index = text.startIndex
+    while index < text.endIndex {
+        let next = text.index(index, offsetBy: 2)
+        guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+        bytes.append(byte)
+        index = next
+    }
+    return bytes
 }
 
 /// A bound AF_UNIX datagram socket playing systemd's side of NOTIFY_SOCKET.

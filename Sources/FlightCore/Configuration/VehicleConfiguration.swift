@@ -245,7 +245,7 @@ public final class VehicleConfiguration {
             kind = .modbusRTU(
                 device: try table.string("device"),
                 baud: try table.int("baud", default: 19200, in: 300...4_000_000),
-                parity: try table.choice("parity", ["N": .none, "E": .even, "O": .odd], default: .none),
+                parity: try table.choice("parity", ["N": BusKind.Parity.none, "E": .even, "O": .odd], default: BusKind.Parity.none),
                 dataBits: try table.int("data_bits", default: 8, in: 5...8),
                 stopBits: try table.int("stop_bits", default: 1, in: 1...2),
                 serialMode: table.has("serial_mode") ? try table.choice("serial_mode", ["rs232": .rs232, "rs485": .rs485]) : nil

@@ -71,6 +71,9 @@ public final class DeviceSet {
                     case .unavailable(let reason): slots.append(.unavailable(name: device.name, driver: device.driver, reason: reason))
                     }
                 }
+                // Keys every device may carry (role, load, sample_period…) are read by other
+                // components (topology, simulation) or not at all on this bus: accept them here.
+                device.options.accept(contentsOf: ConfigTable.commonDeviceKeys)
                 try device.options.rejectUnknownKeys(known: ConfigTable.commonDeviceKeys)
             }
         }
