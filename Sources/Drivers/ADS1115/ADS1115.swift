@@ -179,19 +179,15 @@ public final class ADS1115O2Sensor<Bus: I2CBus>: SensorDevice {
     }
 
     public func start() throws(DeviceError) -> String {
-        do {
+        try reporting { () throws(ADS1115Error) -> String in
             let read = try identifyAndConfigure()
             return "ads1115 config 0x" + String(read, radix: 16)
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 
     public func readSample() throws(DeviceError) -> [Reading] {
-        do {
+        try reporting { () throws(ADS1115Error) -> [Reading] in
             return try measure().readings
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 

@@ -142,19 +142,15 @@ public final class BME280<Bus: I2CBus>: SensorDevice {
     // MARK: SensorDevice
 
     public func start() throws(DeviceError) -> String {
-        do {
+        try reporting { () throws(BME280Error) -> String in
             try identifyAndConfigure()
             return "chip id 0x60"
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 
     public func readSample() throws(DeviceError) -> [Reading] {
-        do {
+        try reporting { () throws(BME280Error) -> [Reading] in
             return try measure().readings
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 

@@ -112,3 +112,16 @@ public protocol EdgeEventDevice: SensorDevice {
 public protocol AmbientPressureCompensated: AnyObject {
     func setAmbientPressure(pascals: Double)
 }
+
+extension SensorDevice {
+    /// Runs `body`, reporting a failure of the driver's own typed error as a ``DeviceError`` of
+    /// this device: the one place where a driver's error becomes what the flight core sees.
+    @inlinable
+    public func reporting<T, Failure: DriverError>(_ body: () throws(Failure) -> T) throws(DeviceError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw DeviceError(error, device: name, driver: driver)
+        }
+    }
+}

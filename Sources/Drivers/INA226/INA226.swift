@@ -111,19 +111,15 @@ public final class INA226<Bus: I2CBus>: SensorDevice {
     }
 
     public func start() throws(DeviceError) -> String {
-        do {
+        try reporting { () throws(INA226Error) -> String in
             let die = try identifyAndConfigure()
             return "manufacturer id 0x5449 die id 0x" + String(die, radix: 16)
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 
     public func readSample() throws(DeviceError) -> [Reading] {
-        do {
+        try reporting { () throws(INA226Error) -> [Reading] in
             return try measure().readings
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 

@@ -62,7 +62,7 @@ public final class EPEverTracer<Client: ModbusClient>: SensorDevice {
     /// Reads and checks the rated data.
     /// - Returns: `MPPT, rated PV 100 V 30 A, battery 24 V`.
     public func start() throws(DeviceError) -> String {
-        let rating = try wrap { () throws(EPEverTracerError) -> EPEverRating in
+        let rating = try reporting { () throws(EPEverTracerError) -> EPEverRating in
             let block = try read(EPEverRegister.ratedPVVoltage, EPEverRegister.ratedBlockCount)
             return try EPEverConversion.rating(block)
         }
@@ -72,7 +72,7 @@ public final class EPEverTracer<Client: ModbusClient>: SensorDevice {
 
     /// Reads one sample.
     public func readSample() throws(DeviceError) -> [Reading] {
-        try wrap { () throws(EPEverTracerError) -> [Reading] in
+        try reporting { () throws(EPEverTracerError) -> [Reading] in
             let realTime = try EPEverConversion.realTime(read(EPEverRegister.pvVoltage, EPEverRegister.realTimeBlockCount))
             guard let socRaw = try read(EPEverRegister.batterySoC, 1).first else { throw .malformed("empty SoC") }
             let soc = try EPEverConversion.stateOfCharge(socRaw)
@@ -100,9 +100,6 @@ public final class EPEverTracer<Client: ModbusClient>: SensorDevice {
         do { return try client.readInputRegisters(unit: unit, address: address, count: count) } catch { throw .bus(error) }
     }
 
-    private func wrap<T>(_ body: () throws(EPEverTracerError) -> T) throws(DeviceError) -> T {
-        do { return try body() } catch { throw DeviceError(error, device: name, driver: driver) }
-    }
 
     private static func format(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)

@@ -93,19 +93,15 @@ public final class MPU6050<Bus: I2CBus>: SensorDevice {
     }
 
     public func start() throws(DeviceError) -> String {
-        do {
+        try reporting { () throws(MPU6050Error) -> String in
             let id = try identifyAndConfigure()
             return "who_am_i 0x" + String(id, radix: 16)
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 
     public func readSample() throws(DeviceError) -> [Reading] {
-        do {
+        try reporting { () throws(MPU6050Error) -> [Reading] in
             return try measure().readings
-        } catch {
-            throw DeviceError(error, device: name, driver: driver)
         }
     }
 

@@ -74,7 +74,7 @@ public final class SCD30<Client: ModbusClient>: SensorDevice {
     /// - Returns: `firmware 3.66`.
     /// - Throws: ``DeviceError`` wrapping ``SCD30Error``.
     public func start() throws(DeviceError) -> String {
-        try wrap { () throws(SCD30Error) -> String in
+        try reporting { () throws(SCD30Error) -> String in
             guard SCD30Conversion.intervalRange.contains(configuration.measurementIntervalSeconds) else {
                 throw .configuration("measurement interval \(configuration.measurementIntervalSeconds) s outside 2...1800")
             }
@@ -96,7 +96,7 @@ public final class SCD30<Client: ModbusClient>: SensorDevice {
     /// Reads one measurement if the sensor has a new one.
     /// - Throws: ``DeviceError`` wrapping ``SCD30Error``: `.notReady` when no new measurement.
     public func readSample() throws(DeviceError) -> [Reading] {
-        let measurement = try wrap { () throws(SCD30Error) -> SCD30Measurement in
+        let measurement = try reporting { () throws(SCD30Error) -> SCD30Measurement in
             let ready = try bus { () throws(ModbusError) in
                 try client.readHoldingRegisters(unit: unit, address: SCD30Register.dataReady, count: 1)
             }
@@ -115,7 +115,7 @@ public final class SCD30<Client: ModbusClient>: SensorDevice {
 
     /// Stops continuous measurement (the sensor keeps the setting across power cycles otherwise).
     public func stop() throws(DeviceError) {
-        try wrap { () throws(SCD30Error) in
+        try reporting { () throws(SCD30Error) in
             try bus { () throws(ModbusError) in
                 try client.writeSingleRegister(unit: unit, address: SCD30Register.stopContinuousMeasurement,
                                                value: SCD30Register.commandArgument)
@@ -127,7 +127,4 @@ public final class SCD30<Client: ModbusClient>: SensorDevice {
         do { return try body() } catch { throw .bus(error) }
     }
 
-    private func wrap<T>(_ body: () throws(SCD30Error) -> T) throws(DeviceError) -> T {
-        do { return try body() } catch { throw DeviceError(error, device: name, driver: driver) }
-    }
 }

@@ -71,7 +71,7 @@ public final class StarTracker<Client: ModbusClient>: SensorDevice {
     /// Checks identity and commands mode and exposure.
     /// - Returns: `star tracker protocol 1.0`.
     public func start() throws(DeviceError) -> String {
-        try wrap { () throws(StarTrackerError) -> String in
+        try reporting { () throws(StarTrackerError) -> String in
             guard StarTrackerRegister.exposureRange.contains(configuration.exposureMs) else {
                 throw .configuration("exposure \(configuration.exposureMs) ms outside 1...1000")
             }
@@ -89,7 +89,7 @@ public final class StarTracker<Client: ModbusClient>: SensorDevice {
 
     /// Reads the latest solution.
     public func readSample() throws(DeviceError) -> [Reading] {
-        let solution = try wrap { () throws(StarTrackerError) -> StarTrackerSolution in
+        let solution = try reporting { () throws(StarTrackerError) -> StarTrackerSolution in
             let block = try bus { () throws(ModbusError) in
                 try client.readInputRegisters(unit: unit, address: StarTrackerRegister.status, count: StarTrackerRegister.solutionCount)
             }
@@ -110,7 +110,4 @@ public final class StarTracker<Client: ModbusClient>: SensorDevice {
         do { return try body() } catch { throw .bus(error) }
     }
 
-    private func wrap<T>(_ body: () throws(StarTrackerError) -> T) throws(DeviceError) -> T {
-        do { return try body() } catch { throw DeviceError(error, device: name, driver: driver) }
-    }
 }

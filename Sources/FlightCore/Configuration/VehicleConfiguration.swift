@@ -1,5 +1,4 @@
 import HAL
-import TOMLKit
 
 #if canImport(Glibc)
 import Glibc
@@ -132,28 +131,12 @@ public final class VehicleConfiguration {
     /// Reads and validates `path`.
     /// - Throws: ``ConfigurationError`` naming the file, line, key and what was expected.
     public static func load(path: String) throws(ConfigurationError) -> VehicleConfiguration {
-        let text: String
-        do {
-            text = try readTextFile(path)
-        } catch {
-            throw ConfigurationError(file: path, message: "cannot read the file: \(error.message)")
-        }
-        return try parse(text: text, path: path)
+        try VehicleConfiguration(root: try ConfigTable.load(path: path), path: path)
     }
 
     /// Parses configuration `text` (as if read from `path`).
     public static func parse(text: String, path: String) throws(ConfigurationError) -> VehicleConfiguration {
-        let document: TOMLTable
-        do {
-            document = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(file: path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
-        } catch {
-            throw ConfigurationError(file: path, message: "not valid TOML: \(error)")
-        }
-        let source = ConfigSource(path: path, text: text)
-        let root = ConfigTable(table: document, source: source, context: nil, headerLine: nil)
-        return try VehicleConfiguration(root: root, path: path)
+        try VehicleConfiguration(root: try ConfigTable.parse(text: text, path: path), path: path)
     }
 
     private init(root: ConfigTable, path: String) throws(ConfigurationError) {
