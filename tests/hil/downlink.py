@@ -26,8 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "peers"))
 
 # Values that must appear in housekeeping: (device, key) from expected.json.
-HOUSEKEEPING_PROBES = [("cabin-env", "temperature_c"), ("cabin-env", "pressure_pa"), ("battery-power", "bus_voltage_v"),
-                       ("imu", "accel_z_m_s2"), ("cabin-co2", "co2_ppm")]
+# (device, probe key, scale): the housekeeping structures of config/hil.toml carry the cabin
+# pressure as life support's `ls.cabin_pressure_kpa` (kPa) and the IMU's rates (attitude).
+HOUSEKEEPING_PROBES = [("cabin-env", "temperature_c", 1.0), ("cabin-env", "pressure_pa", 0.001),
+                       ("battery-power", "bus_voltage_v", 1.0), ("imu", "rate_x_rad_s", 1.0), ("cabin-co2", "co2_ppm", 1.0)]
 
 
 def capture(port: int, out: Path, seconds: float) -> int:
@@ -50,8 +52,15 @@ def capture(port: int, out: Path, seconds: float) -> int:
     return 0
 
 
-def encodings(value: float) -> list[bytes]:
-    return [struct.pack(">f", value), struct.pack(">d", value)]
+def carries(report: bytes, value: float, tolerance: float) -> bool:
+    """Whether a big-endian float32 or float64 within `tolerance` of `value` stands anywhere in
+    the report (its layout comes from the daemon's configuration, not from this script)."""
+    for width, fmt in ((4, ">f"), (8, ">d")):
+        for offset in range(0, len(report) - width + 1):
+            candidate = struct.unpack(fmt, report[offset:offset + width])[0]
+            if candidate == candidate and abs(candidate - value) <= tolerance:
+                return True
+    return False
 
 
 def decode(path: Path, expected_path: Path, scid: int | None) -> int:
@@ -96,9 +105,10 @@ def decode(path: Path, expected_path: Path, scid: int | None) -> int:
                        services=dict(services), housekeeping_reports=len(housekeeping))
         devices = json.loads(expected_path.read_text())["devices"]
         found = {}
-        for device, key in HOUSEKEEPING_PROBES:
-            value = devices[device][key][0]
-            found[f"{device}.{key}"] = any(e in report for report in housekeeping for e in encodings(value))
+        for device, key, scale in HOUSEKEEPING_PROBES:
+            value = devices[device][key][0] * scale
+            tolerance = max(devices[device][key][1] * scale, abs(value) * 1e-6)   # float32 keeps ~7 digits
+            found[f"{device}.{key}"] = any(carries(report, value, tolerance) for report in housekeeping)
         summary["values_in_housekeeping"] = found
         errors += [f"{name} = preloaded value not found in any housekeeping report" for name, ok in found.items() if not ok]
     summary["errors"] = errors[:50]

@@ -105,11 +105,14 @@ public final class ActuatorChannel {
     }
 
     /// Applies the demanded state if it differs from what is applied (or the last try failed).
+    /// - Parameters:
+    ///   - force: command the device even when it should already hold the state (start-up and
+    ///     shutdown reassert the safe state, with readback, instead of trusting the cached one).
     /// - Returns: `true` if the device now holds the demanded state.
     @discardableResult
-    public func apply(at time: MonotonicInstant) -> Bool {
+    public func apply(at time: MonotonicInstant, force: Bool = false) -> Bool {
         let target = demanded
-        if applied == target, consecutiveFailures == 0 { return true }
+        if !force, applied == target, consecutiveFailures == 0 { return true }
         guard let device else {
             applied = target
             lastChange = time

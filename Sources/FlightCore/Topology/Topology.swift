@@ -211,11 +211,13 @@ public final class Topology {
         }
     }
 
-    /// Puts every actuator in its safe state (start-up and shutdown), ignoring failures.
+    /// Puts every actuator in its safe state (start-up and shutdown): every request is cleared and
+    /// the safe state is commanded (and read back) on every channel, even one that should already
+    /// hold it. Failures are counted on the channel, not thrown.
     public func applySafeStates() {
         for channel in channels {
             for source in ActuatorSource.allCases { channel.request(source, nil) }
-            channel.apply(at: clock.now)
+            channel.apply(at: clock.now, force: true)
         }
     }
 
