@@ -66,8 +66,9 @@ public final class SimulatedBuses: BusProvider {
             case .gpioLine(let line): address = .gpioLine(line)
             }
             var settings: [String: Double] = [:]
+            // Only usable values reach the models; the driver's factory reports a bad one with its line.
             for key in ["shunt_ohms", "cal_mv", "cal_ppo2_kpa"] where device.options.has(key) {
-                if let number = try? device.options.double(key) { settings[key] = number }
+                if let number = try? device.options.double(key), number.isFinite, number > 0 { settings[key] = number }
             }
             return SimulatedDeviceSpec(name: device.name, driver: device.driver, address: address,
                                        role: (try? device.options.optionalString("role")) ?? nil,

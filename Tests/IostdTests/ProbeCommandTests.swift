@@ -82,6 +82,18 @@ import Testing
         #expect(missing.stderr.contains("cannot read the file"))
     }
 
+    @Test func aBadDriverValueOnASimulatedBusIsAConfigurationErrorNotACrash() throws {
+        let shipped = try String(contentsOf: PeerEnvironment.repository.appendingPathComponent("config/sim.toml"), encoding: .utf8)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-shunt-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("zero-shunt.toml").path
+        try shipped.replacingOccurrences(of: "shunt_ohms = 0.001 ", with: "shunt_ohms = 0.0 ").write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try Self.iostd(["probe", "--config", path])
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("key \"shunt_ohms\": expected a number in"), "\(run.stderr)")
+    }
+
     @Test func anAbsentI2CDeviceIsReportedAsNoAcknowledge() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-nack-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
