@@ -150,7 +150,7 @@ class Bench:
                 "max_us": maximum, "overflows": overflows}
 
     # ------------------------------------------------------------------ 2. iostd run sessions
-    def daemon(self, window, footprint_window=None, decode=False, settle=2.0):
+    def daemon(self, window, footprint_window=None, decode=False, settle=2.0, config=CONFIG):
         """Starts `iostd run`, times READY=1 and the first frame, optionally measures CPU and RSS
         over `footprint_window` s, runs for `window` s after READY, sends SIGTERM and waits."""
         notify_path = os.path.join(self.tmp, f"notify-{time.monotonic_ns()}")
@@ -159,7 +159,7 @@ class Bench:
         frames = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         frames.bind(("127.0.0.1", 0))
         frames_port = frames.getsockname()[1]
-        argv = [self.iostd, "run", "--config", CONFIG, "--downlink", f"127.0.0.1:{frames_port}",
+        argv = [self.iostd, "run", "--config", config, "--downlink", f"127.0.0.1:{frames_port}",
                 "--uplink", f"127.0.0.1:{self.free_udp_port()}", "--log-level", "warning"]
         ground = ground_out = None
         if decode:
@@ -217,6 +217,7 @@ class Bench:
                 result["cpu_percent"] = (c1 - c0) / CLK_TCK / (t1 - t0) * 100
                 result["cpu_window_s"] = t1 - t0
                 result.update(self.memory(process.pid))
+                result["breakdown"] = self.smaps_breakdown(process.pid)
             pause(ready + window)
             drain()
             result["frames_received"] = frame_count
@@ -264,6 +265,29 @@ class Bench:
         return {"rss_mb": values.get("VmHWM", 0) / 1024, "vmrss_kb": values.get("VmRSS"), "vmlck_kb": values.get("VmLck"),
                 "vmsize_kb": values.get("VmSize"), "threads": values.get("Threads")}
 
+    @staticmethod
+    def smaps_breakdown(pid):
+        """Resident kB by kind of mapping: anonymous (stacks, heaps), Foundation + ICU, other code and data."""
+        kinds = {"anonymous": 0, "Foundation/ICU libraries": 0, "other files": 0}
+        kind = None
+        try:
+            with open(f"/proc/{pid}/smaps") as f:
+                for line in f:
+                    head = line.split()
+                    if head and "-" in head[0] and len(head) >= 5 and all(c in "0123456789abcdef-" for c in head[0]):
+                        name = head[5] if len(head) > 5 else ""
+                        if not name.startswith("/"):
+                            kind = "anonymous"
+                        elif "Foundation" in name or "icu" in name.lower():
+                            kind = "Foundation/ICU libraries"
+                        else:
+                            kind = "other files"
+                    elif line.startswith("Rss:") and kind:
+                        kinds[kind] += int(head[1])
+        except OSError:
+            pass
+        return kinds
+
     def make_mib(self):
         self.mib = os.path.join(self.tmp, "mib.json")
         with open(self.mib, "w") as f:
@@ -305,10 +329,28 @@ class Bench:
         self.record("cpu_percent", round(result["cpu_percent"], 3), "% of one core", fp_command,
                     note=f"whole process (all threads), {result['cpu_window_s']:.1f} s window; /proc tick resolution "
                          f"{100 / CLK_TCK / result['cpu_window_s']:.3f} %.")
+        breakdown = ", ".join(f"{kind} {kb / 1024:.1f} MiB" for kind, kb in result["breakdown"].items())
+        unlocked = self.footprint_without_mlockall()
         self.record("rss_mb", round(result["rss_mb"], 2), "MiB", fp_command,
-                    note=f"VmHWM; VmRSS {result['vmrss_kb']} kB, VmLck {result['vmlck_kb']} kB (mlockall), "
-                         f"VmSize {result['vmsize_kb']} kB, {result['threads']} threads.")
-        self.footprint_detail = result
+                    note=f"VmHWM with `[executive.realtime] lock_memory = true` (mlockall MCL_CURRENT|MCL_FUTURE faults in every "
+                         f"mapped page): resident {breakdown}; {result['threads']} threads. The same daemon with lock_memory = false: "
+                         f"VmHWM {unlocked:.1f} MiB (`rss_mb_without_mlockall`).")
+        self.record("rss_mb_without_mlockall", round(unlocked, 2), "MiB",
+                    f"{self.rel(self.iostd)} run --config <config/sim.toml with lock_memory = false> ...; VmHWM after "
+                    f"{8 if self.quick else 20} s (diagnostic for rss_mb)")
+
+    def footprint_without_mlockall(self):
+        """VmHWM of the same daemon with lock_memory = false (a copy of the configuration)."""
+        config = os.path.join(self.tmp, "sim-unlocked.toml")
+        with open(os.path.join(REPO, CONFIG)) as f:
+            text = f.read()
+        if "lock_memory = true" not in text:
+            raise RuntimeError(f"{CONFIG}: no 'lock_memory = true' to turn off")
+        with open(config, "w") as f:
+            f.write(text.replace("lock_memory = true", "lock_memory = false"))
+        window = 8 if self.quick else 20
+        result = self.daemon(window, footprint_window=window - 1, config=config, settle=0.5)
+        return result["rss_mb"]
 
     def startup(self):
         starts = 3 if self.quick else 7
