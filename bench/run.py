@@ -111,8 +111,10 @@ class Bench:
         ratio = round(statistics.median(ratios), 3)
         spread = f"per-pair ratios {', '.join(f'{r:.2f}' for r in ratios)}"
         self.record("loop_p99_ratio_vs_cyclictest", ratio, "ratio", command,
-                    note=spread + ". Same clock_nanosleep(TIMER_ABSTIME) wake-up path as cyclictest; what remains is the executive's "
-                                  "step (one indirect member call, statistics) and the VM's noise, which dominates the spread.")
+                    note=spread + ". Both hold /dev/cpu_dma_latency = 0 during their run (cyclictest's default) and sleep with "
+                                  "clock_nanosleep(TIMER_ABSTIME) at SCHED_FIFO 80 after mlockall; what differs is the executive's step "
+                                  "before the member reads the clock (command drains, group due check, one clock read) and the shared VM's "
+                                  "noise, which dominates the spread between pairs.")
         for key, label in (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p999"), ("max_us", "max")):
             self.record(f"loop_{label}_us", statistics.median(r[key] for r in ours), "us",
                         f"{self.rel(self.bench)} loop --seconds {seconds} --rate 1000 --priority 80 (median of {pairs} runs)")

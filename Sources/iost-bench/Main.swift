@@ -25,7 +25,7 @@ enum IostBench {
 
     static func usage() -> Never {
         let text = """
-            usage: iost-bench loop [--seconds 10] [--rate 1000] [--priority 80] [--no-lock]
+            usage: iost-bench loop [--seconds 10] [--rate 1000] [--priority 80] [--no-lock] [--no-pm-qos]
                    iost-bench encode [--seconds 1] [--repeats 5]
                    iost-bench probe [--config config/sim.toml] [--runs 7]
                    iost-bench latency [--config config/sim.toml] [--seconds 30]
