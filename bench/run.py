@@ -212,14 +212,24 @@ class Bench:
                     time.sleep(min(0.2, max(0, until - time.monotonic())))
 
             if footprint_window:
+                # Back-to-back windows of footprint_window s from READY + settle, as many as the session holds.
                 pause(ready + settle)
                 t0, c0 = time.monotonic(), self.cpu_ticks(process.pid)
-                pause(t0 + footprint_window)
-                t1, c1 = time.monotonic(), self.cpu_ticks(process.pid)
-                result["cpu_percent"] = (c1 - c0) / CLK_TCK / (t1 - t0) * 100
-                result["cpu_window_s"] = t1 - t0
-                result.update(self.memory(process.pid))
-                result["breakdown"] = self.smaps_breakdown(process.pid)
+                windows = []
+                while True:
+                    pause(t0 + footprint_window)
+                    t1, c1 = time.monotonic(), self.cpu_ticks(process.pid)
+                    windows.append((c1 - c0) / CLK_TCK / (t1 - t0) * 100)
+                    if not result.get("rss_mb"):
+                        result.update(self.memory(process.pid))
+                        result["breakdown"] = self.smaps_breakdown(process.pid)
+                    t0, c0 = t1, c1
+                    if t0 + footprint_window > ready + window:
+                        break
+                result["cpu_windows"] = windows
+                result["cpu_percent"] = statistics.median(windows)
+                result["cpu_window_s"] = footprint_window
+                result["rss_mb"] = max(result["rss_mb"], self.memory(process.pid)["rss_mb"])
             pause(ready + window)
             drain()
             result["frames_received"] = frame_count
@@ -326,11 +336,12 @@ class Bench:
                     note=f"{window} s at 100 Hz; from {source}; {len(executive_hk)} executive HK reports, "
                          f"{len(slip_events)} rate_group_slip events, exec.skipped_ticks {skipped}, exec.rt_applied {rt}; "
                          f"HK sum of exec.*.slips at the last report: {hk_slips}.")
-        fp_command = (f"{self.rel(self.iostd)} run --config {CONFIG} ...; /proc/PID/stat utime+stime over {footprint} s of wall time "
-                      f"from READY+2 s, /proc/PID/status VmHWM at its end")
+        fp_command = (f"{self.rel(self.iostd)} run --config {CONFIG} ... (the session above); /proc/PID/stat utime+stime over "
+                      f"{footprint} s windows of wall time from READY+2 s (median), /proc/PID/status VmHWM")
+        windows = result["cpu_windows"]
         self.record("cpu_percent", round(result["cpu_percent"], 3), "% of one core", fp_command,
-                    note=f"whole process (all threads), {result['cpu_window_s']:.1f} s window; /proc tick resolution "
-                         f"{100 / CLK_TCK / result['cpu_window_s']:.3f} %.")
+                    note=f"whole process (all threads); median of {len(windows)} back-to-back {footprint} s windows of the session: "
+                         f"{', '.join(f'{w:.2f}' for w in windows)} %; /proc tick resolution {100 / CLK_TCK / footprint:.3f} %.")
         breakdown = ", ".join(f"{kind} {kb / 1024:.1f} MiB" for kind, kb in result["breakdown"].items())
         unlocked = self.footprint_without_mlockall()
         self.record("rss_mb", round(result["rss_mb"], 2), "MiB", fp_command,
@@ -480,9 +491,14 @@ class Bench:
 
 # Why a target is missed, when it is (filled in from what the measurements show; see README.md).
 MISSED = {
-    "sample_to_frame_p99_ms": "Not met, and not by the software:",
-    "rss_mb": "Not met:",
-    "loop_p99_ratio_vs_cyclictest": "Not met:",
+    "sample_to_frame_p99_ms": "Not met, by the configuration rather than the code: a value waits up to one sample period "
+                              "(default sample_period 1 s) before a report collects it, and a report waits up to one frame time of "
+                              "the link for its frame; the software's own step (collection → downlink queue) is ≤ the telemetry "
+                              "thread's 10 ms poll.",
+    "rss_mb": "Not met: mlockall(MCL_CURRENT|MCL_FUTURE) makes every mapped page resident — the default 8 MiB stack of each "
+              "thread and all of Foundation + ICU, which TOMLKit links in (`import struct Foundation.Data`); without mlockall "
+              "the daemon still maps Foundation/ICU.",
+    "loop_p99_ratio_vs_cyclictest": "Not met in this session:",
 }
 
 
