@@ -69,6 +69,17 @@ probe: build
 run: deps build
 	@scripts/run-sim.sh
 
+## bench: performance figures on the release build (bench/README.md); QUICK=1 for a < 3 min run.
+# Writes bench/results.json and bench/RESULTS.md. Installs rt-tests (cyclictest) if missing.
+QUICK        ?=
+bench:
+	@command -v cyclictest >/dev/null || { \
+	  echo "make bench: installing rt-tests (cyclictest)"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends rt-tests >/dev/null; }
+	$(SWIFT) build -c release
+	python3 bench/run.py $(if $(QUICK),--quick) --bin "$$($(SWIFT) build -c release --show-bin-path)"
+
 clean:
 	rm -rf .build $(CACHE)
 

@@ -58,6 +58,7 @@ let package = Package(
             name: "iost-ground",
             dependencies: ["Ground", "SpaceLink", "Link", "HAL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "iost-bench", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Simulation"]),
         .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport"]),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
