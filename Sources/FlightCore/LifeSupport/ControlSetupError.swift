@@ -27,6 +27,23 @@ public enum ControlSetupError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// Setup-time helpers shared by the control components.
 enum ControlSetup {
+    /// Registers a component's derived and tunable parameters at `base` + offset.
+    struct ParameterBlock {
+        let pool: ParameterPool
+        let base: UInt16
+
+        /// A derived (measured or computed) parameter.
+        func derived(_ offset: Int, _ name: String, _ unit: String, _ type: ParameterType) throws(ControlSetupError) -> ParameterHandle {
+            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: type))
+        }
+
+        /// A tunable (f32) parameter with its range and initial value.
+        func tunable(_ offset: Int, _ name: String, _ unit: String, _ range: ClosedRange<Double>, _ value: Double) throws(ControlSetupError) -> ParameterHandle {
+            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: .f32,
+                                                                tunable: true, range: range, initialValue: value))
+        }
+    }
+
     static func input(_ pool: ParameterPool, key: String, name: String) throws(ControlSetupError) -> ParameterHandle {
         do {
             return try pool.handle(named: name)

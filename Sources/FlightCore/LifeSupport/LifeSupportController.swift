@@ -158,42 +158,36 @@ public final class LifeSupportController: RateGroupMember {
         heater = try ControlSetup.channel(channels, key: "heater_channel", name: configuration.heaterChannel)
 
         let base = configuration.parameterIDBase
-        func derived(_ offset: Int, _ name: String, _ unit: String, _ type: ParameterType) throws(ControlSetupError) -> ParameterHandle {
-            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: type))
-        }
-        func tunable(_ offset: Int, _ name: String, _ unit: String, _ range: ClosedRange<Double>, _ value: Double) throws(ControlSetupError) -> ParameterHandle {
-            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: .f32,
-                                                                tunable: true, range: range, initialValue: value))
-        }
+        let block = ControlSetup.ParameterBlock(pool: pool, base: base)
         outputs = Outputs(
-            ppo2: try derived(0x00, "ls.ppo2_kpa", "kPa", .f32),
-            oxygenSensorStatus: try derived(0x01, "ls.o2_sensor_status", "", .u8),
-            oxygenValveCommand: try derived(0x02, "ls.o2_valve_cmd", "", .bool),
-            oxygenFraction: try derived(0x03, "ls.o2_fraction_pct", "%", .f32),
-            scrubberStage: try derived(0x04, "ls.scrubber_stage", "", .u8),
-            co2Alarm: try derived(0x05, "ls.co2_alarm", "", .bool),
-            heaterDuty: try derived(0x06, "ls.heater_duty", "", .f32),
-            heaterCommand: try derived(0x07, "ls.heater_cmd", "", .bool),
-            cabinPressure: try derived(0x08, "ls.cabin_pressure_kpa", "kPa", .f32),
-            cabinHumidity: try derived(0x09, "ls.cabin_humidity_pct", "%", .f32)
+            ppo2: try block.derived(0x00, "ls.ppo2_kpa", "kPa", .f32),
+            oxygenSensorStatus: try block.derived(0x01, "ls.o2_sensor_status", "", .u8),
+            oxygenValveCommand: try block.derived(0x02, "ls.o2_valve_cmd", "", .bool),
+            oxygenFraction: try block.derived(0x03, "ls.o2_fraction_pct", "%", .f32),
+            scrubberStage: try block.derived(0x04, "ls.scrubber_stage", "", .u8),
+            co2Alarm: try block.derived(0x05, "ls.co2_alarm", "", .bool),
+            heaterDuty: try block.derived(0x06, "ls.heater_duty", "", .f32),
+            heaterCommand: try block.derived(0x07, "ls.heater_cmd", "", .bool),
+            cabinPressure: try block.derived(0x08, "ls.cabin_pressure_kpa", "kPa", .f32),
+            cabinHumidity: try block.derived(0x09, "ls.cabin_humidity_pct", "%", .f32)
         )
         typealias C = Configuration
         var stageOnHandles: [ParameterHandle] = []
         var stageOffHandles: [ParameterHandle] = []
         for stage in configuration.scrubberStageOnPPM.indices {
-            stageOnHandles.append(try tunable(0x30 + 2 * stage, "ls.co2_stage\(stage + 1)_on_ppm", "ppm", C.co2ThresholdRange,
+            stageOnHandles.append(try block.tunable(0x30 + 2 * stage, "ls.co2_stage\(stage + 1)_on_ppm", "ppm", C.co2ThresholdRange,
                                               configuration.scrubberStageOnPPM[stage]))
-            stageOffHandles.append(try tunable(0x31 + 2 * stage, "ls.co2_stage\(stage + 1)_off_ppm", "ppm", C.co2ThresholdRange,
+            stageOffHandles.append(try block.tunable(0x31 + 2 * stage, "ls.co2_stage\(stage + 1)_off_ppm", "ppm", C.co2ThresholdRange,
                                                configuration.scrubberStageOffPPM[stage]))
         }
         tunables = Tunables(
-            ppo2Low: try tunable(0x20, "ls.ppo2_low_kpa", "kPa", C.ppo2LowRange, configuration.ppo2LowKPa),
-            ppo2High: try tunable(0x21, "ls.ppo2_high_kpa", "kPa", C.ppo2HighRange, configuration.ppo2HighKPa),
-            temperatureSetpoint: try tunable(0x22, "ls.temp_setpoint_c", "°C", C.temperatureSetpointRange, configuration.temperatureSetpointC),
-            heaterProportionalGain: try tunable(0x23, "ls.heater_kp", "1/°C", C.heaterProportionalRange, configuration.heaterProportionalGain),
-            heaterIntegralGain: try tunable(0x24, "ls.heater_ki", "1/(°C·s)", C.heaterIntegralRange, configuration.heaterIntegralGain),
-            co2Alarm: try tunable(0x25, "ls.co2_alarm_ppm", "ppm", C.co2ThresholdRange, configuration.co2AlarmPPM),
-            co2AlarmClear: try tunable(0x26, "ls.co2_alarm_clear_ppm", "ppm", C.co2ThresholdRange, configuration.co2AlarmClearPPM),
+            ppo2Low: try block.tunable(0x20, "ls.ppo2_low_kpa", "kPa", C.ppo2LowRange, configuration.ppo2LowKPa),
+            ppo2High: try block.tunable(0x21, "ls.ppo2_high_kpa", "kPa", C.ppo2HighRange, configuration.ppo2HighKPa),
+            temperatureSetpoint: try block.tunable(0x22, "ls.temp_setpoint_c", "°C", C.temperatureSetpointRange, configuration.temperatureSetpointC),
+            heaterProportionalGain: try block.tunable(0x23, "ls.heater_kp", "1/°C", C.heaterProportionalRange, configuration.heaterProportionalGain),
+            heaterIntegralGain: try block.tunable(0x24, "ls.heater_ki", "1/(°C·s)", C.heaterIntegralRange, configuration.heaterIntegralGain),
+            co2Alarm: try block.tunable(0x25, "ls.co2_alarm_ppm", "ppm", C.co2ThresholdRange, configuration.co2AlarmPPM),
+            co2AlarmClear: try block.tunable(0x26, "ls.co2_alarm_clear_ppm", "ppm", C.co2ThresholdRange, configuration.co2AlarmClearPPM),
             scrubberStageOn: stageOnHandles,
             scrubberStageOff: stageOffHandles
         )

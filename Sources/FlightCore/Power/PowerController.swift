@@ -128,33 +128,27 @@ public final class PowerController: RateGroupMember {
         self.loadChannels = loadChannels
 
         let base = configuration.parameterIDBase
-        func derived(_ offset: Int, _ name: String, _ unit: String, _ type: ParameterType) throws(ControlSetupError) -> ParameterHandle {
-            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: type))
-        }
-        func tunable(_ offset: Int, _ name: String, _ unit: String, _ range: ClosedRange<Double>, _ value: Double) throws(ControlSetupError) -> ParameterHandle {
-            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: .f32,
-                                                                tunable: true, range: range, initialValue: value))
-        }
+        let block = ControlSetup.ParameterBlock(pool: pool, base: base)
         outputs = Outputs(
-            stateOfCharge: try derived(0x00, "power.battery_soc_pct", "%", .f32),
-            stateOfChargeStatus: try derived(0x01, "power.soc_status", "", .u8),
-            batteryCurrent: try derived(0x02, "power.battery_current_a", "A", .f32),
-            batteryVoltage: try derived(0x03, "power.battery_voltage_v", "V", .f32),
-            batteryCharge: try derived(0x04, "power.battery_charge_ah", "Ah", .f32),
-            batteryAtRest: try derived(0x05, "power.battery_at_rest", "", .bool),
-            arrayPower: try derived(0x06, "power.array_power_w", "W", .f32),
-            chargingState: try derived(0x07, "power.charging_state", "", .u8),
-            eclipse: try derived(0x08, "power.eclipse", "", .bool),
-            shedLevel: try derived(0x09, "power.shed_level", "", .u8)
+            stateOfCharge: try block.derived(0x00, "power.battery_soc_pct", "%", .f32),
+            stateOfChargeStatus: try block.derived(0x01, "power.soc_status", "", .u8),
+            batteryCurrent: try block.derived(0x02, "power.battery_current_a", "A", .f32),
+            batteryVoltage: try block.derived(0x03, "power.battery_voltage_v", "V", .f32),
+            batteryCharge: try block.derived(0x04, "power.battery_charge_ah", "Ah", .f32),
+            batteryAtRest: try block.derived(0x05, "power.battery_at_rest", "", .bool),
+            arrayPower: try block.derived(0x06, "power.array_power_w", "W", .f32),
+            chargingState: try block.derived(0x07, "power.charging_state", "", .u8),
+            eclipse: try block.derived(0x08, "power.eclipse", "", .bool),
+            shedLevel: try block.derived(0x09, "power.shed_level", "", .u8)
         )
         typealias C = Configuration
         var thresholdHandles: [ParameterHandle] = []
         for (index, load) in configuration.loads.enumerated() {
-            thresholdHandles.append(try tunable(0x30 + index, "power.shed_\(load.name)_soc_pct", "%", C.socRange, load.shedBelowSoC))
+            thresholdHandles.append(try block.tunable(0x30 + index, "power.shed_\(load.name)_soc_pct", "%", C.socRange, load.shedBelowSoC))
         }
         tunables = Tunables(
-            shedHysteresis: try tunable(0x20, "power.shed_hysteresis_pct", "%", C.hysteresisRange, configuration.shedHysteresis),
-            eclipsePower: try tunable(0x21, "power.eclipse_power_w", "W", C.eclipsePowerRange, configuration.eclipsePowerThreshold),
+            shedHysteresis: try block.tunable(0x20, "power.shed_hysteresis_pct", "%", C.hysteresisRange, configuration.shedHysteresis),
+            eclipsePower: try block.tunable(0x21, "power.eclipse_power_w", "W", C.eclipsePowerRange, configuration.eclipsePowerThreshold),
             shedThresholds: thresholdHandles
         )
 
