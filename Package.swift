@@ -39,12 +39,15 @@ let package = Package(
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
         .target(name: "Daemon", dependencies: ["HAL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "FlightCore", dependencies: ["HAL", "Drivers", "SpaceLink", .product(name: "TOMLKit", package: "TOMLKit")]),
-        // The whole vehicle on simulated hardware: topology + simulated buses + physics + scenarios.
-        .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // THE ASSEMBLY: the one place the vehicle is wired, for every entry point and run mode
+        // (simulated time; real time on hardware; real time on simulated buses).
+        .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link"]),
+        // The whole vehicle on simulated hardware in simulated time: scenarios, timelines.
+        .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", "Assembly", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "iostd",
             dependencies: [
-                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon", "Simulation",
+                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon", "Assembly", "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -58,7 +61,7 @@ let package = Package(
             name: "iost-ground",
             dependencies: ["Ground", "SpaceLink", "Link", "HAL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "iost-bench", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Simulation"]),
+        .executableTarget(name: "iost-bench", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Assembly", "Simulation"]),
         .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport"]),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
@@ -68,7 +71,7 @@ let package = Package(
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlightCore", "SimHardware", "HAL", "Drivers"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

@@ -279,7 +279,7 @@ public struct ScenarioEvent: Sendable, Equatable {
                                           default: .controller)
             action = .actuator(channel: channel, source: source, state: state)
         case "executive_overrun":
-            let group = try table.string("group", default: Topology.Group.monitoring)
+            let group = try table.string("group", default: RateGroupName.monitoring)
             let burn = try table.duration("burn", default: .seconds(2))
             guard burn > .zero else { throw table.error("burn", "expected a duration above zero") }
             action = .executiveOverrun(group: group, burn: burn)

@@ -1,4 +1,5 @@
 import Drivers
+import Assembly
 import FlightCore
 import HAL
 import SimHardware
@@ -14,11 +15,12 @@ public enum ScenarioError: Error, CustomStringConvertible {
     /// The scenario or the vehicle configuration is unusable (file, line, key).
     case configuration(ConfigurationError)
     /// The vehicle cannot be assembled from the configuration.
-    case topology(TopologyError)
+    case topology(AssemblyError)
 
     public var description: String {
         switch self {
         case .configuration(let error): return error.description
+        case .topology(.configuration(let error)): return error.description
         case .topology(let error): return error.description
         }
     }
@@ -56,7 +58,7 @@ public final class ScenarioRunner {
     public static func defaultColumns(for configuration: VehicleConfiguration) -> [TimelineColumn] {
         func device(_ driver: String) -> String? { configuration.devices.first { $0.driver == driver }?.name }
         func role(_ name: String) -> String? {
-            configuration.devices.first { ((try? $0.options.optionalString("role")) ?? nil) == name }?.name
+            configuration.devices.first { $0.role?.rawValue == name }?.name
         }
         let environment = device("bme280") ?? "cabin-env"
         let carbonDioxide = device("scd30") ?? "cabin-co2"
@@ -338,7 +340,7 @@ struct EventDescriber {
     private let pool: ParameterPool
     private let deviceNames: [String]
 
-    init(topology: Topology) {
+    init(topology: FlightComponents) {
         var definitions: [UInt16: EventDefinition] = [:]
         for definition in topology.eventDefinitions where definitions[definition.id.rawValue] == nil {
             definitions[definition.id.rawValue] = definition
@@ -347,7 +349,7 @@ struct EventDescriber {
         monitorNames = topology.faultManagement.monitors.configurations.map(\.name)
         pool = topology.pool
         // The topology's device index order: every configured device that is not an actuator.
-        deviceNames = topology.configuration.devices.filter { !["gpio-actuator", "gpio-fan"].contains($0.driver) }.map(\.name)
+        deviceNames = topology.sampledDeviceNames
     }
 
     func describe(_ event: FlightEvent, time: Duration) -> TimelineEvent {

@@ -2,42 +2,45 @@ import Drivers
 import FlightCore
 import HAL
 import SimHardware
+import Assembly
 
-/// The whole vehicle on simulated hardware and simulated time: the flight software's topology
-/// (unchanged) over simulated buses whose register-level models are driven by the physics world.
+/// The whole vehicle on simulated hardware and simulated time: the vehicle's one assembly in
+/// ``RunMode/simulatedTime(_:)`` — the flight software unchanged, over simulated buses whose
+/// register-level models are driven by the physics world.
 ///
 /// Deterministic for a configuration and seed: ``run(for:)`` advances the `SimClock` through the
 /// executive, so two hours of flight take seconds and come out the same every time.
 public final class VehicleSimulation {
+    public let assembly: VehicleAssembly
     public let configuration: VehicleConfiguration
     public let clock: SimClock
     public let vehicle: SimulatedVehicle
-    public let devices: DeviceSet
-    public let topology: Topology
 
     /// Assembles the vehicle. Every bus in the configuration must be simulated, unless
     /// `standInForHardware` simulates the real ones too (for the vehicle's shape, not its physics).
     /// - Parameters:
     ///   - seed: overrides the configuration's `[vehicle] seed`.
-    /// - Throws: ``TopologyError``.
+    ///   - utc: monotonic time to UTC for the services' telemetry (default 1970 at zero).
+    /// - Throws: ``AssemblyError``.
     public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
-                seed: UInt64? = nil, standInForHardware: Bool = false) throws(TopologyError) {
-        if !standInForHardware, let real = configuration.buses.first(where: { !$0.kind.isSimulated }) {
-            throw .configuration(configuration.root.error("bus", "bus \"\(real.name)\" is \(real.kind.kindName): a simulation needs simulated buses only"))
-        }
+                seed: UInt64? = nil, standInForHardware: Bool = false, utc: UTCMapping? = nil) throws(AssemblyError) {
         self.configuration = configuration
-        clock = SimClock()
-        vehicle = SimulatedVehicle(seed: seed ?? configuration.seed, clock: clock, physics: physics)
-        let buses = SimulatedBuses(configuration: configuration, simulation: vehicle, standInForHardware: standInForHardware)
-        do {
-            devices = try DeviceSet(configuration: configuration, provider: buses, catalog: DriverCatalog.all,
-                                    clock: SimulatedDeviceClock(clock))
-        } catch {
-            throw .configuration(error)
+        assembly = try VehicleAssembly(configuration: configuration,
+                                       mode: .simulatedTime(RunMode.SimulatedTime(seed: seed, physics: physics, standInForHardware: standInForHardware)),
+                                       options: AssemblyOptions(utc: utc))
+        guard let clock = assembly.clock as? SimClock, let vehicle = assembly.simulation else {
+            throw .assembly("a simulated-time assembly has a simulated clock and world")
         }
-        topology = try Topology(configuration: configuration, devices: devices, clock: clock, mode: .simulated)
-        topology.applySafeStates()
+        self.clock = clock
+        self.vehicle = vehicle
+        assembly.applySafeStates()
     }
+
+    /// The flight components.
+    public var topology: FlightComponents { assembly.flight }
+    /// The services.
+    public var services: SpaceServices { assembly.services }
+    public var devices: DeviceSet { assembly.devices }
 
     /// The parameter pool.
     public var pool: ParameterPool { topology.pool }
@@ -65,6 +68,6 @@ public final class VehicleSimulation {
     }
 
     private func executiveRun(until deadline: MonotonicInstant) {
-        topology.executive.run(until: deadline)
+        assembly.run(until: deadline)
     }
 }

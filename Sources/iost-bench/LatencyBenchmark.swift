@@ -1,3 +1,4 @@
+import Assembly
 import Drivers
 import FlightCore
 import HAL
@@ -82,34 +83,35 @@ enum LatencyBenchmark {
         let seconds = options.double("seconds", default: 30)
         let clock = SystemMonotonicClock.shared
 
+        // The ground side: a UDP socket on the loopback, given to the assembly as the downlink.
+        let ground: UDPSocket
+        let groundAddress: SocketAddress
+        do {
+            ground = try UDPSocket(family: .ipv4)
+            try ground.bind(host: "127.0.0.1", port: 0)
+            groundAddress = try ground.localAddress()
+        } catch {
+            IostBench.fail("ground socket: \(error)")
+        }
+
+        // The vehicle exactly as `iostd run` assembles it on simulated buses.
         let configuration: VehicleConfiguration
-        let topology: Topology
-        let services: SpaceServices
-        let simulation: SimulatedVehicle
-        var bitRate = 64_000
-        var frameLength = 1024
-        var idleFill = true
+        let assembly: VehicleAssembly
         do {
             configuration = try VehicleConfiguration.load(path: path)
             guard configuration.buses.allSatisfy({ $0.kind.isSimulated }) else {
                 IostBench.fail("\(path): every bus must be simulated for this benchmark")
             }
-            let link = try configuration.root.table("link")
-            bitRate = try link.int("bit_rate", default: 64_000, in: 1_200...100_000_000)
-            frameLength = try link.int("frame_length", default: 1024, in: 64...2048)
-            idleFill = try link.bool("idle_fill", default: true)
-            let simClock = SimClock()
-            simulation = SimulatedVehicle(seed: configuration.seed, clock: simClock)
-            let devices = try DeviceSet(configuration: configuration, provider: SimulatedBuses(configuration: configuration, simulation: simulation),
-                                        catalog: DriverCatalog.all, clock: SimulatedDeviceClock(simClock))
-            topology = try Topology(configuration: configuration, devices: devices, clock: clock, mode: .realtime, scheduler: BenchScheduler())
-            topology.executive.addPrologue(SimulationClockFollower(simulation: simulation.clock, wallClockStart: clock.now))
-            if !topology.edgeDevices.isEmpty { topology.executive.addPrologue(EdgeEventPump(devices: topology.edgeDevices)) }
-            services = try SpaceServices(configuration: try ServicesConfiguration(root: configuration.root), topology: topology,
-                                         utc: .fixedEpoch(UTCTime(unixSeconds: 0)))
+            assembly = try VehicleAssembly(configuration: configuration, mode: .realTimeOnSimulatedBuses,
+                                           options: AssemblyOptions(downlink: [groundAddress.description], uplink: "127.0.0.1:0",
+                                                                    scheduler: BenchScheduler(), utc: .fixedEpoch(UTCTime(unixSeconds: 0))))
         } catch {
             IostBench.fail("cannot assemble the vehicle: \(error)")
         }
+        let topology = assembly.flight
+        let services = assembly.services
+        let bitRate = assembly.link.bitRate
+        let frameLength = assembly.link.frameLength
 
         // The sensor values the housekeeping structures carry.
         var slots: [(structure: Int, handle: ParameterHandle)] = []
@@ -124,27 +126,20 @@ enum LatencyBenchmark {
                 }
             }
         }
-        let hkRate = 1 / (topology.executive.group(named: Topology.Group.housekeeping)?.period.secondsDouble ?? 1)
+        let hkRate = 1 / (topology.executive.group(named: RateGroupName.housekeeping)?.period.secondsDouble ?? 1)
         let recorder = CollectionRecorder(clock: clock, pool: topology.pool, slots: slots, capacity: Int(seconds * hkRate) + 16)
-        topology.executive.add(recorder, to: Topology.Group.housekeeping)
+        topology.executive.add(recorder, to: RateGroupName.housekeeping)
 
-        // The ground side: a UDP socket on the loopback.
-        let ground: UDPSocket
-        let downlink: Downlink
         let frame = TMFrameConfiguration(spacecraftID: services.configuration.telemetry.spacecraftID, frameLength: frameLength)
-        do {
-            ground = try UDPSocket(family: .ipv4)
-            try ground.bind(host: "127.0.0.1", port: 0)
-            downlink = Downlink(configuration: DownlinkConfiguration(frame: frame, bitRate: bitRate, idleFill: idleFill), clock: clock,
-                                clcw: CLCWReport(virtualChannels: [0, 1]))
-            try downlink.start(destination: try ground.localAddress())
-        } catch {
-            IostBench.fail("space link: \(error)")
-        }
-
         let stop = LockedValue(false)
         let arrivals = ArrivalLog()
         let enqueued = EnqueueLog()
+        // The telemetry thread of `iostd run`, recording when each HK packet reached the downlink.
+        assembly.observeTelemetry { packet, time in
+            if packet.messageType == .housekeepingReport, let decoded = try? PUSTelemetry.decode(packet.bytes) {
+                enqueued.times[decoded.sequenceCount] = time.nanoseconds
+            }
+        }
         let start = clock.now
         let threads: [DedicatedThread]
         do {
@@ -165,42 +160,21 @@ enum LatencyBenchmark {
                     }
                 },
             ]
-            try topology.sampling.start()
-            topology.applySafeStates()
-            try topology.executive.start()
-        } catch {
-            IostBench.fail("cannot start a thread: \(error)")
-        }
-        // The telemetry thread of `iostd run` (FlightDaemon.runTelemetry), recording enqueue times.
-        let telemetry: DedicatedThread
-        do {
-            telemetry = try DedicatedThread(name: "bench-telemetry") {
-                func forward() {
-                    for packet in services.pump() {
-                        if packet.messageType == .housekeepingReport, let decoded = try? PUSTelemetry.decode(packet.bytes) {
-                            enqueued.times[decoded.sequenceCount] = clock.now.nanoseconds
-                        }
-                        _ = downlink.enqueue(packet.bytes, priority: packet.priority == .high ? .event : .housekeeping)
-                    }
-                }
-                while !stop.current {
-                    forward()
-                    clock.sleep(until: clock.now.advanced(by: .milliseconds(10)))
-                }
-            }
+            assembly.applySafeStates()
+            try assembly.startThreads()
         } catch {
             IostBench.fail("cannot start a thread: \(error)")
         }
 
         clock.sleep(until: start.advanced(by: .nanoseconds(Int64(seconds * 1e9))))
-        _ = topology.executive.stop(timeout: .seconds(1))
-        _ = topology.sampling.stop(timeout: .seconds(1))
+        _ = assembly.stopExecutive(timeout: .seconds(1))
+        _ = assembly.stopDeviceIO(timeout: .seconds(1))
         // Let what was collected reach the wire, then stop.
         clock.sleep(until: clock.now.advanced(by: .seconds(1)))
+        _ = assembly.flushTelemetry(timeout: .seconds(2))
         stop.withLock { $0 = true }
-        _ = telemetry.join(timeout: .seconds(2))
         for thread in threads { _ = thread.join(timeout: .seconds(2)) }
-        downlink.stop()
+        assembly.closeLink()
         ground.close()
 
         // Join the three logs.

@@ -1,3 +1,4 @@
+import Assembly
 import Drivers
 import FlightCore
 import HAL
@@ -10,7 +11,8 @@ import Simulation
 /// its driver and the simulated buses.
 ///
 /// `probe_ms` times ``Probe/run(_:clock:)`` alone on a freshly assembled vehicle;
-/// `open_ms` times the assembly (configuration → simulated world → drivers). Median of `--runs`.
+/// `open_ms` times the whole assembly (`VehicleAssembly` in simulated time: configuration →
+/// simulated world → drivers → flight components → services). Median of `--runs`.
 enum ProbeBenchmark {
     static func run(_ options: Options) -> JSONObject {
         let path = options.string("config", default: "config/sim.toml")
@@ -31,15 +33,14 @@ enum ProbeBenchmark {
         var failures = 0
         for _ in 0..<runs {
             let begin = clock.now
-            let simClock = SimClock()
-            let simulation = SimulatedVehicle(seed: configuration.seed, clock: simClock)
-            let set: DeviceSet
+            let assembly: VehicleAssembly
             do {
-                set = try DeviceSet(configuration: configuration, provider: SimulatedBuses(configuration: configuration, simulation: simulation),
-                                    catalog: DriverCatalog.all, clock: simClock)
+                assembly = try VehicleAssembly(configuration: configuration, mode: .simulatedTime)
             } catch {
-                IostBench.fail("configuration error: \(error)")
+                IostBench.fail("\(error)")
             }
+            let set = assembly.devices
+            let simClock = assembly.clock
             let opened = clock.now
             let results = Probe().run(set, clock: simClock)
             let done = clock.now

@@ -1,6 +1,6 @@
 import ArgumentParser
 import FlightCore
-import Simulation
+import Assembly
 
 /// `iostd mib`: print the mission information base (JSON) the ground console loads.
 ///
@@ -19,13 +19,12 @@ struct MIBCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.load()
         do {
-            let simulation = try VehicleSimulation(configuration: configuration, standInForHardware: true)
-            let services = try SpaceServices(configuration: try ServicesConfiguration(root: configuration.root), topology: simulation.topology,
-                                             utc: .fixedEpoch(UTCTime(unixSeconds: 0, nanoseconds: 0)))
-            Terminal.out(services.missionDatabase.json)
+            let assembly = try VehicleAssembly(configuration: configuration,
+                                               mode: .simulatedTime(RunMode.SimulatedTime(standInForHardware: true)))
+            Terminal.out(assembly.services.missionDatabase.json)
         } catch {
-            Terminal.error("iostd: configuration error: \(error)")
-            throw ExitCode(ExitStatus.configuration)
+            Terminal.error("iostd: \(error)")
+            throw ExitCode(DaemonStartError(error).exitStatus)
         }
     }
 }

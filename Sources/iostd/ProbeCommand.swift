@@ -1,7 +1,9 @@
 import ArgumentParser
+import Assembly
 import Drivers
 import FlightCore
 import HAL
+import SimHardware
 
 /// `iostd probe`: open every configured device, identify it, read it once.
 struct ProbeCommand: ParsableCommand {
@@ -18,14 +20,33 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try options.load()
-        let vehicle: Vehicle
+        // The same assembly and the same validation as `iostd run`; nothing is started: every
+        // device is opened, identified and read once through its driver.
+        let mode: RunMode = configuration.buses.allSatisfy({ $0.kind.isSimulated }) ? .simulatedTime : .realTime(for: configuration)
+        let devices: DeviceSet
+        let clock: any MonotonicClock
+        // The simulated world steps only while referenced: keep it for the whole probe.
+        var keepAlive: AnyObject?
         do {
-            vehicle = try Vehicle.open(configuration)
+            let assembly = try VehicleAssembly(configuration: configuration, mode: mode)
+            devices = assembly.devices
+            clock = assembly.clock
+            keepAlive = assembly
+        } catch .assembly(let reason) {
+            // Valid configuration, but not a whole vehicle (one sensor on a bench): still probe it.
+            Terminal.error("iostd: warning: not a complete vehicle, `iostd run` would refuse it (\(reason)); probing the devices alone")
+            do {
+                let opened = try VehicleAssembly.devices(of: configuration, mode: mode)
+                (devices, clock, keepAlive) = (opened.devices, opened.clock, opened.simulation)
+            } catch {
+                Terminal.error("iostd: \(error)")
+                throw ExitCode(DaemonStartError(error).exitStatus)
+            }
         } catch {
-            Terminal.error("iostd: configuration error: \(error)")
-            throw ExitCode(ExitStatus.configuration)
+            Terminal.error("iostd: \(error)")
+            throw ExitCode(DaemonStartError(error).exitStatus)
         }
-        let results = Probe().run(vehicle.devices, clock: vehicle.clock)
+        let results = withExtendedLifetime(keepAlive) { Probe().run(devices, clock: clock) }
         for result in results {
             Terminal.out(json ? Self.jsonLine(result) : Self.textLine(result))
         }

@@ -88,7 +88,7 @@ struct RunCommand: ParsableCommand {
         let daemon: FlightDaemon
         do {
             daemon = try FlightDaemon(configuration: configuration, downlinkOverride: downlink, uplinkOverride: uplink, log: log)
-        } catch let error as DaemonStartError {
+        } catch {
             Terminal.error("iostd: \(error)")
             throw ExitCode(error.exitStatus)
         }
@@ -118,7 +118,7 @@ struct RunCommand: ParsableCommand {
         } else {
             log.error("the executive did not complete a cycle within 5 s")
         }
-        let executive = daemon.topology.executive
+        let executive = daemon.executive
         let clock = daemon.clock
         let watchdog = Watchdog(policy: policy, notifier: notifier,
                                 isHealthy: { executive.isHealthy(at: clock.now, maximumSilence: .seconds(1)) },

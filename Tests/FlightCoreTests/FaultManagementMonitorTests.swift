@@ -230,7 +230,7 @@ struct FaultManagementMonitorTests {
             MonitorConfiguration(name: "slow", parameter: "a", kind: .limit(MonitorLevels(alarmHigh: 1))),
             MonitorConfiguration(name: "fast", parameter: "b", kind: .limit(MonitorLevels(alarmHigh: 1)), group: "fast"),
         ], pool: pool, events: recorder)
-        #expect(bank.groups == ["fast", "monitoring"])
+        #expect(bank.groups == ["fast", "mon"])
         let fast = bank.member(group: "fast", period: .milliseconds(100))
         #expect(fast.indices == [1])
         pool.set(slowValue, 5, at: .zero)

@@ -130,8 +130,7 @@ import Testing
         driver = "scd30"
         bus = "rs485-1"
         unit = 97
-        role = "cabin"                # keys every device may carry are accepted on a real bus too
-        sample_period = "2s"
+        sample_period = "2s"          # keys every device may carry are accepted on a real bus too
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let run = try Self.iostd(["probe", "--json", "--config", path])
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")

@@ -30,7 +30,7 @@ import Testing
         #expect(configured.parameter == "dev.cabin-env.pressure_pa")
         #expect(configured.persistence == 3)
         #expect(configured.kind == .rateOfChange(MonitorLevels(alarmLow: -50, warningLow: -30), window: .seconds(60), per: .seconds(60)))
-        let pressure = try runner.trace(["dev.cabin-env.pressure_pa"], in: Topology.Group.monitoring)
+        let pressure = try runner.trace(["dev.cabin-env.pressure_pa"], in: RateGroupName.monitoring)
 
         let result = runner.run(for: .seconds(11 * 60))
         let timeline = result.timeline
@@ -164,7 +164,7 @@ import Testing
         let watch = SheddingWatch(protected: topology.lifeSupport.drivenChannels + [crewAlarm],
                                   loads: [try channel("payload-switch"), try channel("heaters-switch"), try channel("radio-switch")])
         #expect(Set(topology.lifeSupport.drivenChannels.map(\.name)) == ["o2-valve", "scrubber-fan-stage1", "scrubber-fan-stage2", "cabin-heater"])
-        topology.executive.add(watch, to: Topology.Group.power)
+        topology.executive.add(watch, to: RateGroupName.power)
 
         // The load switch lines every minute (the payload and heaters are switched on at 0 s).
         var lines: [(time: MonotonicInstant, payload: Bool, heaters: Bool)] = []

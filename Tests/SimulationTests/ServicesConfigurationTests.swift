@@ -1,3 +1,4 @@
+import Assembly
 import FlightCore
 import Foundation
 import HAL
@@ -15,13 +16,9 @@ import Testing
     static func build(_ extra: String) throws -> ConfigurationError? {
         let configuration = try VehicleConfiguration.parse(text: try shipped() + extra, path: "test.toml")
         do {
-            let services = try ServicesConfiguration(root: configuration.root)
-            let simulation = try VehicleSimulation(configuration: configuration)
-            _ = try SpaceServices(configuration: services, topology: simulation.topology, utc: .fixedEpoch(vectorEpoch))
+            _ = try VehicleSimulation(configuration: configuration, utc: .fixedEpoch(vectorEpoch))
             return nil
-        } catch let error as ConfigurationError {
-            return error
-        } catch TopologyError.configuration(let error) {
+        } catch AssemblyError.configuration(let error) {
             return error
         }
     }

@@ -95,13 +95,11 @@ final class ServicesHarness {
     /// - Parameter extra: TOML appended to config/sim.toml (default: the proposed housekeeping).
     init(extra: String = proposedHousekeeping) throws {
         let configuration = try VehicleConfiguration.parse(text: try shippedVehicleWithoutServices() + extra, path: "sim+services.toml")
-        // Read before the topology checks the root for unknown keys.
-        let servicesConfiguration = try ServicesConfiguration(root: configuration.root)
-        simulation = try VehicleSimulation(configuration: configuration)
-        services = try SpaceServices(configuration: servicesConfiguration, topology: simulation.topology, utc: .fixedEpoch(vectorEpoch))
+        simulation = try VehicleSimulation(configuration: configuration, utc: .fixedEpoch(vectorEpoch))
+        services = simulation.services
     }
 
-    var topology: Topology { simulation.topology }
+    var topology: FlightComponents { simulation.topology }
     var now: MonotonicInstant { simulation.clock.now }
 
     /// A TC to APID 0x123 with the next sequence count.

@@ -39,6 +39,16 @@ public final class ConfigTable {
         return source.line(ofTableHeader: key) ?? source.lines(ofArrayTableHeader: key).first
     }
 
+    /// A required `key` is absent: the error says so, and names a present key that looks like a
+    /// misspelling of it (`adress` for `address`) rather than leaving that for the unknown-key check.
+    private func missing(_ key: String, _ expectation: String) -> ConfigurationError {
+        let unread = table.keys.filter { !readKeys.contains($0) }
+        if let typo = unread.min(by: { editDistance($0, key) < editDistance($1, key) }), editDistance(typo, key) <= 2 {
+            return error(typo, "unknown key (did you mean \"\(key)\"?); \"\(key)\" is missing, expected \(expectation)")
+        }
+        return error(key, "missing; expected \(expectation)")
+    }
+
     private func value(_ key: String) -> TOMLValueConvertible? {
         readKeys.insert(key)
         return table[key]
@@ -56,7 +66,7 @@ public final class ConfigTable {
     // MARK: Typed getters
 
     public func string(_ key: String) throws(ConfigurationError) -> String {
-        guard let raw = value(key) else { throw error(key, "missing; expected a string") }
+        guard let raw = value(key) else { throw missing(key, "a string") }
         guard let text = raw.string else { throw error(key, "expected a string, found \(describe(raw))") }
         return text
     }
@@ -90,7 +100,7 @@ public final class ConfigTable {
     }
 
     public func int(_ key: String, in range: ClosedRange<Int>? = nil) throws(ConfigurationError) -> Int {
-        guard let raw = value(key) else { throw error(key, "missing; expected an integer" + Self.rangeText(range)) }
+        guard let raw = value(key) else { throw missing(key, "an integer" + Self.rangeText(range)) }
         guard let number = raw.int else { throw error(key, "expected an integer" + Self.rangeText(range) + ", found \(describe(raw))") }
         if let range, !range.contains(number) {
             throw error(key, "expected an integer" + Self.rangeText(range) + ", found \(number)")
@@ -105,7 +115,7 @@ public final class ConfigTable {
 
     /// A number; integers are accepted where a float is expected.
     public func double(_ key: String, in range: ClosedRange<Double>? = nil) throws(ConfigurationError) -> Double {
-        guard let raw = value(key) else { throw error(key, "missing; expected a number" + Self.rangeText(range)) }
+        guard let raw = value(key) else { throw missing(key, "a number" + Self.rangeText(range)) }
         guard let number = raw.double ?? raw.int.map(Double.init), number.isFinite else {
             throw error(key, "expected a number" + Self.rangeText(range) + ", found \(describe(raw))")
         }

@@ -90,8 +90,35 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// What a device is for (`role`): for an actuator, which channel the controllers and the mode
+/// machine drive; for a power monitor, which rail it measures. Parsed once, here.
+public enum DeviceRole: String, Sendable, CaseIterable {
+    case o2Valve = "o2_valve"
+    case scrubberFan = "scrubber_fan"
+    case cabinHeater = "cabin_heater"
+    case loadSwitch = "load_switch"
+    case radioSwitch = "radio_switch"
+    case crewAlarm = "crew_alarm"
+    /// An INA226 on the battery.
+    case battery
+    /// An INA226 on the solar array.
+    case solar
+
+    /// Roles a power monitor (`ina226`) may have; the others are actuator roles.
+    public static let powerMonitorRoles: [DeviceRole] = [.battery, .solar]
+
+    public var isActuatorRole: Bool { !Self.powerMonitorRoles.contains(self) }
+}
+
+/// The modelled load a load switch powers (`load`).
+public enum LoadKind: String, Sendable, CaseIterable {
+    case payload
+    case nonEssentialHeaters = "non_essential_heaters"
+}
+
 /// One `[[device]]` entry. Driver-specific keys stay in ``options`` and are read — and checked
-/// for unknown keys — by the driver's factory in the topology.
+/// for unknown keys — by the driver's factory in the topology; the keys every device may have
+/// (`role`, `load`, `sample_period`) are parsed once, here.
 public final class DeviceConfiguration {
     public let name: String
     public let driver: String
@@ -99,17 +126,31 @@ public final class DeviceConfiguration {
     public let address: DeviceAddress
     /// GPIO devices: every line, in order (one for most devices; one per stage for a fan).
     public let lines: [GPIOLineID]
+    public let role: DeviceRole?
+    public let load: LoadKind?
+    /// `sample_period` when given (the sampler's default applies otherwise).
+    public let samplePeriod: Duration?
     /// The rest of the table, for the driver's own keys.
     public let options: ConfigTable
 
-    init(name: String, driver: String, bus: String, address: DeviceAddress, lines: [GPIOLineID], options: ConfigTable) {
+    init(name: String, driver: String, bus: String, address: DeviceAddress, lines: [GPIOLineID], role: DeviceRole?, load: LoadKind?,
+         samplePeriod: Duration?, options: ConfigTable) {
         self.name = name
         self.driver = driver
         self.bus = bus
         self.address = address
         self.lines = lines
+        self.role = role
+        self.load = load
+        self.samplePeriod = samplePeriod
         self.options = options
     }
+
+    /// The shortest sample period a device may have: one base cycle of a 100 Hz executive.
+    /// Shorter periods only burn CPU on the bus thread (`"1ns"` took 40 % of a core).
+    public static let minimumSamplePeriod: Duration = .milliseconds(10)
+    /// The longest: an hour.
+    public static let maximumSamplePeriod: Duration = .seconds(3600)
 }
 
 /// The vehicle as described by one TOML file: buses and the devices on them (and, in later
@@ -189,9 +230,44 @@ public final class VehicleConfiguration {
                 address = .gpioLine(first)
                 gpioLines = lines
             }
-            devices.append(DeviceConfiguration(name: name, driver: driver, bus: busName, address: address, lines: gpioLines, options: table))
+            let role: DeviceRole? = table.has("role")
+                ? try table.choice("role", Dictionary(uniqueKeysWithValues: DeviceRole.allCases.map { ($0.rawValue, $0) }))
+                : nil
+            let load: LoadKind? = table.has("load")
+                ? try table.choice("load", Dictionary(uniqueKeysWithValues: LoadKind.allCases.map { ($0.rawValue, $0) }))
+                : nil
+            if load != nil, role != .loadSwitch {
+                throw table.error("load", "only a device with role = \"load_switch\" powers a load")
+            }
+            var samplePeriod: Duration?
+            if table.has("sample_period") {
+                let period = try table.duration("sample_period", default: .zero)
+                guard period >= DeviceConfiguration.minimumSamplePeriod, period <= DeviceConfiguration.maximumSamplePeriod else {
+                    throw table.error("sample_period", "expected a duration from 10ms to 1h, found \(period)")
+                }
+                samplePeriod = period
+            }
+            devices.append(DeviceConfiguration(name: name, driver: driver, bus: busName, address: address, lines: gpioLines,
+                                               role: role, load: load, samplePeriod: samplePeriod, options: table))
         }
+        try Self.rejectSharedGPIOLines(devices)
         self.devices = devices
+    }
+
+    /// Two devices on the same line of the same chip would fight over it (the second request
+    /// fails at start-up and the vehicle runs without that actuator): a configuration error.
+    private static func rejectSharedGPIOLines(_ devices: [DeviceConfiguration]) throws(ConfigurationError) {
+        var owners: [String: String] = [:]
+        for device in devices {
+            for line in device.lines {
+                let key = "\(device.bus)/\(line)"
+                if let owner = owners[key] {
+                    throw device.options.error(device.options.has("lines") ? "lines" : (device.options.has("line") ? "line" : "line_name"),
+                                               "\(line) on bus \"\(device.bus)\" is already used by device \"\(owner)\"")
+                }
+                owners[key] = device.name
+            }
+        }
     }
 
     /// `line = N`, `line_name = "name"`, or `lines = [...]` (names or offsets).

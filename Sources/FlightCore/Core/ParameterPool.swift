@@ -104,9 +104,13 @@ public enum ParameterError: Error, Equatable, Sendable, CustomStringConvertible 
 /// writes by handle are array accesses — nothing allocates.
 ///
 /// - Warning: Not thread-safe by design: it belongs to the executive's thread. Other threads
-///   hand values in through the executive's queues and sample slots, and read ``snapshot()``s.
+///   hand values in through the executive's queues and sample slots, and read what the executive
+///   publishes (``PublishedStatus``). While the executive runs, ``ownership`` is claimed by its
+///   thread and every mutation checks it in debug builds.
 public final class ParameterPool {
     public private(set) var definitions: [ParameterDefinition] = []
+    /// The thread that may mutate samples (claimed by the running executive).
+    public let ownership = ThreadOwnership()
     private var samples: [ParameterSample] = []
     private var indexByID: [ParameterID: Int] = [:]
     private var indexByName: [String: Int] = [:]
@@ -117,6 +121,7 @@ public final class ParameterPool {
     /// - Throws: ``ParameterError`` on a duplicate id or name.
     @discardableResult
     public func register(_ definition: ParameterDefinition) throws(ParameterError) -> ParameterHandle {
+        ownership.assertOwned("the parameter pool")
         guard indexByID[definition.id] == nil else { throw .duplicateID(definition.id) }
         guard indexByName[definition.name] == nil else { throw .duplicateName(definition.name) }
         let index = definitions.count
@@ -143,18 +148,23 @@ public final class ParameterPool {
     @inline(__always)
     public subscript(handle: ParameterHandle) -> ParameterSample {
         get { samples[handle.index] }
-        set { samples[handle.index] = newValue }
+        set {
+            ownership.assertOwned("the parameter pool")
+            samples[handle.index] = newValue
+        }
     }
 
     /// Stores a fresh valid value.
     @inline(__always)
     public func set(_ handle: ParameterHandle, _ value: Double, at time: MonotonicInstant) {
+        ownership.assertOwned("the parameter pool")
         samples[handle.index] = ParameterSample(value: value, timestamp: time, validity: value.isFinite ? .valid : .invalid)
     }
 
     /// Marks a value invalid (its source failed) without changing it.
     @inline(__always)
     public func invalidate(_ handle: ParameterHandle, at time: MonotonicInstant) {
+        ownership.assertOwned("the parameter pool")
         samples[handle.index].validity = .invalid
         samples[handle.index].timestamp = time
     }
@@ -162,6 +172,7 @@ public final class ParameterPool {
     /// Marks a value stale (no new sample in time).
     @inline(__always)
     public func markStale(_ handle: ParameterHandle) {
+        ownership.assertOwned("the parameter pool")
         if samples[handle.index].validity == .valid { samples[handle.index].validity = .stale }
     }
 
@@ -176,6 +187,7 @@ public final class ParameterPool {
         guard definition.tunable else { throw .notTunable(id) }
         guard value.isFinite else { throw .notFinite(id) }
         if let range = definition.range, !range.contains(value) { throw .outOfRange(id, value: value, range: range) }
+        ownership.assertOwned("the parameter pool")
         samples[index] = ParameterSample(value: value, timestamp: time, validity: .valid)
     }
 

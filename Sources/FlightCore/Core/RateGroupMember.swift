@@ -21,11 +21,23 @@ public struct CycleContext: Sendable {
     public var dt: Double { period.secondsDouble }
 }
 
-/// A component run by a rate group, in the fixed order the topology lists it.
+/// A component run by a rate group, in the fixed order the assembly lists it.
 ///
-/// - Warning: ``run(_:)`` runs on the executive's thread and must not allocate, lock, log or
-///   block: read the parameter pool, the latest samples and queues; write the pool, actuator
-///   channels and the event sink.
+/// What ``run(_:)`` may do, on the executive's thread:
+/// - read and write the parameter pool (it owns it while the executive runs; debug builds check);
+/// - take from and push to the preallocated rings and queues (``SPSCRing``, ``CommandQueue``,
+///   the sample slots) and raise events into the ``EventRouter`` (a fixed ring);
+/// - take an **uncontended** lock for a copy of a few words (``LockedValue`` around a sample slot
+///   or a channel's request table): never one held by another thread across I/O;
+/// - command actuators through their channels: one GPIO `ioctl` per change of state plus its
+///   readback, a bounded system call that does not sleep (the output stage does this only when a
+///   state changes or a failed channel is retried).
+///
+/// It must not: allocate in the steady state (buffers are reserved when the member is built),
+/// log, wait on a condition, sleep, or do bus I/O that can block (I2C and Modbus run on the bus
+/// threads). Two simulation-only prologue members step the simulated world and allocate
+/// (``EdgeEventPump`` over simulated lines, `SimulationClockFollower`); on hardware neither is
+/// in the executive except the edge pump, which then only drains `EdgeEventMonitor` rings.
 public protocol RateGroupMember: AnyObject {
     /// For statistics and events.
     var name: String { get }

@@ -66,7 +66,10 @@ public final class Executive: @unchecked Sendable {
     public let events: any EventSink
     public let basePeriod: Duration
     public private(set) var groups: [RateGroup] = []
+    /// The names of the prologue's members, in run order (for the assembly's wiring test).
+    public var prologueMemberNames: [String] { prologue.map(\.name) }
     private var prologue: [any RateGroupMember] = []
+    private var publishedValues: [(ParameterHandle, PublishedValue)] = []
     private var commandDrains: [(CycleContext, Int) -> Int] = []
     private var commandDropCounts: [() -> Int] = []
     private let scheduler: (any RealtimeScheduling)?
@@ -171,6 +174,16 @@ public final class Executive: @unchecked Sendable {
         prologue.append(member)
     }
 
+    /// Publishes `handle`'s value for other threads: copied into the returned atomic at the end
+    /// of every base cycle (no lock, no allocation), so a status line or a watchdog reads the
+    /// mode without touching the pool, which belongs to the executive's thread.
+    public func publish(_ handle: ParameterHandle) -> PublishedValue {
+        precondition(thread == nil, "values are published before the executive starts")
+        let published = PublishedValue(name: pool.definition(handle).name)
+        publishedValues.append((handle, published))
+        return published
+    }
+
     /// Drains `queue` at the start of every base cycle (up to ``ExecutiveConfiguration/maxCommandsPerCycle``
     /// commands over all queues), handing each command to `handler` on the executive's thread.
     public func attach<Command: Sendable>(commands queue: CommandQueue<Command>, handler: @escaping (Command, CycleContext) -> Void) {
@@ -213,12 +226,16 @@ public final class Executive: @unchecked Sendable {
     /// `SimClock`, sleeping advances it: as fast as the CPU allows, deterministically).
     public func runCycles(_ count: Int) {
         precondition(thread == nil, "the executive is running on its own thread")
+        pool.ownership.claim()
+        defer { pool.ownership.release() }
         for _ in 0..<count { cycle() }
     }
 
     /// Runs base cycles on the calling thread while the next deadline is at or before `end`.
     public func run(until end: MonotonicInstant) {
         precondition(thread == nil, "the executive is running on its own thread")
+        pool.ownership.claim()
+        defer { pool.ownership.release() }
         prepare()
         while nextDeadline <= end { cycle() }
     }
@@ -228,6 +245,9 @@ public final class Executive: @unchecked Sendable {
     public func start() throws(ThreadStartError) {
         precondition(thread == nil, "the executive is already running")
         thread = try FlightThread.start(name: "executive") { [self] thread in
+            // From here until the loop ends, the pool belongs to this thread (checked in debug builds).
+            pool.ownership.claim()
+            defer { pool.ownership.release() }
             realtimeReport = configuration.realtime.apply(using: scheduler)
             reportRealtime()
             while !thread.isStopRequested { cycle() }
@@ -355,6 +375,7 @@ public final class Executive: @unchecked Sendable {
             publishStatistics(at: end, healthy: isHealthyNow)
             if current >= nextStatisticsTick { nextStatisticsTick = current &+ statisticsTicks }
         }
+        for (handle, published) in publishedValues { published.store(pool[handle]) }
         lastCycleEndNanoseconds.store(end.nanoseconds, ordering: .releasing)
         cycles.wrappingAdd(1, ordering: .releasing)
     }
@@ -387,5 +408,26 @@ public final class Executive: @unchecked Sendable {
     /// Clears every group's statistics (a ground command; executive thread only).
     public func resetStatistics() {
         for group in groups { group.statistics.reset() }
+    }
+}
+
+/// One parameter's value as the executive last published it, readable from any thread.
+public final class PublishedValue: Sendable {
+    public let name: String
+    /// The value's bit pattern; a quiet NaN while it is not valid.
+    private let bits = Atomic<UInt64>(Double.nan.bitPattern)
+
+    init(name: String) {
+        self.name = name
+    }
+
+    func store(_ sample: ParameterSample) {
+        bits.store((sample.validValue ?? .nan).bitPattern, ordering: .releasing)
+    }
+
+    /// The value at the end of the last completed base cycle, if it was valid.
+    public var value: Double? {
+        let value = Double(bitPattern: bits.load(ordering: .acquiring))
+        return value.isNaN ? nil : value
     }
 }

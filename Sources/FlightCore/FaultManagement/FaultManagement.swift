@@ -18,13 +18,15 @@ public struct FaultManagementConfiguration: Sendable, Equatable {
     public init() {}
 
     /// Reads the four sections from the document's root table, rejecting unknown keys in each.
+    /// - Parameters:
+    ///   - groups: the executive's rate group names; every monitor's `group` must be one of them.
     /// - Throws: ``ConfigurationError``.
-    public init(root: ConfigTable) throws(ConfigurationError) {
+    public init(root: ConfigTable, groups: [String]? = nil) throws(ConfigurationError) {
         let table = try root.table("fault_management")
         inboxCapacity = try table.int("inbox_capacity", default: 64, in: 1...4096)
         monitorStateParameterBase = ParameterID(UInt16(try table.int("monitor_state_parameter_base", default: 0x0400, in: 0...0xFFFF)))
         try table.rejectUnknownKeys()
-        monitors = try MonitorConfiguration.all(in: root)
+        monitors = try MonitorConfiguration.all(in: root, groups: groups)
         guard Int(monitorStateParameterBase.rawValue) + monitors.count <= 0x10000 else {
             throw table.error("monitor_state_parameter_base", "leaves no room for \(monitors.count) monitor state parameters")
         }

@@ -137,7 +137,7 @@ public enum MonitorKind: Sendable, Equatable {
 /// rate_per = "1min"                  # rate only: the limits are per this duration (default 1 s)
 /// persistence = 3                    # consecutive checks with the same new result before the state changes (default 1)
 /// enabled = true
-/// group = "monitoring"               # the rate group that runs it (default "monitoring", 1 Hz)
+/// group = "mon"                      # the rate group that runs it (default "mon", 1 Hz); must exist
 /// alarm_event = 0x0480               # optional own event IDs in 0x0480–0x04FF
 /// ```
 public struct MonitorConfiguration: Sendable, Equatable {
@@ -155,7 +155,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
     /// Replaces `monitor_alarm` and `monitor_unexpected` for this monitor (0x0480–0x04FF).
     public var alarmEvent: EventID?
 
-    public static let defaultGroup = "monitoring"
+    public static let defaultGroup = "mon"
 
     public init(name: String, parameter: String, kind: MonitorKind, persistence: Int = 1, enabled: Bool = true,
                 group: String = MonitorConfiguration.defaultGroup, warningEvent: EventID? = nil, alarmEvent: EventID? = nil) {
@@ -229,13 +229,20 @@ public struct MonitorConfiguration: Sendable, Equatable {
     }
 
     /// Reads every `[[monitor]]` table of `root`, rejecting duplicate names and event IDs.
-    public static func all(in root: ConfigTable) throws(ConfigurationError) -> [MonitorConfiguration] {
+    /// - Parameters:
+    ///   - groups: the executive's rate groups; a monitor naming another group is a
+    ///     configuration error (it would never run). `nil` skips the check (unit tests of the
+    ///     configuration alone).
+    public static func all(in root: ConfigTable, groups: [String]? = nil) throws(ConfigurationError) -> [MonitorConfiguration] {
         var result: [MonitorConfiguration] = []
         var usedEvents: Set<UInt16> = []
         for table in try root.tables("monitor", label: { index, table in
             "monitor \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
         }) {
             let monitor = try MonitorConfiguration(table: table)
+            if let groups, !groups.contains(monitor.group) {
+                throw table.error("group", "no rate group named \"\(monitor.group)\" (defined: \(groups.map { "\"\($0)\"" }.joined(separator: ", ")))")
+            }
             if result.contains(where: { $0.name == monitor.name }) {
                 throw table.error("name", "a monitor named \"\(monitor.name)\" is already defined")
             }

@@ -196,7 +196,7 @@ public final class MonitorGroup: RateGroupMember {
     private var ringCount: [Int]
 
     init(bank: MonitorBank, group: String, indices: [Int], period: Duration) {
-        self.name = "monitors.\(group)"
+        self.name = "monitors-\(group)"
         self.bank = bank
         self.indices = indices
         self.period = period

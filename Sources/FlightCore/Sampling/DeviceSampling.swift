@@ -63,9 +63,8 @@ public struct DeviceSamplingSpec {
     /// The `sample_period` of a `[[device]]` table (a duration; default `fallback`).
     /// - Throws: ``ConfigurationError`` for a value that is not a positive duration.
     public static func samplePeriod(of configuration: DeviceConfiguration, default fallback: Duration = .seconds(1)) throws(ConfigurationError) -> Duration {
-        let period = try configuration.options.duration("sample_period", default: fallback)
-        guard period > .zero else { throw configuration.options.error("sample_period", "expected a duration above zero") }
-        return period
+        // Parsed and range-checked once, by VehicleConfiguration.
+        configuration.samplePeriod ?? fallback
     }
 }
 
@@ -186,7 +185,7 @@ public final class DeviceSampling {
     public var synchronousPoll: any RateGroupMember { SynchronousPoll(sampling: self) }
 
     private final class SynchronousPoll: RateGroupMember {
-        let name = "sample_poll"
+        let name = "sample-poll"
         unowned let sampling: DeviceSampling
         init(sampling: DeviceSampling) { self.sampling = sampling }
         func run(_ cycle: CycleContext) { sampling.pollOnce(now: cycle.time) }

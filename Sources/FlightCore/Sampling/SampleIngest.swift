@@ -15,7 +15,7 @@ import HAL
 ///
 /// Put it first in the fastest rate group that uses device values.
 public final class SampleIngest: RateGroupMember {
-    public let name = "sample_ingest"
+    public let name = "sample-ingest"
     private let pool: ParameterPool
     private let events: any EventSink
     private let samplers: [BusSampler]

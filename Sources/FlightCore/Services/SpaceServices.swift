@@ -30,9 +30,9 @@ public enum TelecommandVerdict: Sendable, Equatable {
 ///                                → report ring
 /// ```
 ///
-/// The executive side is installed at construction: the command handler is attached to the
-/// executive and the housekeeping member appended to its `hk` group, so build this after the
-/// topology and before the executive starts.
+/// Nothing is installed by construction: the vehicle's assembly attaches ``commands`` to the
+/// executive with ``apply(_:cycle:)`` as the handler and adds ``housekeepingMember`` to the `hk`
+/// rate group, before the executive starts.
 ///
 /// - Warning: ``acceptTelecommand(_:now:)`` may be called from any thread (it serializes
 ///   callers with a lock, never held by the executive). ``pump(limit:observingEvents:)`` must be called from one
@@ -46,7 +46,8 @@ public final class SpaceServices: @unchecked Sendable {
     public let missionDatabase: MissionDatabase
 
     private let validation: TelecommandValidation
-    private let commands: CommandQueue<ServiceCommand>
+    /// Accepted telecommands waiting for the executive's next cycle boundary.
+    public let commands: CommandQueue<ServiceCommand>
     private let acceptance: SPSCRing<AcceptanceRecord>
     private let acceptanceProducers = LockedValue<Void>(())
     private let reports: SPSCRing<ServiceReport>
@@ -58,24 +59,22 @@ public final class SpaceServices: @unchecked Sendable {
     /// The telemetry thread's state.
     private let encoder: LockedValue<TelemetryEncoder>
 
-    /// Builds the services, registers their parameters (`tc.*`, `tm.*`), attaches the command
-    /// handler to the executive and adds the housekeeping member to the `hk` rate group.
+    /// Builds the services and registers their parameters (`tc.*`, `tm.*`).
     ///
     /// Read `configuration` with ``ServicesConfiguration/init(root:)`` before the topology checks
     /// the root table for unknown keys (reading marks `[telemetry]` and `[[housekeeping]]` as
     /// understood), so every configuration error is found before anything is built.
-    /// - Precondition: the executive is not running.
+    /// - Parameters:
+    ///   - housekeepingPeriod: the period of the rate group the assembly runs ``housekeepingMember`` in.
     /// - Throws: ``TopologyError``: a housekeeping parameter that does not exist or an interval
     ///   that is not a multiple of the hk period (``TopologyError/configuration(_:)``, with the
     ///   line), or parameter IDs already taken (``TopologyError/assembly(_:)``).
-    public init(configuration: ServicesConfiguration, topology: Topology, utc: UTCMapping) throws(TopologyError) {
+    public init(configuration: ServicesConfiguration, components topology: FlightComponents, housekeepingPeriod: Duration,
+                utc: UTCMapping) throws(TopologyError) {
         self.configuration = configuration
         let telemetry = configuration.telemetry
         let pool = topology.pool
         let executive = topology.executive
-        guard let group = executive.group(named: Topology.Group.housekeeping) else {
-            throw .assembly("the executive has no \"\(Topology.Group.housekeeping)\" rate group for housekeeping")
-        }
         do {
             statistics = try ServiceStatistics(pool: pool, base: telemetry.parameterBase)
         } catch {
@@ -87,7 +86,7 @@ public final class SpaceServices: @unchecked Sendable {
         var channels: [ChannelDescription] = []
         for (index, channel) in topology.channels.enumerated() {
             let device = vehicle.devices.first { channel.name == $0.name || channel.name.hasPrefix($0.name + "-stage") }
-            let role = device.flatMap { (try? $0.options.optionalString("role")) ?? nil }
+            let role = device?.role?.rawValue
             channels.append(ChannelDescription(index: index, name: channel.name, role: role, device: device?.name ?? channel.name))
         }
         let devices = topology.devices.slots.enumerated().map { index, slot in
@@ -96,7 +95,7 @@ public final class SpaceServices: @unchecked Sendable {
         let monitors = topology.faultManagement.monitors.configurations
         do {
             directory = try ServiceDirectory(
-                parameters: pool.definitions, housekeeping: configuration.housekeeping, housekeepingPeriod: group.period,
+                parameters: pool.definitions, housekeeping: configuration.housekeeping, housekeepingPeriod: housekeepingPeriod,
                 events: topology.eventDefinitions, channels: channels, devices: devices, monitors: monitors.map(\.name),
                 eventActions: topology.faultManagement.eventActions.configurations)
         } catch {
@@ -116,10 +115,18 @@ public final class SpaceServices: @unchecked Sendable {
                                      sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics,
                                      resetStatistics: { [unowned executive] in executive.resetStatistics() })
         encoder = LockedValue(TelemetryEncoder(configuration: telemetry, mapping: utc, directory: directory))
+    }
 
-        let execution = self.execution
-        executive.attach(commands: commands) { command, cycle in execution.apply(command, cycle: cycle) }
-        executive.add(housekeeping, to: Topology.Group.housekeeping)
+    // MARK: Executive thread
+
+    /// The housekeeping member (collects due HK structures into the report ring): the assembly
+    /// runs it in the `hk` rate group.
+    public var housekeepingMember: any RateGroupMember { housekeeping }
+
+    /// Applies one accepted telecommand at a cycle boundary (the handler of ``commands``).
+    /// - Warning: Executive thread only.
+    public func apply(_ command: ServiceCommand, cycle: CycleContext) {
+        execution.apply(command, cycle: cycle)
     }
 
     // MARK: Link thread

@@ -80,8 +80,20 @@ public struct DeviceContext {
 
 /// How to build one driver from its `[[device]]` table.
 public struct DriverFactory: Sendable {
+    /// What the device built by a factory becomes in the vehicle.
+    public enum Output: Sendable, Equatable {
+        /// A sensor: sampled, its readings are parameters.
+        case samples
+        /// One actuator channel.
+        case channel
+        /// One actuator channel per GPIO line (a staged fan).
+        case stagedChannels
+    }
+
     /// The `driver` value in the configuration.
     public let name: String
+    /// What the device becomes (the assembly decides by this, never by the driver's name).
+    public let output: Output
     /// The bus family the driver needs.
     public let family: BusFamily
     /// One line for the README's hardware table and `iostd drivers`.
@@ -92,9 +104,10 @@ public struct DriverFactory: Sendable {
     /// Builds the driver; reads its own keys from `context.options` (unknown keys are rejected after).
     public let make: @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice
 
-    public init(name: String, family: BusFamily, summary: String, readingKeys: [String],
+    public init(name: String, family: BusFamily, summary: String, readingKeys: [String], output: Output = .samples,
                 make: @escaping @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice) {
         self.name = name
+        self.output = output
         self.family = family
         self.summary = summary
         self.readingKeys = readingKeys
@@ -104,5 +117,5 @@ public struct DriverFactory: Sendable {
 
 extension ConfigTable {
     /// Keys every `[[device]]` table has, read by ``VehicleConfiguration``.
-    static let commonDeviceKeys = ["name", "driver", "bus", "address", "unit", "line", "line_name", "lines", "role", "load", "critical", "sample_period"]
+    static let commonDeviceKeys = ["name", "driver", "bus", "address", "unit", "line", "line_name", "lines", "role", "load", "sample_period"]
 }

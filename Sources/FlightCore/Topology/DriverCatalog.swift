@@ -193,12 +193,18 @@ public enum DriverCatalog {
     }
 
     /// A GPIO output actuator with readback: valve, heater, load switch, alarm.
-    static let gpioActuator = DriverFactory(name: "gpio-actuator", family: .gpio, summary: "GPIO output actuator with readback and a safe state", readingKeys: ["state"]) { context throws(DeviceBuildError) in
+    static let gpioActuator = DriverFactory(name: "gpio-actuator", family: .gpio, summary: "GPIO output actuator with readback and a safe state", readingKeys: ["state"], output: .channel) { context throws(DeviceBuildError) in
         let (chip, line) = try context.gpio()
         let options = context.options
         let configuration: ActuatorConfiguration
         do throws(ConfigurationError) {
-            let role = try options.choice("role", Dictionary(uniqueKeysWithValues: ActuatorRole.allCases.map { ($0.rawValue, $0) }))
+            // `role` is parsed once by VehicleConfiguration; an actuator needs an actuator role.
+            guard let deviceRole = context.configuration.role else {
+                throw options.error("role", "missing; expected one of \(ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+            }
+            guard let role = ActuatorRole(rawValue: deviceRole.rawValue) else {
+                throw options.error("role", "\"\(deviceRole.rawValue)\" is not an actuator role (expected one of \(ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
+            }
             configuration = ActuatorConfiguration(
                 role: role,
                 activeLow: try options.bool("active_low", default: false),
@@ -216,7 +222,7 @@ public enum DriverCatalog {
     }
 
     /// A multi-speed fan, one GPIO line per stage.
-    static let fanStages = DriverFactory(name: "gpio-fan", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)", readingKeys: ["stage", "state"]) { context throws(DeviceBuildError) in
+    static let fanStages = DriverFactory(name: "gpio-fan", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)", readingKeys: ["stage", "state"], output: .stagedChannels) { context throws(DeviceBuildError) in
         let (chip, _) = try context.gpio()
         let options = context.options
         let lineIDs = context.configuration.lines

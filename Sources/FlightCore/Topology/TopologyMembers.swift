@@ -98,8 +98,8 @@ final class UnreachableDevice: SensorDevice, @unchecked Sendable {
 }
 
 /// Feeds the cabin pressure parameter to sensors that compensate for it (the O2 cells' O2 %).
-final class AmbientPressureFeed: RateGroupMember {
-    let name = "pressure-feed"
+public final class AmbientPressureFeed: RateGroupMember {
+    public let name = "pressure-feed"
     private let pool: ParameterPool
     private let pressure: ParameterHandle
     private let sensors: [any AmbientPressureCompensated]
@@ -110,7 +110,7 @@ final class AmbientPressureFeed: RateGroupMember {
         self.sensors = sensors
     }
 
-    func run(_ cycle: CycleContext) {
+    public func run(_ cycle: CycleContext) {
         guard let pascals = pool.value(pressure) else { return }
         for sensor in sensors { sensor.setAmbientPressure(pascals: pascals) }
     }

@@ -17,33 +17,26 @@ public enum TopologyError: Error, CustomStringConvertible {
     }
 }
 
-/// How the vehicle runs.
-public enum ExecutionMode: Sendable {
-    /// One thread, simulated time: device I/O is polled synchronously at the start of each base
-    /// tick, so a run is deterministic and as fast as the CPU allows.
-    case simulated
-    /// The executive on its own (SCHED_FIFO) thread, device I/O on one thread per bus.
-    case realtime
+/// The names of the executive's rate groups the assembly wires (`[[executive.group]]` must
+/// define each of them; their rates come from the divisors there).
+public enum RateGroupName {
+    public static let attitude = "att"
+    public static let lifeSupport = "lsp"
+    public static let power = "pwr"
+    public static let housekeeping = "hk"
+    public static let monitoring = "mon"
+    public static let all = [attitude, lifeSupport, power, housekeeping, monitoring]
 }
 
-/// THE TOPOLOGY: every component of the vehicle, created from the configuration and wired here,
-/// with the rate group that runs it and the order it runs in. Read this file to draw the system.
+/// The flight software's components, built from the configuration but not wired: the parameter
+/// pool, events, the executive (with its rate groups, still empty), device sampling, actuator
+/// channels and their output stage, life support, power and fault management.
 ///
-/// ```text
-///  I/O threads (one per bus)          executive thread (base rate 100 Hz)
-///  ─────────────────────────          ─────────────────────────────────────────────────────────
-///  BusSampler: start/readSample  ──►  prologue  [sim: synchronous poll, edge-event pump]
-///  → SampleSlot (lock-free)           commands  (telecommands applied at the cycle boundary)
-///                                     att 50 Hz sample ingest → pool (dev.*), staleness, health
-///                                     lsp 10 Hz pressure feed → life support → output stage
-///                                     pwr 10 Hz power (SoC, eclipse, shedding) → output stage
-///                                     hk   1 Hz housekeeping collection, link services
-///                                     mon  1 Hz monitors → event-action → mode machine → output stage
-///  Every component raises events into the EventRouter → event log (telemetry) + FDIR inbox.
-/// ```
-public final class Topology {
+/// Nothing here adds itself to the executive. The vehicle's one assembly (`VehicleAssembly`, in
+/// the `Assembly` target) puts the members into the rate groups, in a visible order, and builds
+/// the services and the link on top.
+public final class FlightComponents {
     public let configuration: VehicleConfiguration
-    public let mode: ExecutionMode
     public let clock: any MonotonicClock
     public let devices: DeviceSet
 
@@ -57,6 +50,8 @@ public final class Topology {
     public let eventDefinitions: [EventDefinition]
 
     // The components.
+    public let executiveConfiguration: ExecutiveConfiguration
+    public let faultConfiguration: FaultManagementConfiguration
     public let executive: Executive
     public let sampling: DeviceSampling
     public let channels: [ActuatorChannel]
@@ -64,48 +59,47 @@ public final class Topology {
     public let lifeSupport: LifeSupportController
     public let power: PowerController
     public let faultManagement: FaultManagement
-    /// Devices fed by edge events; on hardware each needs an I/O thread calling `ingest`.
+    /// Sets the O2 sensors' ambient pressure from the cabin pressure (nil without such sensors).
+    public let pressureFeed: AmbientPressureFeed?
+    /// Devices fed by edge events; each needs its events pumped (``EdgeEventPump``).
     public let edgeDevices: [any EdgeEventDevice]
+    /// The sampled devices' names in device-index order (events name devices by this index).
+    public let sampledDeviceNames: [String]
 
-    /// The names the executive's groups must have.
-    public enum Group {
-        public static let attitude = "att"
-        public static let lifeSupport = "lsp"
-        public static let power = "pwr"
-        public static let housekeeping = "hk"
-        public static let monitoring = "mon"
-        static let all = [attitude, lifeSupport, power, housekeeping, monitoring]
-    }
-
-    /// Configuration sections read by the components (top-level keys the topology accepts).
+    /// Configuration sections read by the components (top-level keys the assembly accepts).
     public static let sections = ["vehicle", "bus", "device", "executive", "sampling", "life_support", "power",
                                   "fault_management", "monitor", "event_action", "mode_machine",
                                   "link", "telemetry", "housekeeping"]
 
-    /// Assembles the vehicle.
+    /// Builds every flight component.
     /// - Parameters:
     ///   - scheduler: applies SCHED_FIFO / mlockall / affinity on the executive's thread (real time only).
     /// - Throws: ``TopologyError``.
-    public init(configuration: VehicleConfiguration, devices: DeviceSet, clock: any MonotonicClock, mode: ExecutionMode,
+    public init(configuration: VehicleConfiguration, devices: DeviceSet, clock: any MonotonicClock,
                 scheduler: (any RealtimeScheduling)? = nil) throws(TopologyError) {
         self.configuration = configuration
         self.devices = devices
         self.clock = clock
-        self.mode = mode
         let root = configuration.root
         do {
+            // ── Configuration read once, before anything is built ──────────────────────────
+            guard !configuration.devices.isEmpty else {
+                throw TopologyError.configuration(root.error("device", "no [[device]] is configured: a vehicle needs at least one device"))
+            }
+            executiveConfiguration = try ExecutiveConfiguration(table: try root.table("executive"))
+            let groupNames = executiveConfiguration.groups.map(\.name)
+            for group in RateGroupName.all where !groupNames.contains(group) {
+                throw TopologyError.configuration(root.error("executive", "rate group \"\(group)\" is missing (the assembly needs \(RateGroupName.all.joined(separator: ", ")))"))
+            }
+            faultConfiguration = try FaultManagementConfiguration(root: root, groups: groupNames)
+
             // ── Shared data ────────────────────────────────────────────────────────────────
             pool = ParameterPool()
             eventLog = EventLog(capacity: 512)
-            let faultConfiguration = try FaultManagementConfiguration(root: root)
             router = EventRouter(inboxCapacity: faultConfiguration.inboxCapacity, downstream: [eventLog])
             try pool.register(ModeMachine.modeParameter(id: faultConfiguration.modeMachine.modeParameterID))
 
-            // ── Executive ──────────────────────────────────────────────────────────────────
-            let executiveConfiguration = try ExecutiveConfiguration(table: try root.table("executive"))
-            for group in Group.all where !executiveConfiguration.groups.contains(where: { $0.name == group }) {
-                throw TopologyError.configuration(root.error("executive", "rate group \"\(group)\" is missing (the topology needs \(Group.all.joined(separator: ", ")))"))
-            }
+            // ── Executive (rate groups empty until the assembly fills them) ─────────────────
             executive = try Executive(configuration: executiveConfiguration, clock: clock, pool: pool, events: router, scheduler: scheduler)
 
             // ── Devices: sensors are sampled; actuators become arbitrated channels ────────────
@@ -134,13 +128,14 @@ public final class Topology {
                 case .none:
                     // Configured but unreachable: a failed device from the start, with its parameters.
                     let unreachable = UnreachableDevice(name: slot.name, driver: slot.driver, reason: Self.reason(slot))
-                    if deviceConfiguration.driver == "gpio-actuator" {
+                    switch factory?.output {
+                    case .channel:
                         channels.append(ActuatorChannel(name: slot.name, device: UnreachableActuator(unreachable), safeState: false))
-                    } else if deviceConfiguration.driver == "gpio-fan" {
+                    case .stagedChannels:
                         for stage in 1...max(deviceConfiguration.lines.count, 1) {
                             channels.append(ActuatorChannel(name: "\(slot.name)-stage\(stage)", device: UnreachableActuator(unreachable), safeState: false))
                         }
-                    } else {
+                    case .samples, .none:
                         specs.append(DeviceSamplingSpec(device: unreachable, bus: deviceConfiguration.bus,
                                                         period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
                                                         readingKeys: factory?.readingKeys ?? []))
@@ -160,9 +155,28 @@ public final class Topology {
                                                                        lifeSupportChannels: lifeSupportConfiguration.channelNames)
             power = try PowerController(configuration: powerConfiguration, pool: pool, channels: channels,
                                         protectedChannels: lifeSupport.drivenChannels, events: router)
+            if pressureSensors.isEmpty {
+                pressureFeed = nil
+            } else {
+                // The cabin pressure parameter is named in [life_support]; a wrong name is an error, not a silent no-op.
+                let pressure: ParameterHandle
+                do {
+                    pressure = try pool.handle(named: lifeSupportConfiguration.pressureParameter)
+                } catch {
+                    throw TopologyError.configuration(try root.table("life_support").error(
+                        "pressure_parameter", "no parameter named \"\(lifeSupportConfiguration.pressureParameter)\" (the O2 sensors' ambient pressure comes from it)"))
+                }
+                pressureFeed = AmbientPressureFeed(pool: pool, pressure: pressure, sensors: pressureSensors)
+            }
 
             // ── Fault management ───────────────────────────────────────────────────────────
             let deviceNames = specs.map(\.device.name)
+            sampledDeviceNames = deviceNames
+            let modeMachineTable = try root.table("mode_machine")
+            for name in faultConfiguration.modeMachine.criticalDevices where !deviceNames.contains(name) {
+                throw TopologyError.configuration(modeMachineTable.error(
+                    "critical_devices", "no sampled device named \"\(name)\" (sampled: \(deviceNames.map { "\"\($0)\"" }.joined(separator: ", ")))"))
+            }
             let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
@@ -174,30 +188,8 @@ public final class Topology {
                 })
             eventDefinitions = catalog + EventCatalog.all(FaultManagement.eventProviders) + faultManagement.monitors.configuredEventDefinitions
 
-            // ── Rate groups, in order ──────────────────────────────────────────────────────
-            if mode == .simulated {
-                executive.addPrologue(sampling.synchronousPoll)
-                if !edgeDevices.isEmpty { executive.addPrologue(EdgeEventPump(devices: edgeDevices)) }
-            }
-            executive.add(sampling.ingest, to: Group.attitude)
-            if let pressure = try? pool.handle(named: lifeSupportConfiguration.pressureParameter), !pressureSensors.isEmpty {
-                executive.add(AmbientPressureFeed(pool: pool, pressure: pressure, sensors: pressureSensors), to: Group.lifeSupport)
-            }
-            executive.add(lifeSupport, to: Group.lifeSupport)
-            executive.add(outputStage, to: Group.lifeSupport)
-            executive.add(power, to: Group.power)
-            executive.add(outputStage, to: Group.power)
-            for (group, period) in executiveConfiguration.groups.map({ ($0.name, executiveConfiguration.basePeriod * $0.divisor) }) {
-                let monitorGroup = group == Group.monitoring ? MonitorConfiguration.defaultGroup : group
-                if group == Group.monitoring {
-                    for member in faultManagement.monitoringMembers(group: monitorGroup, period: period) { executive.add(member, to: group) }
-                    executive.add(outputStage, to: group)
-                } else if faultConfiguration.monitors.contains(where: { $0.group == group }) {
-                    executive.add(faultManagement.monitorMember(group: group, period: period), to: group)
-                }
-            }
-            // Sections other components read later (the services, the daemon's link) are accepted
-            // here and checked key by key by their owners.
+            // Sections other components read later (the services, the link) are accepted here and
+            // checked key by key by their owners.
             for section in Self.sections { root.accept(section) }
             try root.rejectUnknownKeys(known: Self.sections)
         } catch let error as TopologyError {
@@ -243,14 +235,12 @@ public final class Topology {
         func channel(_ name: String) -> ActuatorChannel? { channels.first { $0.name == name } }
         var actuators = ModeActuators()
         for device in configuration.devices {
-            let role = (try? device.options.optionalString("role")) ?? nil
-            let load = (try? device.options.optionalString("load")) ?? nil
-            switch (role, load) {
-            case ("crew_alarm", _): actuators.crewAlarm = channel(device.name)
-            case ("o2_valve", _): actuators.o2Valve = channel(device.name)
-            case ("radio_switch", _): actuators.radio = channel(device.name)
-            case ("load_switch", "payload"): if let found = channel(device.name) { actuators.payload.append(found) }
-            case ("load_switch", "non_essential_heaters"): if let found = channel(device.name) { actuators.nonEssentialHeaters.append(found) }
+            switch (device.role, device.load) {
+            case (.crewAlarm, _): actuators.crewAlarm = channel(device.name)
+            case (.o2Valve, _): actuators.o2Valve = channel(device.name)
+            case (.radioSwitch, _): actuators.radio = channel(device.name)
+            case (.loadSwitch, .payload): if let found = channel(device.name) { actuators.payload.append(found) }
+            case (.loadSwitch, .nonEssentialHeaters): if let found = channel(device.name) { actuators.nonEssentialHeaters.append(found) }
             default: break
             }
         }

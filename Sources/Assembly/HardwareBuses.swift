@@ -3,40 +3,23 @@ import FlightCore
 import HAL
 import LinuxHAL
 import SimHardware
-import Simulation
-
-/// The vehicle as `iostd` opens it: the devices built from the configuration over real or
-/// simulated buses, and the clock they run on.
-struct Vehicle {
-    let configuration: VehicleConfiguration
-    let devices: DeviceSet
-    let clock: any MonotonicClock
-    /// The simulated world, when any bus is simulated.
-    let simulation: SimulatedVehicle?
-
-    /// Opens every bus and builds every device.
-    /// - Throws: ``ConfigurationError`` (nothing is half-started: a bad device rejects the whole file).
-    static func open(_ configuration: VehicleConfiguration) throws(ConfigurationError) -> Vehicle {
-        let anySimulated = configuration.buses.contains { $0.kind.isSimulated }
-        let allSimulated = configuration.buses.allSatisfy { $0.kind.isSimulated }
-        let simClock = SimClock()
-        let clock: any MonotonicClock = allSimulated ? simClock : SystemMonotonicClock()
-        let simulation = anySimulated ? SimulatedVehicle(seed: configuration.seed, clock: simClock) : nil
-        let provider = HardwareBuses(simulated: simulation.map { SimulatedBuses(configuration: configuration, simulation: $0) })
-        let devices = try DeviceSet(configuration: configuration, provider: provider, catalog: DriverCatalog.all, clock: clock)
-        return Vehicle(configuration: configuration, devices: devices, clock: clock, simulation: simulation)
-    }
-}
 
 /// Opens the configured buses: LinuxHAL for real ones, the simulated vehicle for `sim-*` ones.
-final class HardwareBuses: BusProvider {
+public final class HardwareBuses: BusProvider {
     private let simulated: SimulatedBuses?
+    /// The hardware GPIO chips opened so far; their edge lines get monitor threads at start.
+    private(set) var chips: [MonitoredGPIOChip] = []
 
-    init(simulated: SimulatedBuses?) {
+    /// Every hardware edge-event line, with the bus it is on.
+    var edgeLines: [(bus: String, line: MonitoredEdgeLine)] {
+        chips.flatMap { chip in chip.edgeLines.map { (chip.bus, $0) } }
+    }
+
+    public init(simulated: SimulatedBuses?) {
         self.simulated = simulated
     }
 
-    func i2cBus(for bus: BusConfiguration) throws(BusUnavailable) -> any I2CBus {
+    public func i2cBus(for bus: BusConfiguration) throws(BusUnavailable) -> any I2CBus {
         switch bus.kind {
         case .i2c(let device):
             do {
@@ -52,11 +35,13 @@ final class HardwareBuses: BusProvider {
         }
     }
 
-    func gpioChip(for bus: BusConfiguration) throws(BusUnavailable) -> any GPIOChip {
+    public func gpioChip(for bus: BusConfiguration) throws(BusUnavailable) -> any GPIOChip {
         switch bus.kind {
         case .gpio(let chip):
             do {
-                return try LinuxGPIOChip(chip)
+                let monitored = MonitoredGPIOChip(try LinuxGPIOChip(chip), bus: bus.name)
+                chips.append(monitored)
+                return monitored
             } catch {
                 throw BusUnavailable(bus: bus.name, message: error.description)
             }
@@ -68,7 +53,7 @@ final class HardwareBuses: BusProvider {
         }
     }
 
-    func modbusClient(for bus: BusConfiguration) throws(BusUnavailable) -> any ModbusClient {
+    public func modbusClient(for bus: BusConfiguration) throws(BusUnavailable) -> any ModbusClient {
         let reconnect = ReconnectPolicy(initialDelay: bus.reconnectInitial, maximumDelay: bus.reconnectMaximum)
         let configuration: ModbusBusConfiguration
         switch bus.kind {

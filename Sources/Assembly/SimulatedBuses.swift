@@ -71,9 +71,9 @@ public final class SimulatedBuses: BusProvider {
                 if let number = try? device.options.double(key), number.isFinite, number > 0 { settings[key] = number }
             }
             return SimulatedDeviceSpec(name: device.name, driver: device.driver, address: address,
-                                       role: (try? device.options.optionalString("role")) ?? nil,
+                                       role: device.role?.rawValue,
                                        lines: device.lines,
-                                       load: (try? device.options.optionalString("load")) ?? nil,
+                                       load: device.load?.rawValue,
                                        settings: settings)
         }
     }
