@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CModbus", path: "Sources/CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         // One version-neutral GPIO API compiled against libgpiod v1 or v2, whichever is installed.
         .target(name: "CGPIODCompat", dependencies: ["CGPIOD"], path: "Sources/CGPIODCompat"),
+        // The software version stamped at link time (weak fallback "0.0.0+unknown"; see its header).
+        .target(name: "CBuildInfo", path: "Sources/CBuildInfo"),
 
         .target(name: "HAL"),
         .target(name: "LinuxHAL", dependencies: ["HAL", "CI2C", "CModbus", "CGPIODCompat"]),
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "Link", dependencies: ["HAL", "SpaceLink"]),
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
         .target(name: "Daemon", dependencies: ["HAL", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "FlightCore", dependencies: ["HAL", "Drivers", "SpaceLink", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "FlightCore", dependencies: ["HAL", "CBuildInfo", "Drivers", "SpaceLink", .product(name: "TOMLKit", package: "TOMLKit")]),
         // THE ASSEMBLY: the one place the vehicle is wired, for every entry point and run mode
         // (simulated time; real time on hardware; real time on simulated buses).
         .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link"]),

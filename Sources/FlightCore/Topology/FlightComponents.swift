@@ -98,6 +98,7 @@ public final class FlightComponents {
             eventLog = EventLog(capacity: 512)
             router = EventRouter(inboxCapacity: faultConfiguration.inboxCapacity, downstream: [eventLog])
             try pool.register(ModeMachine.modeParameter(id: faultConfiguration.modeMachine.modeParameterID))
+            try SoftwareVersion.build.register(in: pool)
 
             // ── Executive (rate groups empty until the assembly fills them) ─────────────────
             executive = try Executive(configuration: executiveConfiguration, clock: clock, pool: pool, events: router, scheduler: scheduler)
