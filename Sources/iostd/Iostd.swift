@@ -11,6 +11,7 @@ struct Iostd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iostd",
         abstract: "iost-flight onboard daemon: sensors, life support and power control, fault management, CCSDS/PUS link.",
+        version: SoftwareVersion.build.text,
         subcommands: [RunCommand.self, ProbeCommand.self, SimCommand.self, MIBCommand.self]
     )
 }
