@@ -51,6 +51,7 @@ test: deps
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-gpiod-v2
 	@$(MAKE) --no-print-directory test-hil
+	@$(MAKE) --no-print-directory test-deb
 
 ## test-gpiod-v2: compile and link the libgpiod v2 branch of CGPIODCompat against libgpiod 2.x sources
 test-gpiod-v2: py-deps
@@ -60,6 +61,20 @@ test-gpiod-v2: py-deps
 ## installs qemu-system-x86 etc. itself; IOST_SKIP_HIL=1 skips loudly). See scripts/hil-test.sh.
 test-hil: py-deps
 	@scripts/hil-test.sh
+
+.PHONY: deb test-deb
+
+## deb: the Debian package .build/deb/iost-flight_<version>_<arch>.deb: iostd and iost-ground with
+## the Swift runtime linked statically (release build in .build-deb), unit, users, udev rules,
+## /etc/iost/iostd.toml (conffile), examples, man pages. See scripts/deb-build.sh.
+deb: apt-deps
+	@scripts/deb-build.sh
+
+## test-deb: the package installed with apt-get in a clean Debian 12 root (debootstrap, cached in
+## /var/cache/iost-deb-root) and run there: probe, sim, run with READY=1 and decoded TM, the unit
+## verified under Debian's systemd, remove/purge (root). See scripts/deb-test.sh.
+test-deb: deb py-deps
+	@scripts/deb-test.sh
 
 ## probe: read every device of the simulated vehicle once
 probe: build

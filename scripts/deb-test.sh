@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# deb-test.sh — the Debian package as a user installs it (make test-deb, part of make test).
+#
+#   scripts/deb-test.sh [PACKAGE.deb]     default: .build/deb/iost-flight_*_<arch>.deb (make deb)
+#   scripts/deb-test.sh --prepare         only build (or check) the cached Debian root
+#
+# In a minimal Debian 12 root (debootstrap --variant=minbase bookworm: no Swift toolchain, no
+# compiler, no systemd), cached as a tarball and unpacked fresh for every run:
+#   A. `apt-get install ./PACKAGE.deb` (its Depends come from Debian); no Swift runtime anywhere
+#      in the root and every library of both binaries resolves; the files are where the package
+#      says; `iostd --version` is the package version; the user and groups exist (the
+#      maintainer scripts' fallback without systemd-sysusers); the service is not enabled;
+#      `iostd probe` on the shipped sim.toml reads every device; `iostd sim` on a shipped
+#      scenario finds its configuration from the examples folder; `iostd run` on sim.toml, with
+#      NOTIFY_SOCKET and --downlink to this script's sockets, sends READY=1, STATUS= and
+#      STOPPING=1, and TM frames that spacepackets and puslib decode (tests/peers/
+#      downlink_check.py), among them housekeeping reports; the packaged iost-ground decodes
+#      the `software` housekeeping structure and its sw.* values are the package version's.
+#   B. Debian's systemd installed in the same root: reinstalled, the maintainer scripts create
+#      the user and groups through systemd-sysusers; `systemd-analyze verify` passes on the
+#      installed unit; still not enabled; `dpkg -r` keeps /etc/iost/iostd.toml (edited, to be
+#      sure it is the operator's file that stays), `dpkg -P` removes it.
+# Prints one PASS/FAIL line per check and a summary; exit status 0 only if every check passed.
+#
+# Must run as root (debootstrap, chroot, mounts). Not root: FAIL with a message, exit 1.
+# Environment: IOST_DEB_CACHE (/var/cache/iost-deb-root), IOST_DEB_MIRROR
+#   (http://deb.debian.org/debian), IOST_PYTHON (the venv's python, with spacepackets and
+#   puslib), IOST_DEB_KEEP=1 keeps the unpacked root (its path is printed).
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+say() { printf '[test-deb] %s\n' "$*"; }
+banner() { printf '[test-deb] ******************************************************************\n[test-deb] %s\n[test-deb] ******************************************************************\n' "$*"; }
+
+if [[ "$(id -u)" != 0 ]]; then
+    banner "FAIL: the package test needs root (debootstrap, chroot, mounts). Run as root: sudo make test-deb"
+    exit 1
+fi
+started=$SECONDS
+arch=$(dpkg --print-architecture)
+cache=${IOST_DEB_CACHE:-/var/cache/iost-deb-root}
+mirror=${IOST_DEB_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+tarball=$cache/$suite-minbase-$arch.tar
+python=${IOST_PYTHON:-$repo/.venv/bin/python}
+
+# ------------------------------------------------------------ the cached root
+# debootstrap once (1–3 min), then apt lists and systemd's packages downloaded into the root's
+# apt cache, so part B installs systemd without the network. Kept as a tarball; a run unpacks
+# a fresh copy. Two first runs at once serialise on the lock.
+prepare_root() {
+    mkdir -p "$cache"
+    exec 9>"$cache/.lock"
+    flock 9
+    if [[ -s $tarball ]]; then flock -u 9; return 0; fi
+    command -v debootstrap >/dev/null || {
+        say "installing debootstrap"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap; } >/dev/null || return 1
+    }
+    local build=$cache/build.$$
+    rm -rf "$build"; mkdir -p "$build"
+    say "debootstrap --variant=minbase $suite ($mirror) — first run only"
+    debootstrap --variant=minbase --arch="$arch" "$suite" "$build" "$mirror" > "$cache/debootstrap.log" 2>&1 \
+        || { tail -n 20 "$cache/debootstrap.log"; rm -rf "$build"; return 1; }
+    cp /etc/resolv.conf "$build/etc/resolv.conf"
+    mount -t proc proc "$build/proc"
+    chroot "$build" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only systemd' \
+        >> "$cache/debootstrap.log" 2>&1
+    local rc=$?
+    umount "$build/proc"
+    [[ $rc == 0 ]] || { tail -n 20 "$cache/debootstrap.log"; rm -rf "$build"; return 1; }
+    tar -C "$build" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$build"
+    flock -u 9
+    say "cached $tarball ($(du -h "$tarball" | cut -f1))"
+}
+
+if [[ ${1:-} == --prepare ]]; then
+    prepare_root || { say "FAIL: could not build the Debian root"; exit 1; }
+    exit 0
+fi
+
+deb=${1:-$(ls -t .build/deb/iost-flight_*_"$arch".deb 2>/dev/null | head -n 1)}
+if [[ -z $deb || ! -f $deb ]]; then
+    banner "FAIL: no package to test: run make deb first (looked for .build/deb/iost-flight_*_$arch.deb)"
+    exit 1
+fi
+deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
+version=$(dpkg-deb -f "$deb" Version)
+say "package $deb ($version, $(du -h "$deb" | cut -f1))"
+[[ -x $python ]] || { banner "FAIL: $python missing (make py-deps)"; exit 1; }
+
+prepare_root || { banner "FAIL: could not build the Debian root (see $cache/debootstrap.log)"; exit 1; }
+
+# ------------------------------------------------------------ a fresh copy of the root
+work=$(mktemp -d /var/tmp/iost-deb-test.XXXXXX)
+root=$work/root
+mounted=()
+cleanup() {
+    local m
+    for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[i]}" 2>/dev/null; done
+    if [[ ${IOST_DEB_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+mkdir -p "$root"
+tar -C "$root" -xf "$tarball" || { banner "FAIL: unpacking $tarball"; exit 1; }
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mount -t proc proc "$root/proc" && mounted+=("$root/proc")
+mount --bind /dev "$root/dev" && mounted+=("$root/dev")
+mount -t tmpfs tmpfs "$root/run" && mounted+=("$root/run")
+mount -t tmpfs tmpfs "$root/tmp" && mounted+=("$root/tmp")
+cp "$deb" "$root/tmp/"
+pkgfile=/tmp/$(basename "$deb")
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root "$@"; }
+export root; export -f in_root
+
+passed=0; failed=0; failures=()
+check() {  # check NAME COMMAND...: PASS if COMMAND succeeds
+    local name=$1; shift
+    if "$@" > "$work/check.log" 2>&1; then
+        passed=$((passed+1)); say "PASS  $name"
+    else
+        failed=$((failed+1)); failures+=("$name"); say "FAIL  $name"; sed 's/^/[test-deb]       /' "$work/check.log" | tail -n 25
+    fi
+}
+
+# ------------------------------------------------------------ A. a root without systemd
+say "A. minimal Debian 12 root, no systemd, no Swift"
+install_started=$SECONDS
+check "apt-get install ./$(basename "$deb") (Depends from Debian)" \
+    in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgfile"
+say "      install took $((SECONDS-install_started)) s"
+check "no Swift toolchain or runtime in the root" \
+    bash -c "! in_root sh -c 'command -v swift swiftc' && [ -z \"\$(find '$root' -xdev -name 'libswift*.so*' -print -quit)\" ]"
+check "every library of iostd and iost-ground resolves (ldd in the root)" \
+    bash -c "for b in /usr/bin/iostd /usr/bin/iost-ground; do out=\$(in_root ldd \$b) || exit 1; echo \"\$out\"; ! echo \"\$out\" | grep -q 'not found'; done"
+check "Depends names only Debian runtime packages, each installed" \
+    bash -c "deps=\$(dpkg-deb -f '$deb' Depends); echo \"\$deps\"; ! echo \"\$deps\" | grep -qi swift; for p in \$(echo \"\$deps\" | tr ',|' '\n\n' | sed 's/(.*)//; s/ //g'); do in_root dpkg-query -W -f='\${Status}\n' \$p | grep -q 'ok installed' || exit 1; done"
+check "files in place (binaries, unit, sysusers, udev rules, man pages, examples)" \
+    bash -c "for f in /usr/bin/iostd /usr/bin/iost-ground /usr/lib/systemd/system/iostd.service /usr/lib/sysusers.d/iostd.conf \
+        /usr/lib/udev/rules.d/60-iost-devices.rules /etc/iost/iostd.toml /usr/share/man/man1/iostd.1.gz /usr/share/man/man1/iostd-run.1.gz \
+        /usr/share/man/man1/iost-ground.1.gz /usr/share/doc/iost/examples/sim.toml /usr/share/doc/iost/examples/bench.toml \
+        /usr/share/doc/iost/examples/scenarios/nominal-orbit.toml /usr/share/doc/iost/README.md; do test -s '$root'\$f || { echo missing \$f; exit 1; }; done"
+check "the unit runs /usr/bin/iostd on /etc/iost/iostd.toml" \
+    grep -qx 'ExecStart=/usr/bin/iostd run --config /etc/iost/iostd.toml' "$root/usr/lib/systemd/system/iostd.service"
+check "/etc/iost/iostd.toml is config/bench.toml and a conffile" \
+    bash -c "cmp config/bench.toml '$root/etc/iost/iostd.toml' && in_root dpkg-query -W -f='\${Conffiles}\n' iost-flight | grep -q '/etc/iost/iostd.toml'"
+check "iostd --version is the package version ($version)" \
+    bash -c "v=\$(in_root iostd --version); echo \"iostd --version: \$v\"; [ \"\$v\" = '$version' ]"
+check "user iost in groups gpio, i2c, dialout (without systemd-sysusers)" \
+    bash -c "in_root id iost; g=\$(in_root id -nG iost); for x in gpio i2c dialout; do echo \" \$g \" | grep -q \" \$x \" || exit 1; done"
+check "the service is installed, not enabled" \
+    bash -c "[ -z \"\$(find '$root/etc/systemd' -name 'iostd.service' 2>/dev/null)\" ]"
+check "man pages render (man -l on the host)" \
+    bash -c "MANWIDTH=80 man -l '$root/usr/share/man/man1/iostd-run.1.gz' | grep -q -- '--downlink' && MANWIDTH=80 man -l '$root/usr/share/man/man1/iostd.1.gz' | grep -qi 'probe'"
+
+devices=$(grep -c '^\[\[device\]\]' "$root/usr/share/doc/iost/examples/sim.toml")
+check "iostd probe --config /usr/share/doc/iost/examples/sim.toml: all $devices devices ok" \
+    bash -c "in_root iostd probe --json --config /usr/share/doc/iost/examples/sim.toml > '$work/probe.jsonl'; rc=\$?; cat '$work/probe.jsonl'; [ \$rc = 0 ] && \
+      [ \$(grep -c '\"ok\":true' '$work/probe.jsonl') = $devices ] && ! grep -q '\"ok\":false' '$work/probe.jsonl'"
+check "iostd sim on examples/scenarios/nominal-orbit.toml finds examples/sim.toml" \
+    bash -c "in_root iostd sim --scenario /usr/share/doc/iost/examples/scenarios/nominal-orbit.toml --duration 10min --quiet && \
+      in_root iostd sim --scenario /usr/share/doc/iost/examples/scenarios/nominal-orbit.toml --duration 2min | grep -E '^vehicle /usr/share/doc/iost/examples/(scenarios/\\.\\./)?sim\\.toml'"
+
+# iostd run: 12 s, so the 10 s `software` housekeeping structure is reported once. Two downlinks:
+# this script's UDP socket (frames for downlink_check.py) and the packaged iost-ground --json.
+in_root sh -c 'iostd mib --config /usr/share/doc/iost/examples/sim.toml > /tmp/mib.json'
+free_port() { $python -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+ground_port=$(free_port)
+uplink_port=$(free_port)     # not the configuration's 10026: other runs on this machine may hold it
+in_root iost-ground console --json --listen 127.0.0.1:"$ground_port" --mib /tmp/mib.json > "$work/ground.jsonl" 2> "$work/ground.err" &
+ground=$!
+sleep 0.5
+NOTIFY_SOCKET_IN_ROOT=/run/iostd-notify.sock $python tests/deb/supervise.py "$root/run/iostd-notify.sock" "$work/frames.bin" 40 -- \
+    chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin NOTIFY_SOCKET=/run/iostd-notify.sock \
+    iostd run --config /usr/share/doc/iost/examples/sim.toml --duration 12s \
+    --downlink '127.0.0.1:{udp_port}' --downlink 127.0.0.1:"$ground_port" --uplink 127.0.0.1:"$uplink_port" \
+    > "$work/run.json" 2> "$work/run.log"
+sleep 0.5
+kill "$ground" 2>/dev/null; wait "$ground" 2>/dev/null
+cat "$work/run.json"
+check "iostd run exits 0 after --duration 12s" \
+    bash -c "grep -q '\"exit\": 0,' '$work/run.json' || { tail -n 20 '$work/run.log'; exit 1; }"
+check "READY=1, STATUS= and STOPPING=1 on NOTIFY_SOCKET" \
+    $python -c "
+import json, sys
+r = json.load(open('$work/run.json')); lines = [l for m in r['notify'] for l in m.split('\n')]
+print(r['notify'])
+assert 'READY=1' in lines and 'STOPPING=1' in lines and any(l.startswith('STATUS=') for l in lines)
+assert lines.index('READY=1') < lines.index('STOPPING=1')
+"
+check "TM frames decoded by spacepackets and puslib, housekeeping among them" \
+    bash -c "$python tests/peers/downlink_check.py '$work/frames.bin' 1024 42 > '$work/downlink.json'; cat '$work/downlink.json'; \
+      $python -c \"import json; d = json.load(open('$work/downlink.json')); assert d['frames'] > 10 and d['packets'] > 5 and not d['errors'] and d['kinds'].get('3,25', 0) > 0, d\""
+expected=$($python - "$version" <<'PY'
+import re, sys
+v = sys.argv[1]
+base, _, rest = v.partition("+")
+nums = [int(x) for x in base.split(".")] + [0, 0, 0]
+commits, commit, dirty = 0, 0, 0
+for f in rest.split(".") if rest else []:
+    if f == "dirty": dirty = 1
+    elif re.fullmatch(r"g[0-9a-f]+", f): commit = int(f[1:9], 16)
+    elif f.isdigit(): commits = int(f)
+print(f"{nums[0]} {nums[1]} {nums[2]} {commits} {commit} {dirty}")
+PY
+)
+check "the software housekeeping report carries the package version (iost-ground --json): $expected" \
+    $python - "$work/ground.jsonl" "$expected" <<'PY'
+import json, sys
+names = ["sw.version_major", "sw.version_minor", "sw.version_patch", "sw.commits_since_tag", "sw.commit", "sw.dirty"]
+want = [int(x) for x in sys.argv[2].split()]
+seen = None
+for line in open(sys.argv[1]):
+    try:
+        packet = json.loads(line)
+    except ValueError:
+        continue
+    if packet.get("kind") != "housekeeping" or packet.get("structure") != "software":
+        continue
+    seen = packet["values"]
+    print("report:", json.dumps(packet))
+    got = [int(seen[n]) for n in names]
+    assert got == want, (got, want)
+    break
+assert seen is not None, "no housekeeping report with sw.version_major decoded by iost-ground"
+PY
+
+# ------------------------------------------------------------ B. with Debian's systemd
+say "B. the same root with Debian's systemd (from the cached downloads)"
+check "apt-get install systemd" \
+    in_root sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends systemd"
+check "reinstalled without user and groups: systemd-sysusers creates them" \
+    bash -c "in_root dpkg -P iost-flight && in_root userdel iost; in_root groupdel gpio; in_root groupdel i2c; \
+      ! in_root id iost 2>/dev/null && in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgfile' | tee /dev/stderr | grep -q 'systemd-sysusers' && \
+      g=\$(in_root id -nG iost) && echo \"iost: \$g\" && for x in gpio i2c dialout; do echo \" \$g \" | grep -q \" \$x \" || exit 1; done"
+check "systemd-analyze verify iostd.service (in the root)" \
+    in_root systemd-analyze verify /usr/lib/systemd/system/iostd.service
+check "systemctl is-enabled iostd: disabled" \
+    bash -c "s=\$(in_root systemctl is-enabled iostd 2>&1); echo \"\$s\"; [ \"\$s\" = disabled ]"
+echo '# edited by the operator' >> "$root/etc/iost/iostd.toml"
+check "dpkg -r keeps the edited /etc/iost/iostd.toml, removes the binaries" \
+    bash -c "in_root dpkg -r iost-flight && grep -q 'edited by the operator' '$root/etc/iost/iostd.toml' && [ ! -e '$root/usr/bin/iostd' ]"
+check "dpkg -P removes /etc/iost/iostd.toml" \
+    bash -c "in_root dpkg -P iost-flight && [ ! -e '$root/etc/iost/iostd.toml' ] && [ ! -e '$root/etc/iost' ]"
+
+total=$((passed+failed))
+if [[ $failed == 0 ]]; then
+    banner "test-deb: PASS — $passed/$total checks on $(basename "$deb") in a clean Debian 12 root ($((SECONDS-started)) s)"
+    exit 0
+fi
+banner "test-deb: FAIL — $failed of $total checks failed: ${failures[*]} ($((SECONDS-started)) s)"
+exit 1
