@@ -4,7 +4,8 @@
 # Real Linux backends — LinuxHAL over i2c-dev/libi2c, libgpiod v1 and v2 through CGPIODCompat,
 # libmodbus RTU — against the kernel's i2c-stub and gpio-sim and against pymodbus serial peers,
 # inside one throw-away QEMU guest (scripts/hil-bench). On the host this script
-#   1. builds what the guest runs: iostd and the Swift test bundle (swift build --build-tests),
+#   1. builds what the guest runs: the Swift test bundle (swift build --build-tests), the Debian
+#      package (scripts/deb-build.sh) whose unpacked iostd the probe and daemon cases run,
 #      and tests/hil/gpiod_compat_check.c linked twice, against the system libgpiod (v1) and
 #      against libgpiod 2.x from the PyPI sdist that scripts/test-gpiod-v2.sh fetches;
 #   2. boots the guest once with tests/hil/guest.sh inside (cases: preload, swift, probe,
@@ -51,6 +52,15 @@ out=$repo/.build/hil
 checks=$out/gpiod
 results=$out/results
 rm -rf "$results"; mkdir -p "$checks" "$results"
+# The daemon the guest runs is the packaged one: make deb's .deb, unpacked with dpkg-deb, so the
+# artefact a user installs is the one proven against i2c-stub, gpio-sim and the Modbus peers.
+say "building the Debian package (scripts/deb-build.sh; log in ${out#"$repo"/}/deb-build.log)"
+scripts/deb-build.sh > "$out/deb-build.log" 2>&1 || { tail -n 30 "$out/deb-build.log"; say "FAIL: scripts/deb-build.sh"; exit 1; }
+deb=$(ls -t "$repo"/.build/deb/iost-flight_*_"$(dpkg --print-architecture)".deb | head -n 1)
+rm -rf "$out/package"; dpkg-deb -x "$deb" "$out/package" || { say "FAIL: dpkg-deb -x $deb"; exit 1; }
+iostd=$out/package/usr/bin/iostd
+[[ "$("$iostd" --version)" == "$(dpkg-deb -f "$deb" Version)" ]] || { say "FAIL: $iostd --version is not the package's version"; exit 1; }
+say "the guest runs $iostd from $(basename "$deb")"
 cc=${CC:-cc}
 compat=$repo/Sources/CGPIODCompat
 say "building tests/hil/gpiod_compat_check.c against the system libgpiod (v1)"
@@ -85,9 +95,9 @@ export HIL_I2C_ADDRS=0x50,0x76,0x48,0x49,0x40,0x41,0x68
 export HIL_TIMEOUT=${HIL_TIMEOUT:-1500}
 export HIL_CASE_TIMEOUT=${HIL_CASE_TIMEOUT:-420}
 export HIL_RW_DIR=$repo HIL_LOG=$results/console.log HIL_QUIET=${HIL_QUIET:-0}
-export IOST_REPO=$repo IOST_PYTHON=$python HIL_BIN=$bin HIL_GPIOD_CHECKS=$checks HIL_RESULTS=$results
+export IOST_REPO=$repo IOST_PYTHON=$python HIL_BIN=$bin HIL_IOSTD=$iostd HIL_GPIOD_CHECKS=$checks HIL_RESULTS=$results
 export HIL_CASES=${HIL_CASES:-}
-export HIL_ENV="IOST_REPO IOST_PYTHON HIL_BIN HIL_GPIOD_CHECKS HIL_RESULTS HIL_CASES HIL_CASE_TIMEOUT"
+export HIL_ENV="IOST_REPO IOST_PYTHON HIL_BIN HIL_IOSTD HIL_GPIOD_CHECKS HIL_RESULTS HIL_CASES HIL_CASE_TIMEOUT"
 say "running the bench guest (timeout ${HIL_TIMEOUT} s)"
 guest_started=$SECONDS
 "$repo/scripts/hil-bench" -- "$repo/tests/hil/guest.sh"

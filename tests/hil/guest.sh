@@ -11,6 +11,8 @@
 #   IOST_REPO        the repository (shared read-write with the host)
 #   IOST_PYTHON      the venv Python with pymodbus and spacepackets
 #   HIL_BIN          SwiftPM's build directory with iostd and the test bundle
+#   HIL_IOSTD        the iostd the probe, absent_address and daemon cases run (scripts/hil-test.sh:
+#                    the packaged one, unpacked from make deb's .deb; default $HIL_BIN/iostd)
 #   HIL_GPIOD_CHECKS directory with gpiod-check-v1 and gpiod-check-v2 (tests/hil/gpiod_compat_check.c)
 #   HIL_RESULTS      where logs and the summary go (inside the repository)
 #   HIL_CASES        space-separated subset of CASES to run (default: all)
@@ -21,6 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=${IOST_REPO:-$(cd "$here/../.." && pwd)}
 python=${IOST_PYTHON:-$repo/.venv/bin/python}
 bin=${HIL_BIN:-$repo/.build/debug}
+iostd=${HIL_IOSTD:-$bin/iostd}
 results=${HIL_RESULTS:?HIL_RESULTS must be set}
 expected=$here/expected.json
 case_timeout=${HIL_CASE_TIMEOUT:-300}
@@ -135,7 +138,7 @@ case_probe() {
     vehicle_config "$config" || { stop_peers; return 1; }
     gpio_trace_start; local traced=$?
     local t0=$SECONDS
-    timeout 180 "$bin/iostd" probe --config "$config" --json > "$results/probe.jsonl" 2> "$results/probe.stderr"
+    timeout 180 "$iostd" probe --config "$config" --json > "$results/probe.jsonl" 2> "$results/probe.stderr"
     status=$?
     log "iostd probe: exit status $status in $((SECONDS - t0)) s"
     (( traced == 0 )) && gpio_trace_stop "$work/probe-trace.txt"
@@ -154,7 +157,7 @@ case_absent_address() {
     printf '[vehicle]\nname = "absent"\n\n[[bus]]\nname = "i2c-1"\nkind = "i2c"\ndevice = "%s"\n\n[[device]]\nname = "nobody"\ndriver = "bme280"\nbus = "i2c-1"\naddress = 0x77\n' \
         "$HIL_I2C_DEV" > "$config"
     local t0=$SECONDS status
-    timeout 60 "$bin/iostd" probe --config "$config" --json > "$work/absent.jsonl" 2>&1
+    timeout 60 "$iostd" probe --config "$config" --json > "$work/absent.jsonl" 2>&1
     status=$?
     cat "$work/absent.jsonl"
     local seconds=$((SECONDS - t0))
@@ -180,7 +183,7 @@ case_gpiod_v2() {
 # when the daemon lands): `iostd run --config FILE` sends TM frames as UDP datagrams to the
 # address in HIL_DOWNLINK (127.0.0.1:HIL_DOWNLINK_PORT), configured by `--downlink HOST:PORT`.
 case_daemon() {
-    if ! "$bin/iostd" --help 2>/dev/null | grep -qE '^[[:space:]]+run([[:space:]]|$)'; then
+    if ! "$iostd" --help 2>/dev/null | grep -qE '^[[:space:]]+run([[:space:]]|$)'; then
         log "PENDING: iostd has no 'run' subcommand yet; the harness (peers, downlink capture, decoder, GPIO trace) is ready"
         return 77
     fi
@@ -189,7 +192,7 @@ case_daemon() {
     vehicle_config "$config" || { stop_peers; return 1; }
     "$python" "$here/downlink.py" capture --port "$port" --out "$results/downlink.bin" --seconds 30 > "$work/capture.log" 2>&1 &
     local capture=$!
-    "$bin/iostd" run --config "$config" --downlink "127.0.0.1:$port" > "$results/daemon.log" 2>&1 &
+    "$iostd" run --config "$config" --downlink "127.0.0.1:$port" > "$results/daemon.log" 2>&1 &
     local daemon=$!
     sleep 20
     kill -0 $daemon 2>/dev/null || { log "FAIL: iostd run exited early"; tail -20 "$results/daemon.log"; stop_peers; return 1; }
@@ -216,8 +219,9 @@ case_daemon() {
 
 # ----------------------------------------------------------------------------- runner
 export -f log start_peers stop_peers vehicle_config line_offset gpio_trace_start gpio_trace_stop chip_base check_actuator_trace
-export here repo python bin results expected work trace_dir
+export here repo python bin iostd results expected work trace_dir
 overall=0
+log "iostd: $iostd ($("$iostd" --version 2>/dev/null || echo 'no --version'))"
 for name in ${HIL_CASES:-$CASES}; do
     declare -F "case_$name" > /dev/null || { log "unknown case $name"; overall=1; continue; }
     export -f "case_$name"
