@@ -97,8 +97,10 @@ prepare_root || { banner "FAIL: could not build the Debian root (see $cache/debo
 work=$(mktemp -d /var/tmp/iost-deb-test.XXXXXX)
 root=$work/root
 mounted=()
+ground=
 cleanup() {
     local m
+    [[ -n $ground ]] && kill "$ground" 2>/dev/null
     for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[i]}" 2>/dev/null; done
     if [[ ${IOST_DEB_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
 }
@@ -169,7 +171,9 @@ in_root sh -c 'iostd mib --config /usr/share/doc/iost/examples/sim.toml > /tmp/m
 free_port() { $python -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ground_port=$(free_port)
 uplink_port=$(free_port)     # not the configuration's 10026: other runs on this machine may hold it
-in_root iost-ground console --json --listen 127.0.0.1:"$ground_port" --mib /tmp/mib.json > "$work/ground.jsonl" 2> "$work/ground.err" &
+# chroot execs env, which execs iost-ground: $! is iost-ground itself (no shell in between).
+chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin iost-ground console --json --listen 127.0.0.1:"$ground_port" \
+    --mib /tmp/mib.json > "$work/ground.jsonl" 2> "$work/ground.err" &
 ground=$!
 sleep 0.5
 NOTIFY_SOCKET_IN_ROOT=/run/iostd-notify.sock $python tests/deb/supervise.py "$root/run/iostd-notify.sock" "$work/frames.bin" 40 -- \
@@ -178,7 +182,7 @@ NOTIFY_SOCKET_IN_ROOT=/run/iostd-notify.sock $python tests/deb/supervise.py "$ro
     --downlink '127.0.0.1:{udp_port}' --downlink 127.0.0.1:"$ground_port" --uplink 127.0.0.1:"$uplink_port" \
     > "$work/run.json" 2> "$work/run.log"
 sleep 0.5
-kill "$ground" 2>/dev/null; wait "$ground" 2>/dev/null
+kill "$ground" 2>/dev/null; wait "$ground" 2>/dev/null; ground=
 cat "$work/run.json"
 check "iostd run exits 0 after --duration 12s" \
     bash -c "grep -q '\"exit\": 0,' '$work/run.json' || { tail -n 20 '$work/run.log'; exit 1; }"
