@@ -20,7 +20,13 @@
 #      the user and groups through systemd-sysusers; `systemd-analyze verify` passes on the
 #      installed unit; still not enabled; `dpkg -r` keeps /etc/iost/iostd.toml (edited, to be
 #      sure it is the operator's file that stays), `dpkg -P` removes it.
+#   C. The root booted with systemd as PID 1 (systemd-nspawn --boot), the service enabled on the
+#      simulated vehicle: it becomes active (READY=1) as user iost with only its two ambient
+#      capabilities, `systemctl status` shows its STATUS= line, `systemd-analyze security` on the
+#      running unit is <= 2.0, kill -9 is followed by a restart, and --inject-stall makes the
+#      watchdog kill it and systemd restart it.
 # Prints one PASS/FAIL line per check and a summary; exit status 0 only if every check passed.
+# Every check's output goes to .build/deb/test-deb.log.
 #
 # Must run as root (debootstrap, chroot, mounts). Not root: FAIL with a message, exit 1.
 # Environment: IOST_DEB_CACHE (/var/cache/iost-deb-root), IOST_DEB_MIRROR
@@ -118,9 +124,14 @@ in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LA
 export root; export -f in_root
 
 passed=0; failed=0; failures=()
+details=$repo/.build/deb/test-deb.log     # every check's output, passed or not
+mkdir -p "$(dirname "$details")"; : > "$details"
 check() {  # check NAME COMMAND...: PASS if COMMAND succeeds
     local name=$1; shift
-    if "$@" > "$work/check.log" 2>&1; then
+    local ok=0
+    "$@" > "$work/check.log" 2>&1 || ok=1
+    { echo "=== $name: $([[ $ok == 0 ]] && echo PASS || echo FAIL)"; cat "$work/check.log"; } >> "$details"
+    if [[ $ok == 0 ]]; then
         passed=$((passed+1)); say "PASS  $name"
     else
         failed=$((failed+1)); failures+=("$name"); say "FAIL  $name"; sed 's/^/[test-deb]       /' "$work/check.log" | tail -n 25
@@ -249,10 +260,106 @@ check "dpkg -r keeps the edited /etc/iost/iostd.toml, removes the binaries" \
 check "dpkg -P removes /etc/iost/iostd.toml" \
     bash -c "in_root dpkg -P iost-flight && [ ! -e '$root/etc/iost/iostd.toml' ] && [ ! -e '$root/etc/iost' ]"
 
+# ------------------------------------------------------------ C. under systemd as PID 1
+# The same root booted by systemd-nspawn (--register=no --keep-unit: this machine has no system
+# D-Bus or machined; --private-network: the daemon's default link ports stay inside), the service
+# enabled on the simulated vehicle (a drop-in overriding ExecStart), inspected with nsenter.
+say "C. the unit under a real systemd as PID 1 (systemd-nspawn --boot)"
+if ! command -v systemd-nspawn >/dev/null; then
+    say "installing systemd-container (systemd-nspawn)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd-container; } >/dev/null 2>&1
+fi
+check "reinstalled and enabled on the simulated vehicle" \
+    bash -c "in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgfile' && \
+      mkdir -p '$root/etc/systemd/system/iostd.service.d' && \
+      printf '[Service]\nExecStart=\nExecStart=/usr/bin/iostd run --config /usr/share/doc/iost/examples/sim.toml\n' > '$root/etc/systemd/system/iostd.service.d/sim.conf' && \
+      in_root systemctl enable iostd.service"
+for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[i]}"; done
+mounted=()
+box=; box_init=
+# nspawn's default capability set lacks CAP_IPC_LOCK, which a board's systemd has: grant it.
+boot_started=$SECONDS
+systemd-nspawn -D "$root" --boot --register=no --keep-unit --private-network --capability=CAP_IPC_LOCK \
+    --machine=iost-deb-test --console=pipe \
+    < /dev/null > "$work/nspawn.log" 2>&1 &
+box=$!
+stop_box() {
+    [[ -n $box ]] || return 0
+    kill -TERM "$box" 2>/dev/null
+    for _ in $(seq 60); do kill -0 "$box" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$box" 2>/dev/null; wait "$box" 2>/dev/null; box=
+}
+trap 'stop_box; cleanup' EXIT
+in_box() { nsenter -t "$box_init" -a /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+unit_property() { in_box systemctl show -p "$1" --value iostd.service; }
+wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
+    local deadline=$((SECONDS + $1)); shift
+    until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
+}
+for _ in $(seq 100); do box_init=$(pgrep -P "$box" | head -n 1); [[ -n $box_init ]] && break; sleep 0.2; done
+box_active() { [[ $(in_box systemctl is-active iostd.service) == active ]]; }
+
+c_ready() {
+    [[ -n $box_init ]] || { cat "$work/nspawn.log"; return 1; }
+    wait_for 90 box_active || { in_box systemctl status iostd.service --no-pager; in_box journalctl -b --no-pager | tail -n 30; return 1; }
+    in_box systemctl show -p Type,ActiveState,SubState,MainPID,StatusText iostd.service
+    [[ $(unit_property Type) == notify && $(unit_property StatusText) == mode=* ]]
+}
+c_user_caps() {
+    local pid uid
+    pid=$(unit_property MainPID); uid=$(in_box id -u iost)
+    in_box grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb):' "/proc/$pid/status" | tee "$work/caps.txt"
+    # CAP_IPC_LOCK (14) and CAP_SYS_NICE (23): 0x804000, and nothing else in any set.
+    grep -qE "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]" "$work/caps.txt" &&
+        for set in CapPrm CapEff CapBnd CapAmb; do grep -qE "^$set:[[:space:]]+0000000000804000$" "$work/caps.txt" || return 1; done
+}
+c_status() { in_box systemctl status iostd.service --no-pager | tee /dev/stderr | grep -q 'Status: "mode='; }
+c_security() {
+    local out score
+    out=$(in_box systemd-analyze security iostd.service --no-pager 2>&1) || true
+    echo "$out" | tail -n 3
+    score=$(echo "$out" | sed -n 's/.*Overall exposure level for iostd.service: \([0-9.]*\).*/\1/p')
+    [[ -n $score ]] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'
+}
+c_kill9() {
+    local before restarts
+    before=$(unit_property MainPID); restarts=$(unit_property NRestarts)
+    echo "main PID $before, restarts $restarts: kill -9"
+    in_box sh -c "kill -9 $before"     # the shell's kill: minbase has no procps
+    wait_for 20 bash -c "[ \"\$(nsenter -t $box_init -a systemctl show -p MainPID --value iostd.service)\" != $before ] && \
+        [ \"\$(nsenter -t $box_init -a systemctl show -p MainPID --value iostd.service)\" != 0 ]" && wait_for 20 box_active || return 1
+    echo "main PID $(unit_property MainPID), restarts $(unit_property NRestarts)"
+    (( $(unit_property NRestarts) == restarts + 1 ))
+}
+c_watchdog() {
+    local restarts
+    printf '[Service]\nExecStart=\nExecStart=/usr/bin/iostd run --config /usr/share/doc/iost/examples/sim.toml --inject-stall 3s:15s\n' \
+        > "$root/etc/systemd/system/iostd.service.d/stall.conf"
+    in_box systemctl daemon-reload && in_box systemctl restart iostd.service || return 1
+    restarts=$(unit_property NRestarts)
+    echo "stall injected at 3 s for 15 s; WatchdogSec=5; restarts $restarts"
+    wait_for 45 bash -c "(( \$(nsenter -t $box_init -a systemctl show -p NRestarts --value iostd.service) > $restarts ))"
+    local status=$?
+    in_box journalctl -u iostd.service --no-pager -o cat | grep -E 'Watchdog timeout|withholding|Main process exited|Scheduled restart' | tail -n 6
+    rm -f "$root/etc/systemd/system/iostd.service.d/stall.conf"
+    in_box systemctl daemon-reload; in_box systemctl restart iostd.service
+    [[ $status == 0 ]] && in_box journalctl -u iostd.service --no-pager -o cat | grep -q 'Watchdog timeout'
+}
+check "systemd PID 1 starts iostd.service (Type=notify): active with a STATUS= text" c_ready
+say "      boot to active: $((SECONDS-boot_started)) s"
+check "runs as the packaged user iost with only CAP_SYS_NICE and CAP_IPC_LOCK (ambient)" c_user_caps
+check "systemctl status shows the STATUS= line" c_status
+check "systemd-analyze security iostd.service on the running unit: exposure <= 2.0" c_security
+check "kill -9 of the main process: restarted (Restart=on-failure)" c_kill9
+check "--inject-stall: pings withheld, the watchdog kills it, systemd restarts it" c_watchdog
+stop_box
+
 total=$((passed+failed))
 if [[ $failed == 0 ]]; then
+    say "the output of every check: ${details#"$repo"/}"
     banner "test-deb: PASS — $passed/$total checks on $(basename "$deb") in a clean Debian 12 root ($((SECONDS-started)) s)"
     exit 0
 fi
+say "the output of every check: ${details#"$repo"/}"
 banner "test-deb: FAIL — $failed of $total checks failed: ${failures[*]} ($((SECONDS-started)) s)"
 exit 1
