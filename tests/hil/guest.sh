@@ -192,6 +192,13 @@ case_daemon() {
     vehicle_config "$config" || { stop_peers; return 1; }
     "$python" "$here/downlink.py" capture --port "$port" --out "$results/downlink.bin" --seconds 30 > "$work/capture.log" 2>&1 &
     local capture=$!
+    # The decoder expects every frame from the first (MC count 0): start the daemon only once the
+    # capture listens (the release iostd sends its first frame within milliseconds of starting).
+    local waited_capture=0
+    until grep -q LISTENING "$work/capture.log" 2>/dev/null; do
+        (( waited_capture < 600 )) || { log "FAIL: the downlink capture did not start"; cat "$work/capture.log"; stop_peers; return 1; }
+        sleep 0.1; waited_capture=$((waited_capture + 1))
+    done
     "$iostd" run --config "$config" --downlink "127.0.0.1:$port" > "$results/daemon.log" 2>&1 &
     local daemon=$!
     sleep 20
