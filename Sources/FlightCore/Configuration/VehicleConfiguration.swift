@@ -1,3 +1,4 @@
+import Drivers
 import HAL
 
 #if canImport(Glibc)
@@ -91,23 +92,32 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// What a device is for (`role`): for an actuator, which channel the controllers and the mode
-/// machine drive; for a power monitor, which rail it measures. Parsed once, here.
-public enum DeviceRole: String, Sendable, CaseIterable {
-    case o2Valve = "o2_valve"
-    case scrubberFan = "scrubber_fan"
-    case cabinHeater = "cabin_heater"
-    case loadSwitch = "load_switch"
-    case radioSwitch = "radio_switch"
-    case crewAlarm = "crew_alarm"
-    /// An INA226 on the battery.
-    case battery
-    /// An INA226 on the solar array.
-    case solar
+/// machine drive (``ActuatorRole``); for a power monitor, which rail it measures. Parsed once,
+/// by ``VehicleConfiguration``.
+public enum DeviceRole: Sendable, Equatable {
+    case actuator(ActuatorRole)
+    case powerMonitor(PowerMonitorRole)
 
-    /// Roles a power monitor (`ina226`) may have; the others are actuator roles.
-    public static let powerMonitorRoles: [DeviceRole] = [.battery, .solar]
+    /// The rail an INA226 measures.
+    public enum PowerMonitorRole: String, Sendable, CaseIterable {
+        case battery, solar
+    }
 
-    public var isActuatorRole: Bool { !Self.powerMonitorRoles.contains(self) }
+    /// Every `role` value, by its text.
+    public static let byName: [String: DeviceRole] = {
+        var roles: [String: DeviceRole] = [:]
+        for role in ActuatorRole.allCases { roles[role.rawValue] = .actuator(role) }
+        for role in PowerMonitorRole.allCases { roles[role.rawValue] = .powerMonitor(role) }
+        return roles
+    }()
+
+    /// The `role` value in the configuration.
+    public var rawValue: String {
+        switch self {
+        case .actuator(let role): return role.rawValue
+        case .powerMonitor(let role): return role.rawValue
+        }
+    }
 }
 
 /// The modelled load a load switch powers (`load`).
@@ -230,13 +240,11 @@ public final class VehicleConfiguration {
                 address = .gpioLine(first)
                 gpioLines = lines
             }
-            let role: DeviceRole? = table.has("role")
-                ? try table.choice("role", Dictionary(uniqueKeysWithValues: DeviceRole.allCases.map { ($0.rawValue, $0) }))
-                : nil
+            let role: DeviceRole? = table.has("role") ? try table.choice("role", DeviceRole.byName) : nil
             let load: LoadKind? = table.has("load")
                 ? try table.choice("load", Dictionary(uniqueKeysWithValues: LoadKind.allCases.map { ($0.rawValue, $0) }))
                 : nil
-            if load != nil, role != .loadSwitch {
+            if load != nil, role != .actuator(.loadSwitch) {
                 throw table.error("load", "only a device with role = \"load_switch\" powers a load")
             }
             var samplePeriod: Duration?

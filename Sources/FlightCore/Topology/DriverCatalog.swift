@@ -199,11 +199,10 @@ public enum DriverCatalog {
         let configuration: ActuatorConfiguration
         do throws(ConfigurationError) {
             // `role` is parsed once by VehicleConfiguration; an actuator needs an actuator role.
-            guard let deviceRole = context.configuration.role else {
-                throw options.error("role", "missing; expected one of \(ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
-            }
-            guard let role = ActuatorRole(rawValue: deviceRole.rawValue) else {
-                throw options.error("role", "\"\(deviceRole.rawValue)\" is not an actuator role (expected one of \(ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
+            let roles = ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            guard let deviceRole = context.configuration.role else { throw options.error("role", "missing; expected one of \(roles)") }
+            guard case .actuator(let role) = deviceRole else {
+                throw options.error("role", "\"\(deviceRole.rawValue)\" is not an actuator role (expected one of \(roles))")
             }
             configuration = ActuatorConfiguration(
                 role: role,
