@@ -6,6 +6,7 @@ import LinuxHAL
 import SimHardware
 import Simulation
 import SpaceLink
+import Systems
 
 /// Right after the housekeeping member in the `hk` group (same thread, same cycle, nothing in
 /// between that writes the pool), copies the sample time stamp of every sensor value the
@@ -102,7 +103,7 @@ enum LatencyBenchmark {
             simulation = SimulatedVehicle(seed: configuration.seed, clock: simClock)
             let devices = try DeviceSet(configuration: configuration, provider: SimulatedBuses(configuration: configuration, simulation: simulation),
                                         catalog: DriverCatalog.all, clock: SimulatedDeviceClock(simClock))
-            topology = try Topology(configuration: configuration, devices: devices, clock: clock, mode: .realtime, scheduler: BenchScheduler())
+            topology = try Topology(configuration: configuration, devices: devices, clock: clock, mode: .realtime, scheduler: LinuxRealtimeScheduler())
             topology.executive.addPrologue(SimulationClockFollower(simulation: simulation.clock, wallClockStart: clock.now))
             if !topology.edgeDevices.isEmpty { topology.executive.addPrologue(EdgeEventPump(devices: topology.edgeDevices)) }
             services = try SpaceServices(configuration: try ServicesConfiguration(root: configuration.root), topology: topology,
@@ -149,7 +150,7 @@ enum LatencyBenchmark {
         let threads: [DedicatedThread]
         do {
             threads = [
-                try DedicatedThread(name: "bench-ground") {
+                try DedicatedThread(name: .auxiliary("bench-ground")) {
                     var decoder = TMFrameDecoder(configuration: frame)
                     var buffer = [UInt8](repeating: 0, count: 65_536)
                     while !stop.current {
@@ -174,7 +175,7 @@ enum LatencyBenchmark {
         // The telemetry thread of `iostd run` (FlightDaemon.runTelemetry), recording enqueue times.
         let telemetry: DedicatedThread
         do {
-            telemetry = try DedicatedThread(name: "bench-telemetry") {
+            telemetry = try DedicatedThread(name: .auxiliary("bench-telemetry")) {
                 func forward() {
                     for packet in services.pump() {
                         if packet.messageType == .housekeepingReport, let decoded = try? PUSTelemetry.decode(packet.bytes) {

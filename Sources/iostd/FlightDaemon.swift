@@ -8,6 +8,7 @@ import SimHardware
 import Simulation
 import SpaceLink
 import Daemon
+import Systems
 
 #if canImport(Glibc)
 import Glibc
@@ -155,14 +156,14 @@ final class FlightDaemon: @unchecked Sendable {
         do {
             try topology.sampling.start()
             try topology.executive.start()
-            threads.append(try DedicatedThread(name: "iost-telemetry") { [self] in self.runTelemetry() })
+            threads.append(try DedicatedThread(name: .telemetry) { [self] in self.runTelemetry() })
             let hardwareEdges = topology.edgeDevices.filter { device in
                 configuration.devices.first { $0.name == device.name }.flatMap { configuration.bus(named: $0.bus) }?.kind.isSimulated == false
             }
             for device in hardwareEdges {
                 // The device is only touched by this thread (ingest) and, under its own lock, by the sampler.
                 let reader = EdgeReader(device: device)
-                threads.append(try DedicatedThread(name: "iost-edge") { [self] in
+                threads.append(try DedicatedThread(name: .edge(device.name)) { [self] in
                     while !self.stopping.current { reader.ingest(timeout: .milliseconds(100)) }
                 })
             }

@@ -1,5 +1,6 @@
 import HAL
 import Synchronization
+import Systems
 
 /// One rate group: an ordered list of members run every `divisor` base ticks, measuring itself.
 ///
@@ -89,7 +90,7 @@ public final class Executive: @unchecked Sendable {
     private let healthy = Atomic<Bool>(false)
     private let cycles = Atomic<UInt64>(0)
     private let lastCycleEndNanoseconds = Atomic<UInt64>(0)
-    private var thread: FlightThread?
+    private var thread: DedicatedThread?
 
     private let handles: Handles
     private struct Handles {
@@ -227,7 +228,7 @@ public final class Executive: @unchecked Sendable {
     /// - Throws: ``ThreadStartError`` when the thread cannot be created.
     public func start() throws(ThreadStartError) {
         precondition(thread == nil, "the executive is already running")
-        thread = try FlightThread.start(name: "executive") { [self] thread in
+        thread = try DedicatedThread(name: .executive) { [self] thread in
             realtimeReport = configuration.realtime.apply(using: scheduler)
             reportRealtime()
             while !thread.isStopRequested { cycle() }
