@@ -33,12 +33,13 @@ struct ThreadNameTests {
     }
 
     @Test func kernelNameNeverSplitsACharacter() {
-        // "iost-bus-" is 9 bytes; five "é" (2 bytes each) would end at byte 19: four fit (17 > 15? no:
-        // 9 + 2 * 3 = 15), so three are kept and the fourth is not cut in half.
+        // "iost-bus-" is 9 bytes and each "é" 2: three fill the 15 bytes exactly (9 + 2 * 3), and
+        // the fourth is dropped whole rather than cut in half.
         let name = ThreadName.bus("ééééé")
         #expect(name.kernelName == "iost-bus-ééé")
         #expect(name.kernelName.utf8.count == 15)
-        let odd = ThreadName.auxiliary("abcdefghijklmn€")  // 14 bytes + a 3-byte character
+        // 14 bytes and a 3-byte character: the character does not fit in the 15th byte.
+        let odd = ThreadName.auxiliary("abcdefghijklmn€")
         #expect(odd.kernelName == "abcdefghijklmn")
     }
 }
