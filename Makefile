@@ -130,7 +130,7 @@ install:
 	echo; \
 	echo "Next, as root:"; \
 	echo "  systemd-sysusers                       # user iost, groups gpio/i2c"; \
-	echo "  udevadm control --reload && udevadm trigger --subsystem-match=i2c-dev --subsystem-match=gpio"; \
+	echo "  udevadm control --reload && udevadm trigger --subsystem-match=i2c-dev --subsystem-match=gpio --subsystem-match=misc"; \
 	echo "  systemctl daemon-reload"; \
 	echo "  systemctl enable --now iostd"; \
 	echo "  systemctl status iostd; journalctl -u iostd -f"

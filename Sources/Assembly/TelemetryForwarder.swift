@@ -2,6 +2,7 @@ import FlightCore
 import HAL
 import Link
 import LinuxHAL
+import Systems
 
 /// The telemetry thread (`iost-telemetry`): every 10 ms, the services' packets (acceptance
 /// reports, verification, housekeeping, events) into the downlink's queues, events at the
@@ -25,9 +26,9 @@ final class TelemetryForwarder: @unchecked Sendable {
         self.clock = clock
     }
 
-    func start(eventObserver: ((FlightEvent) -> Void)?) throws(LinuxHAL.ThreadStartError) {
+    func start(eventObserver: ((FlightEvent) -> Void)?) throws(ThreadStartError) {
         self.eventObserver = eventObserver
-        thread = try DedicatedThread(name: "iost-telemetry") { [self] in
+        thread = try DedicatedThread(name: .telemetry) { [self] _ in
             while !stopping.current {
                 forward()
                 clock.sleep(until: clock.now.advanced(by: .milliseconds(10)))

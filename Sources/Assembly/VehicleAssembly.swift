@@ -142,7 +142,7 @@ public final class VehicleAssembly {
     public let rateGroups: [(group: String, members: [String])]
 
     private let telemetry: TelemetryForwarder?
-    private let edgeLines: [(name: String, line: MonitoredEdgeLine)]
+    private let edgeLines: [(device: String, line: MonitoredEdgeLine)]
 
     // MARK: Assembling
 
@@ -282,7 +282,7 @@ public final class VehicleAssembly {
         }
         edgeLines = (hardware?.edgeLines ?? []).map { entry in
             let device = configuration.devices.first { $0.bus == entry.bus && $0.lines.contains(entry.line.id) }
-            return ("edge-\(device?.name ?? entry.bus)", entry.line)
+            return (device?.name ?? entry.bus, entry.line)
         }
     }
 
@@ -353,7 +353,7 @@ public final class VehicleAssembly {
         names += flight.sampling.samplers.map { "bus-\($0.bus)" }
         names.append("executive")
         if telemetry != nil { names.append("telemetry") }
-        names += edgeLines.map(\.name)
+        names += edgeLines.map { "edge-\($0.device)" }
         return names
     }
 
@@ -380,7 +380,7 @@ public final class VehicleAssembly {
             try flight.sampling.start()
             try flight.executive.start()
             try telemetry?.start(eventObserver: eventObserver)
-            for (name, line) in edgeLines { try line.startMonitor(name: "iost-\(name)") }
+            for (device, line) in edgeLines { try line.startMonitor(name: .edge(device)) }
         } catch {
             throw StartError(description: "cannot start a thread: \(error)")
         }

@@ -1,5 +1,6 @@
 import HAL
 import SpaceLink
+import Systems
 
 /// The paced TM downlink: a ``DownlinkScheduler`` behind a lock, and a sender thread that
 /// emits one TM transfer frame per UDP datagram at the configured bit rate.
@@ -34,7 +35,7 @@ public final class Downlink: @unchecked Sendable {
     }
 
     private struct Running {
-        var thread: LinkThread
+        var thread: DedicatedThread
         var sockets: [UDPSocket]
         var stop: LockedValue<Bool>
     }
@@ -108,12 +109,12 @@ public final class Downlink: @unchecked Sendable {
             }
             let stop = LockedValue(false)
             let opened = sockets
-            do throws(LinkError) {
-                let thread = try LinkThread(name: "iost-downlink") { [self] in self.run(sockets: opened, stop: stop) }
+            do throws(ThreadStartError) {
+                let thread = try DedicatedThread(name: .downlink) { [self] in self.run(sockets: opened, stop: stop) }
                 control.running = Running(thread: thread, sockets: opened, stop: stop)
             } catch {
                 for socket in sockets { socket.close() }
-                throw error
+                throw LinkError(error)
             }
         }
     }

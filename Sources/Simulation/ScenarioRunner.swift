@@ -9,6 +9,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Systems
 
 /// Why a scenario cannot be run.
 public enum ScenarioError: Error, CustomStringConvertible {
@@ -275,9 +276,7 @@ public final class ScenarioRunner {
     }
 
     private static func wallSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+        Double(MonotonicTime.nanoseconds) * 1e-9
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import HAL
 @testable import LinuxHAL
 import Testing
+import Systems
 
 @Suite("SystemMonotonicClock and RealtimeSettings")
 struct ClockTests {
@@ -68,7 +69,7 @@ struct ClockTests {
     @Test("real-time settings report a result either way, on a dedicated thread")
     func realtimeSettings() throws {
         let result = LockedValue(Outcome())
-        let thread = try DedicatedThread(name: "test-rt") {
+        let thread = try DedicatedThread(name: .auxiliary("test-rt")) {
             var outcome = Outcome()
             let cpus = RealtimeSettings.currentAffinity() ?? [0]
             // Timer slack first: the kernel reports (and uses) no slack for SCHED_FIFO threads.

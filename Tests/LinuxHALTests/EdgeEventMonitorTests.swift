@@ -2,6 +2,7 @@ import HAL
 @testable import LinuxHAL
 import SimHardware
 import Testing
+import Systems
 
 /// Polls `condition` until it holds or `limit` passes: a wait for another thread, not a timing assertion.
 func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
@@ -20,7 +21,7 @@ struct EdgeEventMonitorTests {
     func deliversInOrder() throws {
         let chip = SimGPIOChip(lineNames: ["rain", "door"])
         let line = try chip.requestEdgeEvents(.name("door"), edge: .both, options: GPIOLineOptions())
-        let monitor = try EdgeEventMonitor(line: line, name: "test-edge", capacity: 16, pollInterval: .milliseconds(5))
+        let monitor = try EdgeEventMonitor(line: line, name: .edge("test"), capacity: 16, pollInterval: .milliseconds(5))
         #expect(monitor.isRunning)
 
         chip.injectEdge(.name("door"), kind: .rising, at: MonotonicInstant(nanoseconds: 1_000))
@@ -90,7 +91,7 @@ struct ThreadTests {
     @Test("join waits for the body, and gives up at its timeout while the body runs")
     func join() throws {
         let gate = Latch()
-        let thread = try DedicatedThread(name: "test-join") { gate.wait(until: SystemMonotonicClock.shared.now + .seconds(30)) }
+        let thread = try DedicatedThread(name: .auxiliary("test-join")) { gate.wait(until: SystemMonotonicClock.shared.now + .seconds(30)) }
         #expect(!thread.join(timeout: .milliseconds(20)))
         #expect(!thread.hasFinished)
         gate.set()

@@ -1,10 +1,6 @@
 import Drivers
 import HAL
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// How a configured bus is reached.
 public enum BusKind: Sendable, Equatable {
     /// `/dev/i2c-N` through i2c-dev and libi2c.
@@ -337,32 +333,4 @@ public final class VehicleConfiguration {
         try table.rejectUnknownKeys()
         return bus
     }
-}
-
-/// A file that could not be read.
-struct FileReadError: Error {
-    var message: String
-}
-
-/// Reads a whole text file with the C library (FlightCore does no other file I/O).
-func readTextFile(_ path: String) throws(FileReadError) -> String {
-    guard let file = fopen(path, "r") else {
-        throw FileReadError(message: String(cString: strerror(errno)))
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
-        if count < buffer.count {
-            if ferror(file) != 0 { throw FileReadError(message: "read error") }
-            break
-        }
-        if bytes.count > 4 << 20 { throw FileReadError(message: "larger than 4 MiB") }
-    }
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw FileReadError(message: "not UTF-8 text")
-    }
-    return text
 }

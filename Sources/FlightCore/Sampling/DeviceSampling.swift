@@ -1,5 +1,6 @@
 import Drivers
 import HAL
+import Systems
 
 /// Sampling configuration (TOML section `[sampling]`).
 public struct SamplingConfiguration: Sendable, Equatable {

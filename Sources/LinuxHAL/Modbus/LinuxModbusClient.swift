@@ -4,6 +4,7 @@ import HAL
 #if canImport(Glibc)
 import Glibc
 #endif
+import Systems
 
 /// A ``HAL/ModbusClient`` on a real bus through libmodbus: Modbus TCP or RTU.
 ///
@@ -160,9 +161,7 @@ public final class LinuxModbusClient: ModbusClient, @unchecked Sendable {
 
     private var now: MonotonicInstant {
         if let clock { return clock.now }
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return MonotonicInstant(nanoseconds: UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec))
+        return MonotonicInstant(nanoseconds: MonotonicTime.nanoseconds)
     }
 
     // MARK: - libmodbus calls
