@@ -46,12 +46,16 @@ final class ScriptedModbusClient: ModbusClient {
         var expectation: (unit: UInt8, request: ModbusRequest, answer: Result<ModbusResponse, ModbusError>) {
             switch self {
             case .read(let unit, let table, let address, let count, let values):
-                let request: ModbusRequest = table == .input ? .readInputRegisters(address: address, count: count)
+                let request: ModbusRequest =
+                    table == .input
+                    ? .readInputRegisters(address: address, count: count)
                     : .readHoldingRegisters(address: address, count: count)
                 return (unit, request, .success(.registers(values)))
             case .readBits(let unit, let table, let address, let bits):
                 let count = UInt16(bits.count)
-                let request: ModbusRequest = table == .discreteInputs ? .readDiscreteInputs(address: address, count: count)
+                let request: ModbusRequest =
+                    table == .discreteInputs
+                    ? .readDiscreteInputs(address: address, count: count)
                     : .readCoils(address: address, count: count)
                 return (unit, request, .success(.bits(bits)))
             case .writeRegister(let unit, let address, let value):
@@ -90,8 +94,9 @@ final class ScriptedModbusClient: ModbusClient {
 
     deinit {
         if !finished, position < steps.count {
-            Issue.record("ScriptedModbusClient dropped with \(steps.count - position) expected transaction(s) not made (next: \(steps[position])) and without finish()",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "ScriptedModbusClient dropped with \(steps.count - position) expected transaction(s) not made (next: \(steps[position])) and without finish()",
+                sourceLocation: sourceLocation)
         }
     }
 
