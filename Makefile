@@ -17,7 +17,7 @@ SWIFT_FLAGS  := -c $(CONFIG)
 export IOST_PYTHON := $(abspath $(PYTHON))
 export IOST_REPO   := $(abspath .)
 
-.PHONY: all deps apt-deps py-deps build test test-swift test-gpiod-v2 test-hil run probe clean install bench
+.PHONY: all deps apt-deps py-deps build test test-swift test-gpiod-v2 test-hil run probe clean install bench lint format
 
 all: build
 
@@ -45,8 +45,17 @@ $(PY_STAMP): requirements-test.txt
 build: apt-deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
+## lint: swift-format (the toolchain's `swift format`) with .swift-format, every finding an error
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+## format: rewrite Sources and Tests in place to .swift-format (what `make lint` checks)
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests
+
 ## test: every test, from nothing to green
 test: deps
+	@$(MAKE) --no-print-directory lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-gpiod-v2

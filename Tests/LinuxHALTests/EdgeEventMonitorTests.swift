@@ -1,3 +1,4 @@
+import Foundation
 import HAL
 @testable import LinuxHAL
 import SimHardware
@@ -74,15 +75,39 @@ struct EdgeEventMonitorTests {
         #expect(monitor.stop(timeout: .seconds(1)))
     }
 
-    @Test("a monitor dropped without stop() ends its thread on its own")
+    @Test("a monitor dropped without stop() ends its thread on its own, within a few poll intervals", .timeLimit(.minutes(1)))
     func droppedMonitor() throws {
         let chip = SimGPIOChip(lineNames: ["a"])
         let line = try chip.requestEdgeEvents(.offset(0), edge: .both, options: GPIOLineOptions())
-        do {
-            _ = try EdgeEventMonitor(line: line, pollInterval: .milliseconds(5))
-        }
+        // The kernel's view of this process's threads: /proc/self/task/<tid>/comm holds each
+        // thread's name (15 bytes), so the monitor's thread is seen without any hook into it.
+        let name = "edge-dropped-t"
+        #expect(threadNames().filter { $0 == name }.isEmpty, "no such thread before the test")
+        var monitor: EdgeEventMonitor? = try EdgeEventMonitor(line: line, name: name, pollInterval: .milliseconds(5))
+        #expect(eventually { threadNames().contains(name) }, "the monitor's thread runs under its name")
         chip.injectEdge(.offset(0), kind: .rising, at: MonotonicInstant(nanoseconds: 1))
+        #expect(eventually { monitor?.statistics.received == 1 })
+
+        let dropped = SystemMonotonicClock.shared.now
+        monitor = nil                                     // no stop(): deinit asks the thread to end
+        #expect(monitor == nil)
+        #expect(eventually(within: .seconds(2)) { !threadNames().contains(name) }, "the dropped monitor's thread is still running")
+        // It ends within a poll interval plus scheduling delay; 2 s is the bound on a busy machine.
+        #expect(SystemMonotonicClock.shared.now - dropped < .seconds(2))
+
+        // Nobody reads the line any more: a new edge stays with the line.
+        chip.injectEdge(.offset(0), kind: .falling, at: MonotonicInstant(nanoseconds: 2))
+        #expect(try line.waitForEvents(timeout: .zero).map(\.kind) == [.falling])
         line.release()
+    }
+
+    /// The names of this process's threads, from /proc/self/task/*/comm (Linux).
+    func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 }
 
