@@ -83,7 +83,7 @@ struct EdgeEventMonitorTests {
         // thread's name (15 bytes), so the monitor's thread is seen without any hook into it.
         let name = "edge-dropped-t"
         #expect(threadNames().filter { $0 == name }.isEmpty, "no such thread before the test")
-        var monitor: EdgeEventMonitor? = try EdgeEventMonitor(line: line, name: name, pollInterval: .milliseconds(5))
+        var monitor: EdgeEventMonitor? = try EdgeEventMonitor(line: line, name: .auxiliary(name), pollInterval: .milliseconds(5))
         #expect(eventually { threadNames().contains(name) }, "the monitor's thread runs under its name")
         chip.injectEdge(.offset(0), kind: .rising, at: MonotonicInstant(nanoseconds: 1))
         #expect(eventually { monitor?.statistics.received == 1 })
