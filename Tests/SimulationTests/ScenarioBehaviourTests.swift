@@ -317,7 +317,7 @@ import Testing
         let simulation = runner.simulation
         #expect(runner.scenario.duration == .seconds(86_400))
         #expect(simulation.vehicle.physics.inputs.crewCount == 4)
-        let trace = try runner.trace(["ls.ppco2_kpa", "ls.ppo2_kpa"], in: Topology.Group.monitoring)
+        let trace = try runner.trace(["ls.ppco2_kpa", "ls.ppo2_kpa"], in: RateGroupName.monitoring)
         let result = runner.run()
         let timeline = result.timeline
         let story = Self.story(timeline)
