@@ -37,7 +37,7 @@ let package = Package(
         // The space link over UDP: paced downlink of TM frames, uplink of TC frames.
         .target(name: "Link", dependencies: ["HAL", "SpaceLink"]),
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
-        .target(name: "Daemon", dependencies: ["HAL", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Daemon", dependencies: ["HAL", "FlightCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "FlightCore", dependencies: ["HAL", "Drivers", "SpaceLink", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The whole vehicle on simulated hardware: topology + simulated buses + physics + scenarios.
         .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", .product(name: "TOMLKit", package: "TOMLKit")]),
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "FlightCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlightCore", "SimHardware", "HAL", "Drivers"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]

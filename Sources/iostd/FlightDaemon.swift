@@ -64,6 +64,8 @@ final class FlightDaemon: @unchecked Sendable {
     /// The simulated world, when buses are simulated (it then runs in real time).
     let simulation: SimulatedVehicle?
     private let log: Logger
+    /// Medium and high severity events, also written to the journal.
+    private let eventJournal: EventJournal
     private var threads: [DedicatedThread] = []
     private let stopping = LockedValue(false)
 
@@ -105,6 +107,7 @@ final class FlightDaemon: @unchecked Sendable {
             }
             throw DaemonStartError(description: "cannot assemble the vehicle: \(error)", exitStatus: ExitStatus.software)
         }
+        eventJournal = EventJournal(definitions: topology.eventDefinitions, parameters: topology.pool.definitions, logger: Logger(label: "iostd.events"))
         if let simulation {
             topology.executive.addPrologue(SimulationClockFollower(simulation: simulation.clock, wallClockStart: clock.now))
         }
@@ -195,7 +198,7 @@ final class FlightDaemon: @unchecked Sendable {
     }
 
     private func forwardTelemetry() {
-        for packet in services.pump() {
+        for packet in services.pump(observingEvents: eventJournal.record) {
             _ = downlink.enqueue(packet.bytes, priority: packet.priority == .high ? .event : .housekeeping)
         }
     }
