@@ -55,6 +55,7 @@ class Bench:
         self.notes = {}            # name -> why (met or not)
         self.tmp = tempfile.mkdtemp(prefix="iost-bench-")
         self.mode = "QUICK" if self.quick else "full"
+        self.build_flags = args.build_flags
 
     # ------------------------------------------------------------------ recording
     def record(self, name, value, unit, command, note=None):
@@ -279,26 +280,53 @@ class Bench:
 
     @staticmethod
     def smaps_breakdown(pid):
-        """Resident kB by kind of mapping: anonymous (stacks, heaps), Foundation + ICU, other code and data."""
-        kinds = {"anonymous": 0, "Foundation/ICU libraries": 0, "other files": 0}
-        kind = None
+        """The resident set by mapping, from /proc/PID/smaps (KiB): each file's text (executable
+        mappings: code and read-only data) and data, the heap, thread stacks (an anonymous mapping
+        right above a PROT_NONE guard page, as glibc lays out pthread stacks), the main stack and
+        other anonymous memory (malloc arenas, Swift runtime metadata); plus /proc/PID/smaps_rollup."""
+        groups = {}
+        mappings = []
+        current = None
         try:
             with open(f"/proc/{pid}/smaps") as f:
                 for line in f:
                     head = line.split()
                     if head and "-" in head[0] and len(head) >= 5 and all(c in "0123456789abcdef-" for c in head[0]):
-                        name = head[5] if len(head) > 5 else ""
-                        if not name.startswith("/"):
-                            kind = "anonymous"
-                        elif "Foundation" in name or "icu" in name.lower():
-                            kind = "Foundation/ICU libraries"
-                        else:
-                            kind = "other files"
-                    elif line.startswith("Rss:") and kind:
-                        kinds[kind] += int(head[1])
+                        low, high = (int(x, 16) for x in head[0].split("-"))
+                        current = {"low": low, "high": high, "perms": head[1], "name": head[5] if len(head) > 5 else "", "rss": 0}
+                        mappings.append(current)
+                    elif line.startswith("Rss:") and current is not None:
+                        current["rss"] = int(head[1])
+        except OSError:
+            return {"groups": {}, "rollup": {}}
+        previous = None
+        for m in mappings:
+            name, perms = m["name"], m["perms"]
+            if name.startswith("/"):
+                kind = "text" if "x" in perms else "data"
+                group = f"{os.path.basename(name)} ({kind})"
+            elif name == "[heap]":
+                group = "anonymous: heap ([heap])"
+            elif name == "[stack]":
+                group = "anonymous: main thread stack"
+            elif name.startswith("["):
+                group = f"kernel {name}"
+            elif previous is not None and previous["perms"].startswith("---") and previous["high"] == m["low"] and not previous["name"]:
+                group = "anonymous: thread stacks"
+            else:
+                group = "anonymous: other (malloc arenas, runtime metadata)"
+            groups[group] = groups.get(group, 0) + m["rss"]
+            previous = m
+        rollup = {}
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    key, _, rest = line.partition(":")
+                    if key in ("Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty", "Anonymous", "Locked"):
+                        rollup[key] = int(rest.split()[0])
         except OSError:
             pass
-        return kinds
+        return {"groups": {k: v for k, v in sorted(groups.items(), key=lambda item: -item[1]) if v > 0}, "rollup": rollup}
 
     def make_mib(self):
         self.mib = os.path.join(self.tmp, "mib.json")
@@ -342,7 +370,13 @@ class Bench:
         self.record("cpu_percent", round(result["cpu_percent"], 3), "% of one core", fp_command,
                     note=f"whole process (all threads); median of {len(windows)} back-to-back {footprint} s windows of the session: "
                          f"{', '.join(f'{w:.2f}' for w in windows)} %; /proc tick resolution {100 / CLK_TCK / footprint:.3f} %.")
-        breakdown = ", ".join(f"{kind} {kb / 1024:.1f} MiB" for kind, kb in result["breakdown"].items())
+        self.breakdown = result["breakdown"]
+        groups = result["breakdown"]["groups"]
+        anonymous = sum(kb for name, kb in groups.items() if name.startswith("anonymous"))
+        text = sum(kb for name, kb in groups.items() if name.endswith("(text)"))
+        data = sum(kb for name, kb in groups.items() if name.endswith("(data)"))
+        breakdown = (f"file text {text / 1024:.1f} MiB, file data {data / 1024:.1f} MiB, anonymous {anonymous / 1024:.1f} MiB "
+                     f"(by mapping: see the breakdown below)")
         unlocked = self.footprint_without_mlockall()
         self.record("rss_mb", round(result["rss_mb"], 2), "MiB", fp_command,
                     note=f"VmHWM with `[executive.realtime] lock_memory = true` (mlockall MCL_CURRENT|MCL_FUTURE faults in every "
@@ -456,7 +490,8 @@ class Bench:
         lines = [
             "# iost-flight benchmark results",
             "",
-            f"Mode: **{self.mode}** (`make bench{' QUICK=1' if self.quick else ''}`), {self.date}, release build, "
+            f"Mode: **{self.mode}** (`make bench{' QUICK=1' if self.quick else ''}`), {self.date}, release build "
+            f"(`swift build -c release {self.build_flags}`: {'Swift runtime and Foundation linked statically, as deployed' if 'static' in self.build_flags else 'Swift runtime shared'}), "
             f"{wall:.0f} s. Machine: {self.machine()}.",
             "What each figure measures and how: [README.md](README.md). Raw figures: [results.json](results.json).",
             "",
@@ -470,6 +505,18 @@ class Bench:
             if target and not target[2](figure["value"]):
                 why = "**" + MISSED.get(figure["name"], "missed") + "** " + why
             lines.append(f"| `{figure['name']}` | {figure['value']} {figure['unit']} | {target[1] if target else 'info'} | {met} | {why} |")
+        if getattr(self, "breakdown", None):
+            rollup = self.breakdown["rollup"]
+            lines += ["", "## Resident set of `iostd run` (the `rss_mb` session, at the end of the first footprint window)", "",
+                      "From `/proc/PID/smaps` (each mapping's `Rss`, grouped) and `/proc/PID/smaps_rollup` (totals). "
+                      f"Binaries: `{self.build_flags}`.", "",
+                      "| Mapping | Resident KiB | MiB |", "|---|---|---|"]
+            for name, kb in self.breakdown["groups"].items():
+                lines.append(f"| {name} | {kb} | {kb / 1024:.2f} |")
+            lines.append(f"| **total** | **{sum(self.breakdown['groups'].values())}** | "
+                         f"**{sum(self.breakdown['groups'].values()) / 1024:.2f}** |")
+            if rollup:
+                lines += ["", "smaps_rollup: " + ", ".join(f"{key} {value} kB" for key, value in rollup.items()) + "."]
         lines += ["", "## Commands", "", "| Figure | Command |", "|---|---|"]
         for figure in self.figures:
             lines.append(f"| `{figure['name']}` | `{figure['command']}` |")
@@ -504,6 +551,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (< 3 min in all)")
     parser.add_argument("--bin", default=os.path.join(REPO, ".build", "release"), help="directory of the release binaries")
+    parser.add_argument("--build-flags", default="--static-swift-stdlib",
+                        help="the flags the binaries were built with, for RESULTS.md (make bench passes BENCH_FLAGS)")
     parser.add_argument("--only", help="comma-separated subset: loop,slips,startup,latency,encode,sim,probe")
     args = parser.parse_args()
     bench = Bench(args)
