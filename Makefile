@@ -83,7 +83,7 @@ bench:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends rt-tests >/dev/null; }
 	@# Only the three binaries: the test-support target (PeerSupport imports Testing) has no static build.
 	for product in iostd iost-bench iost-ground; do $(SWIFT) build -c release $(BENCH_FLAGS) --product $$product || exit 1; done
-	python3 bench/run.py $(if $(QUICK),--quick) --build-flags "$(BENCH_FLAGS)" --bin "$$($(SWIFT) build -c release $(BENCH_FLAGS) --show-bin-path)"
+	python3 bench/run.py $(if $(QUICK),--quick) --build-flags="$(BENCH_FLAGS)" --bin "$$($(SWIFT) build -c release $(BENCH_FLAGS) --show-bin-path)"
 
 clean:
 	rm -rf .build $(CACHE)

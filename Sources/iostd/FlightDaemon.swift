@@ -189,11 +189,12 @@ final class FlightDaemon: @unchecked Sendable {
         return true
     }
 
-    /// The telemetry thread: services → downlink queues, every 10 ms.
+    /// The telemetry thread: services → downlink queues, at a quarter of the frame time (``TelemetryPacing``).
     private func runTelemetry() {
+        let interval = TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength)
         while !stopping.current {
             forwardTelemetry()
-            clock.sleep(until: clock.now.advanced(by: .milliseconds(10)))
+            clock.sleep(until: clock.now.advanced(by: interval))
         }
     }
 
