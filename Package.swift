@@ -41,7 +41,7 @@ let package = Package(
         // The space link over UDP: paced downlink of TM frames, uplink of TC frames.
         .target(name: "Link", dependencies: ["HAL", "Systems", "SpaceLink"]),
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
-        .target(name: "Daemon", dependencies: ["HAL", "Systems", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Daemon", dependencies: ["HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "FlightCore", dependencies: ["HAL", "Drivers", "SpaceLink", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         // THE ASSEMBLY: the one place the vehicle is wired, for every entry point and run mode
         // (simulated time; real time on hardware; real time on simulated buses).
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware", "Systems"]),
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]

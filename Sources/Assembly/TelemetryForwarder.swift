@@ -4,7 +4,8 @@ import Link
 import LinuxHAL
 import Systems
 
-/// The telemetry thread (`iost-telemetry`): every 10 ms, the services' packets (acceptance
+/// The telemetry thread (`iost-telemetry`): every quarter of a downlink frame time
+/// (``TelemetryPacing``), the services' packets (acceptance
 /// reports, verification, housekeeping, events) into the downlink's queues, events at the
 /// downlink's event priority.
 ///
@@ -14,13 +15,15 @@ final class TelemetryForwarder: @unchecked Sendable {
     private let services: SpaceServices
     private let downlink: Downlink
     private let clock: SystemMonotonicClock
+    private let pollInterval: Duration
     private let stopping = LockedValue(false)
     private var thread: DedicatedThread?
     private var eventObserver: ((FlightEvent) -> Void)?
     /// Sees every packet handed to the downlink, with the time it was handed over (benchmarks).
     var packetObserver: ((TelemetryPacket, MonotonicInstant) -> Void)?
 
-    init(services: SpaceServices, downlink: Downlink, clock: SystemMonotonicClock) {
+    init(services: SpaceServices, downlink: Downlink, clock: SystemMonotonicClock, pollInterval: Duration) {
+        self.pollInterval = pollInterval
         self.services = services
         self.downlink = downlink
         self.clock = clock
@@ -31,7 +34,7 @@ final class TelemetryForwarder: @unchecked Sendable {
         thread = try DedicatedThread(name: .telemetry) { [self] _ in
             while !stopping.current {
                 forward()
-                clock.sleep(until: clock.now.advanced(by: .milliseconds(10)))
+                clock.sleep(until: clock.now.advanced(by: pollInterval))
             }
         }
     }

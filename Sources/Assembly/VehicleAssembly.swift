@@ -274,7 +274,8 @@ public final class VehicleAssembly {
             uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw) { packet in
                 _ = services.acceptTelecommand(packet.bytes, now: wallClock.now)
             }
-            telemetry = TelemetryForwarder(services: services, downlink: downlink, clock: wallClock)
+            telemetry = TelemetryForwarder(services: services, downlink: downlink, clock: wallClock,
+                                           pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))
         } else {
             downlink = nil
             uplink = nil

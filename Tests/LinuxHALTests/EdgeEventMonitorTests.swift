@@ -34,10 +34,10 @@ struct EdgeEventMonitorTests {
         #expect(eventually { monitor.drain(into: &received); return received.count >= 4 })
 
         #expect(received == [
-            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1),
-            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1),
+            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1, lineSequence: 1, globalSequence: 1),
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1, lineSequence: 2, globalSequence: 2),
+            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1, lineSequence: 3, globalSequence: 3),
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1, lineSequence: 4, globalSequence: 4),
         ])
         #expect(monitor.stop(timeout: .seconds(2)))
         #expect(!monitor.isRunning)

@@ -169,7 +169,7 @@ public enum DriverCatalog {
     // MARK: GPIO
 
     /// A Geiger–Müller tube's pulse output on an edge-event line.
-    static let geiger = DriverFactory(name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)", readingKeys: ["counts", "cpm", "cpm_corrected", "dose_rate_usv_h", "window_s", "buffer_overflows", "timestamp_anomalies"]) { context throws(DeviceBuildError) in
+    static let geiger = DriverFactory(name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)", readingKeys: ["counts", "cpm", "cpm_corrected", "dose_rate_usv_h", "window_s", "buffer_overflows", "timestamp_anomalies", "lost_events"]) { context throws(DeviceBuildError) in
         let (chip, line) = try context.gpio()
         let options = context.options
         let configuration: GeigerConfiguration
