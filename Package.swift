@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlightCore", "SimHardware", "HAL", "Drivers"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "FlightCore", "SimHardware", "HAL", "Drivers", "Link"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

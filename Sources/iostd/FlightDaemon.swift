@@ -65,6 +65,8 @@ final class FlightDaemon: @unchecked Sendable {
     let simulation: SimulatedVehicle?
     private let log: Logger
     private var threads: [DedicatedThread] = []
+    /// Services → downlink, link counters, FARM-1 buffer release (telemetry thread).
+    private var forwarding: TelemetryForwarding
     private let stopping = LockedValue(false)
 
     init(configuration: VehicleConfiguration, downlinkOverride: [String], uplinkOverride: String?, log: Logger) throws {
@@ -132,9 +134,11 @@ final class FlightDaemon: @unchecked Sendable {
             bitRate: link.bitRate, idleFill: link.idleFill), clock: clock, clcw: clcw)
         let services = self.services
         let clock = self.clock
-        uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetry.spacecraftID), clcw: clcw) { packet in
+        uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetry.spacecraftID), clcw: clcw,
+                        bufferAvailable: { services.hasRoomForTelecommand }) { packet in
             _ = services.acceptTelecommand(packet.bytes, now: clock.now)
         }
+        forwarding = TelemetryForwarding(services: services, downlink: downlink, uplink: uplink)
     }
 
     /// Starts every thread. Actuators go to their safe state first.
@@ -195,9 +199,7 @@ final class FlightDaemon: @unchecked Sendable {
     }
 
     private func forwardTelemetry() {
-        for packet in services.pump() {
-            _ = downlink.enqueue(packet.bytes, priority: packet.priority == .high ? .event : .housekeeping)
-        }
+        forwarding.forward()
     }
 
     /// `STATUS=` for systemd: mode and link.
