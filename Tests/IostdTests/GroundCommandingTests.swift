@@ -1,0 +1,73 @@
+import Foundation
+import HAL
+import Link
+import PeerSupport
+import SpaceLink
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DaemonEndToEndTests {
+    /// `iost-ground send` as an operator runs it, one process per command, against `iostd run`.
+    /// Between two commands nobody listens on the tool's port, so the daemon's frames to it draw
+    /// ICMP port-unreachables; the next command must still get every report.
+    @Test(.timeLimit(.minutes(2))) func aHundredConsecutivePingsFromTheGroundToolAllComplete() throws {
+        let tool = PeerEnvironment.repository.appendingPathComponent(".build/debug/iost-ground")
+        let probe = try UDPSocket(boundTo: .loopback(port: 0))
+        let toolPort = try probe.localAddress().port
+        probe.close()
+        let daemon = try RunningDaemon(arguments: ["--duration", "120s", "--downlink", "127.0.0.1:\(toolPort)"])
+        defer { if daemon.process.isRunning { daemon.process.terminate() } }
+        try daemon.listen(for: .seconds(2))
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-ground-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mib = directory.appendingPathComponent("mib.json")
+        #expect(try run(PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
+                        ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib).status == 0)
+
+        func send(_ words: [String], sequence: Int) throws -> (status: Int32, output: String) {
+            try run(tool, ["send"] + words + ["--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)",
+                                             "--timeout", "3s", "--sequence", String(sequence)])
+        }
+        var failures: [String] = []
+        for index in 0..<100 {
+            let (status, output) = try send(["ping"], sequence: 1000 + index)
+            if status != 0 { failures.append("ping \(index): exit \(status): \(output)") }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of 100 pings did not complete:\n\(failures.prefix(5).joined(separator: "\n"))")
+
+        // The refusals were counted for that destination (the second), and no frame was lost.
+        let (status, output) = try send(["param", "get", "link.dl.dest1.refused", "link.dl.dest1.errors", "link.dl.dest0.errors"], sequence: 2000)
+        #expect(status == 0, "\(output)")
+        let values = output.split(separator: "\n").filter { $0.contains(" = ") && $0.contains("link.dl.") }
+        #expect(values.count == 3, "\(output)")
+        let refused = values.first { $0.contains("dest1.refused") }.flatMap { $0.split(separator: "=").last }.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        #expect((refused ?? 0) > 0, "\(output)")
+        #expect(values.filter { $0.contains("errors") }.allSatisfy { $0.hasSuffix("= 0") || $0.hasSuffix("=0") || $0.hasSuffix(" 0") }, "\(output)")
+        daemon.process.terminate()
+        #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+    }
+
+    /// Runs a tool to completion; its standard output (and error) as text, or into `output`.
+    func run(_ executable: URL, _ arguments: [String], output file: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        if let file {
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: file)
+        } else {
+            process.standardOutput = pipe
+        }
+        process.standardError = file == nil ? pipe : FileHandle.nullDevice
+        try process.run()
+        let data = file == nil ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
