@@ -233,7 +233,13 @@ struct PacketQueue: Sendable {
 /// housekeeping queue, and padded with an idle packet if the queues run dry (a packet never
 /// waits for a frame to fill); else playback gets it on the playback VC; else an idle frame
 /// on the idle VC (or nothing, without idle fill). Packets stay in their priority queues
-/// until a frame needs them, so a later event overtakes every queued housekeeping packet.
+/// until a frame needs them, so a later event overtakes every queued housekeeping packet —
+/// except that one real-time frame in ``DownlinkConfiguration/housekeepingShare`` takes
+/// housekeeping first, its guaranteed share of the link.
+///
+/// Because of that reordering, packets leaving the real-time queues get their final sequence
+/// count, message type counter and PEC here (``PacketSequencer``): on the wire the counts run
+/// on per APID, and within a priority the order is the order packets were queued.
 ///
 /// - Warning: not thread-safe; ``Downlink`` guards one with a lock.
 public struct DownlinkScheduler: Sendable {
