@@ -158,6 +158,7 @@ public struct MissionDatabase: Sendable {
         case .badHeader: return "bad_header"
         case .timeout: return "timeout"
         case .busy: return "busy"
+        case .constraintViolated: return "constraint_violated"
         }
     }
 
