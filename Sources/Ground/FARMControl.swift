@@ -41,14 +41,14 @@ public struct FARMControl: Sendable {
     }
 
     /// Whether `clcw` shows `command` done.
-    public static func shows(_ command: ControlCommand, _ clcw: CLCW, farmBBefore: UInt8?) -> FARMControlResult? {
+    public static func shows(_ command: ControlCommand, _ clcw: CLCW, farmBBefore: UInt8) -> FARMControlResult? {
         switch command {
         case .unlock:
             return clcw.lockout ? nil : .confirmed(clcw)
         case .setVR(let value):
             if !clcw.lockout, clcw.reportValue == value, !clcw.wait { return .confirmed(clcw) }
             // In Lockout, Set V(R) only moves the FARM-B counter: not executed.
-            if clcw.lockout, let before = farmBBefore, clcw.farmBCounter != before { return .lockedOut(clcw) }
+            if clcw.lockout, clcw.farmBCounter != farmBBefore { return .lockedOut(clcw) }
             return nil
         }
     }
@@ -66,7 +66,15 @@ public struct FARMControl: Sendable {
         } catch {
             throw .socket(error)
         }
-        let before = decoder.link.clcwByVirtualChannel[virtualChannel]?.farmBCounter
+        // A CLCW of the VC first, so the FARM-B counter tells whether Set V(R) was refused.
+        while decoder.link.clcwByVirtualChannel[virtualChannel] == nil, clock.now < deadline {
+            do {
+                if let datagram = try socket.receive(into: &buffer, timeout: deadline - clock.now) { _ = decoder.receive(frame: buffer[0..<datagram.count]) }
+            } catch {
+                throw .socket(error)
+            }
+        }
+        guard let before = decoder.link.clcwByVirtualChannel[virtualChannel]?.farmBCounter else { return .timedOut(last: nil) }
         let frame = TCFrame(controlCommand: command, spacecraftID: spacecraftID, virtualChannel: virtualChannel).encoded
         do {
             try socket.send(frame, to: uplink)

@@ -52,6 +52,47 @@ extension DaemonEndToEndTests {
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
     }
 
+    /// FARM-1 Lockout seen from the ground tool: a type-AD send exits 3 as its help says,
+    /// `farm unlock` and `farm set-vr` are confirmed by the CLCW, and type-AD commanding resumes.
+    @Test(.timeLimit(.minutes(1))) func theGroundToolUnlocksAndSetsVR() throws {
+        let tool = PeerEnvironment.repository.appendingPathComponent(".build/debug/iost-ground")
+        let probe = try UDPSocket(boundTo: .loopback(port: 0))
+        let toolPort = try probe.localAddress().port
+        probe.close()
+        let daemon = try RunningDaemon(arguments: ["--duration", "40s", "--downlink", "127.0.0.1:\(toolPort)"])
+        defer { if daemon.process.isRunning { daemon.process.terminate() } }
+        try daemon.listen(for: .seconds(1))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-farm-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mib = directory.appendingPathComponent("mib.json")
+        _ = try run(PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
+                    ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib)
+        let common = ["--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)", "--timeout", "3s"]
+
+        // A type-AD frame far outside the FARM-1 window: Lockout.
+        try daemon.sendFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 100,
+                                     data: PUSTelecommand(apid: 0x123, sequenceCount: 1, messageType: .areYouAlive).encoded).encoded)
+        let locked = try run(tool, ["send", "ping", "--ad", "--sequence", "3000"] + common)
+        #expect(locked.status == 3, "\(locked.output)")
+        #expect(locked.output.contains("lockout"), "\(locked.output)")
+        // Set V(R) is not executed in Lockout.
+        let refused = try run(tool, ["farm", "set-vr", "5"] + common)
+        #expect(refused.status == 3, "\(refused.output)")
+        let unlocked = try run(tool, ["farm", "unlock"] + common)
+        #expect(unlocked.status == 0, "\(unlocked.output)")
+        let set = try run(tool, ["farm", "set-vr", "5"] + common)
+        #expect(set.status == 0, "\(set.output)")
+        #expect(set.output.contains("V(R) 5"), "\(set.output)")
+        let ping = try run(tool, ["send", "ping", "--ad", "--sequence", "3001"] + common)
+        #expect(ping.status == 0, "\(ping.output)")
+        #expect(ping.output.contains("frame N(S) 5"), "\(ping.output)")
+        let usage = try run(tool, ["farm", "set-vr", "300"] + common)
+        #expect(usage.status == 64)
+        daemon.process.terminate()
+        #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+    }
+
     /// Runs a tool to completion; its standard output (and error) as text, or into `output`.
     func run(_ executable: URL, _ arguments: [String], output file: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
