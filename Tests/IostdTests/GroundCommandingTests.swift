@@ -93,6 +93,58 @@ extension DaemonEndToEndTests {
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
     }
 
+    /// Rejected TC frames leave a trace in housekeeping, per reason (docs/telecommands.md: the
+    /// `link.ul.*` parameters, IDs from 0x091F), and a wrong length field inside a valid frame
+    /// gets TM[1,2] bad_length.
+    @Test(.timeLimit(.minutes(1))) func rejectedFramesAreCountedPerReasonInHousekeeping() throws {
+        let daemon = try RunningDaemon(arguments: ["--duration", "30s"])
+        defer { if daemon.process.isRunning { daemon.process.terminate() } }
+        try daemon.listen(for: .seconds(1))
+        let ping = PUSTelecommand(apid: 0x123, sequenceCount: 700, messageType: .areYouAlive).encoded
+        func withFECF(_ frame: [UInt8]) -> [UInt8] {
+            var body = Array(frame.dropLast(2))
+            let crc = CRC16.compute(body)
+            body += [UInt8(crc >> 8), UInt8(crc & 0xFF)]
+            return body
+        }
+        for _ in 0..<3 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 7, virtualChannel: 0, data: ping).encoded) }
+        for _ in 0..<2 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 5, data: ping).encoded) }
+        var segmented = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded
+        segmented[5] = 0x40                                  // sequence flags 01: a first segment
+        try daemon.sendFrame(withFECF(segmented))
+        for _ in 0..<4 {
+            var corrupt = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded
+            corrupt[corrupt.count - 1] ^= 0xFF
+            try daemon.sendFrame(corrupt)
+        }
+        try daemon.sendFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 3, data: ping).encoded)   // V(R) = 0: a gap
+        var wrongLength = PUSTelecommand(apid: 0x123, sequenceCount: 701, messageType: .areYouAlive).encoded
+        wrongLength[5] &+= 5
+        try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: wrongLength).encoded)
+        let badLength = try #require(RequestID(rawPacket: wrongLength))
+        // The counters reach the pool with the next hk cycle (1 s).
+        try daemon.listen(for: .milliseconds(1500))
+        #expect(daemon.reports(for: badLength) == [.acceptanceFailure(badLength, FailureNotice(.badLength))])
+
+        let ids: [UInt16] = [0x0920, 0x0921, 0x0923, 0x0924, 0x0928, 0x092B]
+        let request = try daemon.send(.parameterReportRequest, ParameterManagementMessage.reportRequest(ids).applicationData)
+        var values: [UInt16: ParameterValue] = [:]
+        try daemon.listen(for: .seconds(5)) { telemetry in
+            for tm in telemetry where tm.messageType == .parameterReport {
+                if case .report(let assignments)? = try? ParameterManagementMessage.decode(tm.messageType, data: tm.sourceData[...]),
+                   assignments.map(\.id) == ids {
+                    for assignment in assignments { values[assignment.id] = assignment.value }
+                }
+            }
+            return !values.isEmpty
+        }
+        #expect(daemon.reports(for: request).contains(.completionSuccess(request)))
+        // wrong spacecraft 3, wrong VC 2, segment header 1, FECF 4, FARM-1 gap 1, bad packet data 1.
+        #expect(ids.map { values[$0] } == [.u32(3), .u32(2), .u32(1), .u32(4), .u32(1), .u32(1)], "\(values)")
+        daemon.process.terminate()
+        #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+    }
+
     /// Runs a tool to completion; its standard output (and error) as text, or into `output`.
     func run(_ executable: URL, _ arguments: [String], output file: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
