@@ -229,8 +229,7 @@ final class FlightDaemon: @unchecked Sendable {
             for thread in threads { _ = thread.join(timeout: .seconds(1)) }
         }
         sequence.add("flush telemetry", budget: .seconds(3)) { [self] in
-            forwardTelemetry()
-            _ = downlink.flush(timeout: .milliseconds(2500))
+            _ = forwarding.flush(timeout: .milliseconds(2500), clock: clock)
         }
         sequence.add("close the link", budget: .seconds(1)) { [self] in
             uplink.stop()

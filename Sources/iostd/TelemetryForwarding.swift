@@ -1,4 +1,5 @@
 import FlightCore
+import HAL
 import Link
 import SpaceLink
 
@@ -35,6 +36,20 @@ struct TelemetryForwarding {
         }
         services.linkCounters.update(downlink: downlink.statistics, uplink: uplink.statistics)
         if services.hasRoomForTelecommand { uplink.releaseBuffer() }
+    }
+
+    /// At shutdown: forwards until the backlog is empty and the downlink has sent everything,
+    /// or `timeout` passes (the producers have stopped).
+    /// - Returns: whether everything was sent.
+    mutating func flush(timeout: Duration, clock: any MonotonicClock) -> Bool {
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            forward()
+            if backlog.count == 0 && downlink.isDrained { return true }
+            let now = clock.now
+            guard now < deadline, downlink.isRunning else { return false }
+            clock.sleep(until: min(deadline, now.advanced(by: .milliseconds(10))))
+        }
     }
 }
 
