@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

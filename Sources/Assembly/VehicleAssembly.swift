@@ -271,10 +271,13 @@ public final class VehicleAssembly {
                 bitRate: link.bitRate, idleFill: link.idleFill), clock: SystemMonotonicClock.shared, clcw: clcw)
             let wallClock = SystemMonotonicClock.shared
             self.downlink = downlink
-            uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw) { packet in
+            // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
+            let uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw,
+                                bufferAvailable: { services.hasRoomForTelecommand }) { packet in
                 _ = services.acceptTelecommand(packet.bytes, now: wallClock.now)
             }
-            telemetry = TelemetryForwarder(services: services, downlink: downlink, clock: wallClock,
+            self.uplink = uplink
+            telemetry = TelemetryForwarder(services: services, downlink: downlink, uplink: uplink, clock: wallClock,
                                            pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))
         } else {
             downlink = nil
@@ -401,12 +404,13 @@ public final class VehicleAssembly {
         return stopped
     }
 
-    /// Stops the telemetry thread, forwards what is left and waits for the downlink to send it.
+    /// Stops the telemetry thread, forwards what is left (backlog included) and waits for the
+    /// downlink to send it.
     @discardableResult
     public func flushTelemetry(timeout: Duration) -> Bool {
-        telemetry?.stop(timeout: .seconds(1))
-        telemetry?.forward()
-        return downlink?.flush(timeout: timeout) ?? true
+        guard let telemetry else { return true }
+        telemetry.stop(timeout: .seconds(1))
+        return telemetry.flush(timeout: timeout)
     }
 
     /// Sees every packet the telemetry thread hands to the downlink, with the time it did

@@ -139,7 +139,7 @@ public struct StatusBoard: Sendable {
         let severity = Self.padded(event.severityName, 6)
         let name = event.name ?? "event 0x" + String(event.id, radix: 16)
         var text = UTCText.timeOfDay(entry.time, utcToTAIOffset: utcToTAIOffset) + "  " + paint(severity, severityColour(event.severity)) + "  " + name
-        let arguments = event.arguments.map { "\($0.name)=\(Self.number($0.value))" }.joined(separator: ", ")
+        let arguments = event.arguments.enumerated().map { "\($1.name)=\(event.valueText($0, number: Self.number))" }.joined(separator: ", ")
         if !arguments.isEmpty { text += "  " + arguments }
         if !event.undecodedAuxiliaryData.isEmpty { text += "  data 0x" + PacketJSON.hex(event.undecodedAuxiliaryData) }
         return text
@@ -152,7 +152,7 @@ public struct StatusBoard: Sendable {
         let event = entry.event
         let name = event.name ?? "event 0x" + String(event.id, radix: 16)
         var text = UTCText.iso8601(entry.time, utcToTAIOffset: utcToTAIOffset) + " EVENT \(event.severityName) \(name)"
-        let arguments = event.arguments.map { "\($0.name)=\(Self.number($0.value))" }.joined(separator: ", ")
+        let arguments = event.arguments.enumerated().map { "\($1.name)=\(event.valueText($0, number: Self.number))" }.joined(separator: ", ")
         if !arguments.isEmpty { text += " " + arguments }
         return text
     }

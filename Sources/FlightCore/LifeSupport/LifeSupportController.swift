@@ -211,6 +211,18 @@ public final class LifeSupportController: RateGroupMember {
             scrubberStageOn: stageOnHandles,
             scrubberStageOff: stageOffHandles
         )
+        // The cross-checks of the configuration, kept by every TC[20,3] as well.
+        block.below(tunables.ppo2Low, tunables.ppo2High)
+        block.below(tunables.co2AlarmClear, tunables.co2Alarm)
+        block.below(tunables.co2WarningClear, tunables.co2Warning)
+        block.below(tunables.co2Warning, tunables.co2Alarm)
+        for stage in stageOnHandles.indices {
+            block.below(stageOffHandles[stage], stageOnHandles[stage])
+            if stage > 0 {
+                block.below(stageOnHandles[stage - 1], stageOnHandles[stage])
+                block.below(stageOffHandles[stage - 1], stageOffHandles[stage])
+            }
+        }
 
         vote = OxygenSensorVote(agreementKPa: configuration.sensorAgreementKPa,
                                 plausibleKPa: configuration.plausibleMinimumKPa...configuration.plausibleMaximumKPa)
