@@ -5,7 +5,10 @@
 //   HAL          contracts, value types and typed errors; no Glibc I/O
 //   LinuxHAL     real backends: libi2c (i2c-dev), libgpiod (v1 and v2), libmodbus, CLOCK_MONOTONIC
 //   SimHardware  register-level device models, simulated buses, physics, fault injection, SimClock
-// Drivers and FlightCore import HAL only.
+//   Systems      the systems toolkit below everything: named threads, latch, errno errors, EINTR
+//                retry, CLOCK_MONOTONIC, whole-file read, JSON string quoting, edit distance; Glibc only
+// Drivers import HAL only; FlightCore imports HAL, Drivers, SpaceLink, Systems and TOMLKit (and the
+// standard library's Synchronization), never Glibc.
 import PackageDescription
 
 let package = Package(
@@ -31,25 +34,26 @@ let package = Package(
         .target(name: "CBuildInfo", path: "Sources/CBuildInfo"),
 
         .target(name: "HAL"),
-        .target(name: "LinuxHAL", dependencies: ["HAL", "CI2C", "CModbus", "CGPIODCompat"]),
+        .target(name: "Systems"),
+        .target(name: "LinuxHAL", dependencies: ["HAL", "Systems", "CI2C", "CModbus", "CGPIODCompat"]),
         .target(name: "SimHardware", dependencies: ["HAL"]),
         .target(name: "Drivers", dependencies: ["HAL"]),
         // CCSDS space packets, TM/TC transfer frames, FARM-1, PUS-C: pure, no I/O.
         .target(name: "SpaceLink"),
         // The space link over UDP: paced downlink of TM frames, uplink of TC frames.
-        .target(name: "Link", dependencies: ["HAL", "SpaceLink"]),
+        .target(name: "Link", dependencies: ["HAL", "Systems", "SpaceLink"]),
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
-        .target(name: "Daemon", dependencies: ["HAL", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "FlightCore", dependencies: ["HAL", "CBuildInfo", "Drivers", "SpaceLink", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Daemon", dependencies: ["HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "FlightCore", dependencies: ["HAL", "CBuildInfo", "Drivers", "SpaceLink", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         // THE ASSEMBLY: the one place the vehicle is wired, for every entry point and run mode
         // (simulated time; real time on hardware; real time on simulated buses).
-        .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link"]),
+        .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Systems"]),
         // The whole vehicle on simulated hardware in simulated time: scenarios, timelines.
-        .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", "Assembly", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", "Assembly", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "iostd",
             dependencies: [
-                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon", "Assembly", "Simulation",
+                "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon", "Assembly", "Simulation", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -58,22 +62,23 @@ let package = Package(
         // Child processes and peers (pymodbus, socat, Python decoders) shared by the test targets.
         .target(name: "PeerSupport", dependencies: ["HAL"], path: "Tests/PeerSupport"),
         // The operator's side: mission database, downlink decoding, status board model, TC building.
-        .target(name: "Ground", dependencies: ["HAL", "SpaceLink", "Link"]),
+        .target(name: "Ground", dependencies: ["HAL", "SpaceLink", "Link", "Systems"]),
         .executableTarget(
             name: "iost-ground",
             dependencies: ["Ground", "SpaceLink", "Link", "HAL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "iost-bench", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Assembly", "Simulation"]),
+        .executableTarget(name: "iost-bench", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Assembly", "Simulation", "Systems"]),
         .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport"]),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
+        .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),
-        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Drivers", "SimHardware", "PeerSupport"]),
-        .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware"]),
+        .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Systems", "Drivers", "SimHardware", "PeerSupport"]),
+        .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware", "Systems"]),
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

@@ -108,6 +108,15 @@ int main(int argc, char **argv)
     } else {
         printf("  ok    iost_gpiod_api_version() = %d\n", version);
     }
+    /* v2 asks the kernel for a larger edge-event buffer; v1 is stuck with 16 per line. */
+    unsigned int buffer = iost_gpiod_event_buffer_size();
+    unsigned int wanted = version == 2 ? IOST_GPIOD_V2_EVENT_BUFFER_SIZE : IOST_GPIOD_V1_EVENT_BUFFER_SIZE;
+    if (buffer != wanted) {
+        printf("  FAIL  iost_gpiod_event_buffer_size() = %u, expected %u\n", buffer, wanted);
+        failures++;
+    } else {
+        printf("  ok    iost_gpiod_event_buffer_size() = %u\n", buffer);
+    }
     expect_enoent("/dev/iost-no-such-gpiochip");
     expect_enoent("iost-no-such-gpiochip");
 

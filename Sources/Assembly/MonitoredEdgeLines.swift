@@ -1,5 +1,6 @@
 import HAL
 import LinuxHAL
+import Systems
 
 /// A hardware GPIO chip whose edge-event lines are read by an ``EdgeEventMonitor`` thread each
 /// (`iost-edge-NAME`) once the vehicle starts: the monitor counts wait errors, backs off after
@@ -58,7 +59,7 @@ final class MonitoredEdgeLine: GPIOEdgeEventLine, @unchecked Sendable {
 
     /// Starts the monitor thread.
     /// - Throws: ``ThreadStartError``.
-    func startMonitor(name: String) throws(LinuxHAL.ThreadStartError) {
+    func startMonitor(name: ThreadName) throws(ThreadStartError) {
         guard monitor == nil else { return }
         monitor = try EdgeEventMonitor(line: line, name: name)
     }

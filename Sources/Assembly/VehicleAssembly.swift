@@ -142,7 +142,7 @@ public final class VehicleAssembly {
     public let rateGroups: [(group: String, members: [String])]
 
     private let telemetry: TelemetryForwarder?
-    private let edgeLines: [(name: String, line: MonitoredEdgeLine)]
+    private let edgeLines: [(device: String, line: MonitoredEdgeLine)]
 
     // MARK: Assembling
 
@@ -271,10 +271,14 @@ public final class VehicleAssembly {
                 bitRate: link.bitRate, idleFill: link.idleFill), clock: SystemMonotonicClock.shared, clcw: clcw)
             let wallClock = SystemMonotonicClock.shared
             self.downlink = downlink
-            uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw) { packet in
+            // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
+            let uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw,
+                                bufferAvailable: { services.hasRoomForTelecommand }) { packet in
                 _ = services.acceptTelecommand(packet.bytes, now: wallClock.now)
             }
-            telemetry = TelemetryForwarder(services: services, downlink: downlink, clock: wallClock)
+            self.uplink = uplink
+            telemetry = TelemetryForwarder(services: services, downlink: downlink, uplink: uplink, clock: wallClock,
+                                           pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))
         } else {
             downlink = nil
             uplink = nil
@@ -282,7 +286,7 @@ public final class VehicleAssembly {
         }
         edgeLines = (hardware?.edgeLines ?? []).map { entry in
             let device = configuration.devices.first { $0.bus == entry.bus && $0.lines.contains(entry.line.id) }
-            return ("edge-\(device?.name ?? entry.bus)", entry.line)
+            return (device?.name ?? entry.bus, entry.line)
         }
     }
 
@@ -353,7 +357,7 @@ public final class VehicleAssembly {
         names += flight.sampling.samplers.map { "bus-\($0.bus)" }
         names.append("executive")
         if telemetry != nil { names.append("telemetry") }
-        names += edgeLines.map(\.name)
+        names += edgeLines.map { "edge-\($0.device)" }
         return names
     }
 
@@ -380,7 +384,7 @@ public final class VehicleAssembly {
             try flight.sampling.start()
             try flight.executive.start()
             try telemetry?.start(eventObserver: eventObserver)
-            for (name, line) in edgeLines { try line.startMonitor(name: "iost-\(name)") }
+            for (device, line) in edgeLines { try line.startMonitor(name: .edge(device)) }
         } catch {
             throw StartError(description: "cannot start a thread: \(error)")
         }
@@ -400,12 +404,13 @@ public final class VehicleAssembly {
         return stopped
     }
 
-    /// Stops the telemetry thread, forwards what is left and waits for the downlink to send it.
+    /// Stops the telemetry thread, forwards what is left (backlog included) and waits for the
+    /// downlink to send it.
     @discardableResult
     public func flushTelemetry(timeout: Duration) -> Bool {
-        telemetry?.stop(timeout: .seconds(1))
-        telemetry?.forward()
-        return downlink?.flush(timeout: timeout) ?? true
+        guard let telemetry else { return true }
+        telemetry.stop(timeout: .seconds(1))
+        return telemetry.flush(timeout: timeout)
     }
 
     /// Sees every packet the telemetry thread hands to the downlink, with the time it did

@@ -46,6 +46,15 @@ struct iost_gpiod_line {
 
 int iost_gpiod_api_version(void) { return IOST_GPIOD_API; }
 
+unsigned int iost_gpiod_event_buffer_size(void)
+{
+#if IOST_GPIOD_API == 1
+    return IOST_GPIOD_V1_EVENT_BUFFER_SIZE;
+#else
+    return IOST_GPIOD_V2_EVENT_BUFFER_SIZE;
+#endif
+}
+
 static char *copy_string(const char *text)
 {
     char *copy = strdup(text ? text : "");
@@ -257,6 +266,9 @@ int iost_gpiod_line_wait_events(iost_gpiod_line *line, int64_t timeout_ns, iost_
                                                                            : IOST_GPIOD_EVENT_FALLING;
         events[i].offset = line->offset;
         events[i].timestamp_ns = (uint64_t)raw[i].ts.tv_sec * 1000000000u + (uint64_t)raw[i].ts.tv_nsec;
+        /* The v1 API has no sequence numbers: lost events cannot be detected. */
+        events[i].line_seqno = 0;
+        events[i].global_seqno = 0;
     }
     return count;
 }
@@ -334,6 +346,8 @@ static iost_gpiod_line *request_line(iost_gpiod_chip *chip, unsigned int offset,
         goto fail;
     if (consumer)
         gpiod_request_config_set_consumer(request_config, consumer);
+    if (mode == MODE_EDGES) /* the kernel's default is 16 events per line */
+        gpiod_request_config_set_event_buffer_size(request_config, IOST_GPIOD_V2_EVENT_BUFFER_SIZE);
 
     handle->request = gpiod_chip_request_lines(chip->chip, request_config, line_config);
     if (!handle->request)
@@ -402,6 +416,8 @@ int iost_gpiod_line_wait_events(iost_gpiod_line *line, int64_t timeout_ns, iost_
                              : IOST_GPIOD_EVENT_FALLING;
         events[i].offset = gpiod_edge_event_get_line_offset(event);
         events[i].timestamp_ns = gpiod_edge_event_get_timestamp_ns(event);
+        events[i].line_seqno = (uint64_t)gpiod_edge_event_get_line_seqno(event);
+        events[i].global_seqno = (uint64_t)gpiod_edge_event_get_global_seqno(event);
     }
     return count;
 }

@@ -17,15 +17,6 @@ long iost_timer_slack_ns(void)
     return slack < 0 ? -1 : (long)slack;
 }
 
-int iost_set_thread_name(const char *name)
-{
-    if (!name) {
-        errno = EINVAL;
-        return -1;
-    }
-    return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL) < 0 ? -1 : 0;
-}
-
 int iost_max_cpus(void) { return CPU_SETSIZE; }
 
 int iost_set_thread_affinity(const int *cpus, size_t count)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import Systems
 
 /// A swift-log handler writing one line per event to standard error, ready for the journal.
 ///
@@ -184,21 +185,11 @@ public struct JournalLogHandler: LogHandler {
         return quoted + "\""
     }
 
-    /// Writes `line` with one `write(2)` (more only if the kernel takes part of a long line).
+    /// Writes `line` with one `write(2)` (more only if the kernel takes part of a long line;
+    /// interrupted writes are retried by Systems' `writeAll`).
     /// A line that cannot be written is dropped: logging must never stop the daemon.
     static func write(_ line: String, to fileDescriptor: Int32) {
-        var line = line
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fileDescriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
+        try? writeAll(line, to: fileDescriptor)
     }
 }
 

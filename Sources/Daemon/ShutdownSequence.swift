@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HAL
+import Systems
 
 /// An ordered list of shutdown steps, each with a time budget.
 ///
@@ -87,24 +85,26 @@ public final class ShutdownSequence: @unchecked Sendable {
     }
 
     private static func run(_ step: Step) -> StepOutcome {
-        let completion = Completion()
+        let finished = Latch()
+        let result = LockedValue<(error: String?, elapsed: Duration)?>(nil)
         let start = monotonicNow()
-        let thread: DaemonThread
-        do {
-            thread = try DaemonThread.spawn(name: "shutdown") {
-                let result: String?
+        let thread: DedicatedThread
+        do throws(ThreadStartError) {
+            thread = try DedicatedThread(name: .shutdown) {
+                let failure: String?
                 do {
                     try step.action()
-                    result = nil
+                    failure = nil
                 } catch {
-                    result = "\(error)"
+                    failure = "\(error)"
                 }
-                completion.finish(error: result, elapsed: monotonicNow() - start)
+                result.withLock { $0 = (failure, monotonicNow() - start) }
+                finished.set()
             }
         } catch {
-            return .notStarted(error)
+            return .notStarted(error.systemCallError)
         }
-        guard let (error, elapsed) = completion.wait(until: start + step.budget) else {
+        guard finished.wait(untilNanoseconds: (start + step.budget).nanoseconds), let (error, elapsed) = result.current else {
             thread.detach()
             return .timedOut(budget: step.budget)
         }
@@ -114,54 +114,6 @@ public final class ShutdownSequence: @unchecked Sendable {
     }
 
     private static func monotonicNow() -> MonotonicInstant {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return MonotonicInstant(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
-    }
-}
-
-/// A one-shot result with a deadline-bounded wait (a mutex and a `CLOCK_MONOTONIC` condition).
-private final class Completion: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var result: (error: String?, elapsed: Duration)?
-
-    init() {
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        condition.initialize(to: pthread_cond_t())
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    func finish(error: String?, elapsed: Duration) {
-        pthread_mutex_lock(mutex)
-        result = (error, elapsed)
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-    }
-
-    /// The result, or nil if none came by `deadline` (a `CLOCK_MONOTONIC` instant).
-    func wait(until deadline: MonotonicInstant) -> (error: String?, elapsed: Duration)? {
-        var time = timespec(
-            tv_sec: Int(deadline.nanoseconds / 1_000_000_000),
-            tv_nsec: Int(deadline.nanoseconds % 1_000_000_000)
-        )
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while result == nil {
-            if pthread_cond_timedwait(condition, mutex, &time) == ETIMEDOUT { break }
-        }
-        return result
+        MonotonicInstant(nanoseconds: MonotonicTime.nanoseconds)
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAL
+import Systems
 
 /// A signal the daemon reacts to.
 public struct DaemonSignal: Hashable, Sendable, CustomStringConvertible {
@@ -68,7 +69,7 @@ public final class SignalWatcher: @unchecked Sendable {
     public let signals: [DaemonSignal]
 
     private var set = sigset_t()
-    private let running = LockedValue<(thread: DaemonThread, stop: LockedFlag)?>(nil)
+    private let running = LockedValue<DedicatedThread?>(nil)
     private let pollInterval: Duration
 
     /// Blocks `signals` in the calling thread (and so in every thread it creates from now on).
@@ -102,13 +103,15 @@ public final class SignalWatcher: @unchecked Sendable {
     public func start(handler: @escaping @Sendable (ReceivedSignal) -> Void) throws(SystemCallError) {
         try running.withLock { (running) throws(SystemCallError) in
             guard running == nil else { return }
-            let stop = LockedFlag()
-            let thread = try DaemonThread.spawn(name: "iostd-signals") { [self] in
-                while !stop.isSet {
-                    if let received = wait(timeout: pollInterval) { handler(received) }
+            do throws(ThreadStartError) {
+                running = try DedicatedThread(name: .signals) { [self] thread in
+                    while !thread.isStopRequested {
+                        if let received = wait(timeout: pollInterval) { handler(received) }
+                    }
                 }
+            } catch {
+                throw error.systemCallError
             }
-            running = (thread, stop)
         }
     }
 
@@ -120,8 +123,8 @@ public final class SignalWatcher: @unchecked Sendable {
             defer { running = nil }
             return running
         }) else { return }
-        _ = current.stop.setOnce()
-        current.thread.join()
+        current.requestStop()
+        current.join()
     }
 
     /// Waits up to `timeout` for one watched signal, on the calling thread.
@@ -150,7 +153,7 @@ public final class SignalWatcher: @unchecked Sendable {
     /// - Returns: false when the watcher is not running.
     @discardableResult
     func deliverToWatcherThread(_ signal: DaemonSignal) -> Bool {
-        guard let handle = running.withLock({ $0?.thread.handle }) else { return false }
-        return pthread_kill(handle, signal.number) == 0
+        guard let thread = running.current else { return false }
+        return (try? thread.send(signal: signal.number)) != nil
     }
 }

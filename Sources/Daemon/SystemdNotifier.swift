@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAL
+import Systems
 
 /// Service-state notifications to systemd, without libsystemd.
 ///

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAL
+import Systems
 
 /// Whether the service manager expects watchdog pings from this process, and how often.
 ///
@@ -143,7 +144,7 @@ public final class Watchdog: @unchecked Sendable {
     private let isHealthy: @Sendable () -> Bool
     private let onEvent: @Sendable (Event) -> Void
     private let state = LockedValue(State())
-    private let thread = LockedValue<(handle: DaemonThread, stop: LockedFlag)?>(nil)
+    private let thread = LockedValue<DedicatedThread?>(nil)
 
     /// A watchdog pinging through a closure.
     ///
@@ -234,16 +235,18 @@ public final class Watchdog: @unchecked Sendable {
     public func start(clock: any MonotonicClock, stopLatency: Duration = .milliseconds(100)) throws(SystemCallError) {
         try thread.withLock { (running) throws(SystemCallError) in
             guard running == nil else { return }
-            let stop = LockedFlag()
-            let handle = try DaemonThread.spawn(name: "iostd-watchdog") { [self] in
-                while !stop.isSet {
-                    let now = clock.now
-                    tick(now: now)
-                    let wake = min(nextTick(after: now), now + stopLatency)
-                    clock.sleep(until: wake)
+            do throws(ThreadStartError) {
+                running = try DedicatedThread(name: .watchdog) { [self] thread in
+                    while !thread.isStopRequested {
+                        let now = clock.now
+                        tick(now: now)
+                        let wake = min(nextTick(after: now), now + stopLatency)
+                        clock.sleep(until: wake)
+                    }
                 }
+            } catch {
+                throw error.systemCallError
             }
-            running = (handle, stop)
         }
     }
 
@@ -253,7 +256,7 @@ public final class Watchdog: @unchecked Sendable {
             defer { running = nil }
             return running
         }) else { return }
-        _ = running.stop.setOnce()
-        running.handle.join()
+        running.requestStop()
+        running.join()
     }
 }

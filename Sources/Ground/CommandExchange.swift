@@ -83,6 +83,9 @@ public struct CommandExchange: Sendable {
         self.replyGrace = replyGrace
     }
 
+    /// Shortest time between two transmissions of a type-AD frame FARM-1 asked to retransmit.
+    public static let retransmitInterval: Duration = .milliseconds(200)
+
     /// Opens the downlink socket on `address`.
     /// - Throws: ``ExchangeError/portBusy(_:)`` when the port is in use, else ``ExchangeError/socket(_:)``.
     public static func listen(on address: SocketAddress) throws(ExchangeError) -> UDPSocket {
@@ -158,6 +161,12 @@ public struct CommandExchange: Sendable {
         tracker.track(id, label: request.summary)
         var replySeen = request.expectedReply == nil
         var completedAt: ContinuousClock.Instant?
+        // Type-AD: follow the CLCW as a FOP-1 would, until the frame is acknowledged (V(R) past
+        // its N(S)): while FARM-1 waits (its command queue is full) nothing is sent; once it has
+        // left Wait with Retransmit set and V(R) still at our N(S), the frame is sent again (a
+        // duplicate of an accepted frame is discarded by FARM-1 as a replay, so this is safe).
+        var acknowledged = framing.frameType != .ad
+        var lastSent = clock.now
         while true {
             let now = clock.now
             let end = completedAt.map { min(deadline, $0.advanced(by: replyGrace)) } ?? deadline
@@ -176,7 +185,23 @@ public struct CommandExchange: Sendable {
                 throw .socket(error)
             }
             guard let datagram else { continue }
-            for packet in decoder.receive(frame: buffer[0..<datagram.count]) {
+            let packets = decoder.receive(frame: buffer[0..<datagram.count])
+            if !acknowledged, let clcw = decoder.link.clcwByVirtualChannel[framing.virtualChannel] {
+                let ahead = clcw.reportValue &- sequenceNumber
+                if ahead >= 1 && ahead <= 127 {
+                    acknowledged = true
+                } else if clcw.lockout {
+                    throw .farmLockout(virtualChannel: framing.virtualChannel)
+                } else if !clcw.wait, clcw.retransmit, ahead == 0, clock.now - lastSent >= Self.retransmitInterval {
+                    do {
+                        try socket.send(frame, to: uplink)
+                    } catch {
+                        throw .socket(error)
+                    }
+                    lastSent = clock.now
+                }
+            }
+            for packet in packets {
                 if case .verification(let verification) = packet.content, let outcome = tracker.apply(verification) {
                     report(.outcome(outcome))
                     if outcome.isFailure { return .failed(outcome) }

@@ -33,6 +33,15 @@ public struct DecodedEvent: Sendable, Hashable {
     public var argumentNames: [String]
     /// Auxiliary data that is not the mission's `N, N × f64` layout; empty when it is.
     public var undecodedAuxiliaryData: [UInt8]
+    /// Per argument, the name its value stands for in the mission database (a mode, a reason, a
+    /// monitor, its state, a device), `nil` for a quantity.
+    public var valueNames: [String?] = []
+
+    /// An argument's value as an operator reads it: its name when it has one (`SAFE`), else the number.
+    public func valueText(_ index: Int, number: (Double) -> String) -> String {
+        if index < valueNames.count, let name = valueNames[index] { return name }
+        return index < values.count ? number(values[index]) : ""
+    }
 
     public init(id: UInt16, name: String?, severity: EventSeverity, values: [Double], argumentNames: [String], undecodedAuxiliaryData: [UInt8] = []) {
         self.id = id
@@ -282,7 +291,13 @@ public struct DownlinkDecoder: Sendable {
         } else {
             undecoded = aux
         }
-        return DecodedEvent(id: report.eventID, name: definition?.name, severity: report.severity, values: values,
-                            argumentNames: definition?.arguments ?? [], undecodedAuxiliaryData: undecoded)
+        var event = DecodedEvent(id: report.eventID, name: definition?.name, severity: report.severity, values: values,
+                                 argumentNames: definition?.arguments ?? [], undecodedAuxiliaryData: undecoded)
+        let kinds = definition?.argumentKinds ?? []
+        event.valueNames = values.indices.map { index in
+            guard index < kinds.count, let kind = kinds[index] else { return nil }
+            return mib.valueName(kind: kind, value: values[index])
+        }
+        return event
     }
 }

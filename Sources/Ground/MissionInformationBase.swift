@@ -78,6 +78,9 @@ public struct MIBEvent: Sendable, Hashable {
     public var subtype: UInt8
     /// Names of the numeric arguments carried in the auxiliary data, in order.
     public var arguments: [String]
+    /// What each argument's value names (`mode`, `mode_reason`, `monitor`, `monitor_state`,
+    /// `device`), `nil` for a quantity; parallel to ``arguments`` (may be shorter).
+    public var argumentKinds: [String?] = []
     public var summary: String
 
     public init(id: UInt16, name: String, severity: String, subtype: UInt8, arguments: [String] = [], summary: String = "") {
@@ -211,6 +214,10 @@ public struct MissionInformationBase: Sendable {
     public var devices: [MIBDevice]
     public var monitors: [MIBMonitor]
     public var modes: [MIBMode]
+    /// Mode-machine reasons (`ModeReason`): value → name.
+    public var modeReasons: [Int: String] = [:]
+    /// Monitor states: value → name.
+    public var monitorStates: [Int: String] = [:]
     /// Verification failure code → name (`bad_argument`, …).
     public var failureCodeNames: [UInt16: String]
 
@@ -280,6 +287,24 @@ public struct MissionInformationBase: Sendable {
 
     /// The name of mode `value`, or `nil` if the database has none.
     public func modeName(_ value: Int) -> String? { modes.first { $0.value == value }?.name }
+
+    /// The name of mode-machine reason `value`, or `nil`.
+    public func modeReasonName(_ value: Int) -> String? { modeReasons[value] }
+
+    /// The name a value of an argument of `kind` stands for (a mode, a reason, a monitor, its
+    /// state, a device), or `nil` when the kind or the value is unknown.
+    public func valueName(kind: String, value: Double) -> String? {
+        guard value.isFinite, value >= 0, value < 1e9, value == value.rounded() else { return nil }
+        let index = Int(value)
+        switch kind {
+        case "mode": return modeName(index)
+        case "mode_reason": return index == 0 ? "none" : modeReasonName(index)
+        case "monitor": return monitors.first { $0.index == index }?.name
+        case "monitor_state": return monitorStates[index]
+        case "device": return devices.first { $0.index == index }?.name
+        default: return nil
+        }
+    }
 
     /// The name of a verification failure code: the database's, else SpaceLink's, else `nil`.
     public func failureCodeName(_ code: UInt16) -> String? {
@@ -372,9 +397,11 @@ extension MissionInformationBase {
                          parameterIDs: try s.integers("parameters", in: 0...0xFFFF).map { UInt16($0) })
         }
         let events = try document.optionalArray("events").map { e throws(MIBError) -> MIBEvent in
-            MIBEvent(id: UInt16(try e.integer("id", in: 0...0xFFFF)), name: try e.string("name"), severity: try e.optionalString("severity") ?? "",
-                     subtype: UInt8(try e.optionalInteger("subtype", in: 1...4) ?? 1), arguments: try e.optionalStrings("arguments") ?? [],
-                     summary: try e.optionalString("summary") ?? "")
+            var event = MIBEvent(id: UInt16(try e.integer("id", in: 0...0xFFFF)), name: try e.string("name"), severity: try e.optionalString("severity") ?? "",
+                                 subtype: UInt8(try e.optionalInteger("subtype", in: 1...4) ?? 1), arguments: try e.optionalStrings("arguments") ?? [],
+                                 summary: try e.optionalString("summary") ?? "")
+            event.argumentKinds = try e.optionalNullableStrings("argument_kinds") ?? []
+            return event
         }
         let functions = try document.optionalArray("functions").map { f throws(MIBError) -> MIBFunction in
             let arguments = try f.optionalArray("arguments").map { a throws(MIBError) -> MIBFunctionArgument in
@@ -401,6 +428,10 @@ extension MissionInformationBase {
         for c in try document.optionalArray("failure_codes") {
             codes[UInt16(try c.integer("code", in: 0...0xFFFF))] = try c.string("name")
         }
+        var reasons: [Int: String] = [:]
+        for r in try document.optionalArray("mode_reasons") { reasons[try r.integer("value", in: 0...255)] = try r.string("name") }
+        var states: [Int: String] = [:]
+        for m in try document.optionalArray("monitor_states") { states[try m.integer("value", in: 0...255)] = try m.string("name") }
         self.init(vehicle: try document.optionalString("vehicle") ?? "",
                   apid: UInt16(try document.integer("apid", in: 0...0x7FE)),
                   spacecraftID: UInt16(try document.integer("spacecraft_id", in: 0...0x3FF)),
@@ -409,6 +440,8 @@ extension MissionInformationBase {
                   itemsPerRequest: items, housekeepingPeriodMilliseconds: period,
                   parameters: parameters, structures: structures, events: events, functions: functions,
                   channels: channels, devices: devices, monitors: monitors, modes: modes, failureCodeNames: codes)
+        modeReasons = reasons
+        monitorStates = states
     }
 }
 
@@ -484,6 +517,19 @@ private struct JSONObject {
     func optionalStrings(_ key: String) throws(MIBError) -> [String]? {
         guard let value = value(key) else { return nil }
         guard let list = value as? [Any], let strings = list as? [String] else { throw .invalid(path: at(key), expected: "an array of strings") }
+        return strings
+    }
+
+    /// An array of strings and nulls.
+    func optionalNullableStrings(_ key: String) throws(MIBError) -> [String?]? {
+        guard let value = value(key) else { return nil }
+        guard let list = value as? [Any] else { throw .invalid(path: at(key), expected: "an array of strings or nulls") }
+        var strings: [String?] = []
+        for item in list {
+            if item is NSNull { strings.append(nil) } else if let text = item as? String { strings.append(text) } else {
+                throw .invalid(path: at(key), expected: "an array of strings or nulls")
+            }
+        }
         return strings
     }
 

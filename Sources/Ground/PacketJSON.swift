@@ -32,6 +32,11 @@ public enum PacketJSON {
             object["severity"] = event.severityName
             var arguments: [String: Any] = [:]
             for argument in event.arguments { arguments[argument.name] = number(argument.value) }
+            var names: [String: Any] = [:]
+            for (index, argument) in event.arguments.enumerated() where index < event.valueNames.count {
+                if let name = event.valueNames[index] { names[argument.name] = name }
+            }
+            if !names.isEmpty { object["arg_names"] = names }
             object["args"] = arguments
             if !event.undecodedAuxiliaryData.isEmpty { object["data"] = hex(event.undecodedAuxiliaryData) }
         case .verification(let report):
@@ -45,12 +50,13 @@ public enum PacketJSON {
                 object["outcome"] = "progress"
                 object["step"] = Int(step)
             case .completed: object["outcome"] = "completed"
-            case .failed(let stage, let code, let name, let data):
+            case .failed(let stage, let code, let name, let data, let detail):
                 object["outcome"] = "failed"
                 object["stage"] = stage.rawValue
                 object["failure_code"] = Int(code)
                 object["failure_name"] = name ?? NSNull()
                 if !data.isEmpty { object["failure_data"] = hex(data) }
+                if let detail { object["failure_detail"] = detail }
             }
         case .connectionTestReport:
             object["kind"] = "connection_test"

@@ -49,6 +49,7 @@ public struct StatusBoard: Sendable {
             "ppO2 " + Self.format(ls.ppO2kPa, 1, "kPa"),
             "O2 " + Self.format(ls.o2Percent, 1, "%"),
             "CO2 " + Self.format(ls.co2ppm, 0, "ppm"),
+            "ppCO2 " + Self.format(ls.ppCO2mmHg, 1, "mmHg"),
             "T " + Self.format(ls.temperatureC, 1, "°C"),
             "P " + Self.format(ls.pressurekPa, 1, "kPa"),
             "RH " + Self.format(ls.humidityPercent, 0, "%"),
@@ -138,7 +139,7 @@ public struct StatusBoard: Sendable {
         let severity = Self.padded(event.severityName, 6)
         let name = event.name ?? "event 0x" + String(event.id, radix: 16)
         var text = UTCText.timeOfDay(entry.time, utcToTAIOffset: utcToTAIOffset) + "  " + paint(severity, severityColour(event.severity)) + "  " + name
-        let arguments = event.arguments.map { "\($0.name)=\(Self.number($0.value))" }.joined(separator: ", ")
+        let arguments = event.arguments.enumerated().map { "\($1.name)=\(event.valueText($0, number: Self.number))" }.joined(separator: ", ")
         if !arguments.isEmpty { text += "  " + arguments }
         if !event.undecodedAuxiliaryData.isEmpty { text += "  data 0x" + PacketJSON.hex(event.undecodedAuxiliaryData) }
         return text
@@ -151,7 +152,7 @@ public struct StatusBoard: Sendable {
         let event = entry.event
         let name = event.name ?? "event 0x" + String(event.id, radix: 16)
         var text = UTCText.iso8601(entry.time, utcToTAIOffset: utcToTAIOffset) + " EVENT \(event.severityName) \(name)"
-        let arguments = event.arguments.map { "\($0.name)=\(Self.number($0.value))" }.joined(separator: ", ")
+        let arguments = event.arguments.enumerated().map { "\($1.name)=\(event.valueText($0, number: Self.number))" }.joined(separator: ", ")
         if !arguments.isEmpty { text += " " + arguments }
         return text
     }
@@ -165,7 +166,7 @@ public struct StatusBoard: Sendable {
         let rate = status.frameRate.map { Self.fixed($0, 1) + "/s" } ?? "-"
         let vr = status.link.clcwByVirtualChannel[0].map { "\($0.reportValue)" } ?? "-"
         return "\(time) STATUS mode \(status.modeName ?? "-")"
-            + " ppO2 \(Self.format(ls.ppO2kPa, 1, "kPa")) CO2 \(Self.format(ls.co2ppm, 0, "ppm")) SoC \(Self.format(power.socPercent, 1, "%"))"
+            + " ppO2 \(Self.format(ls.ppO2kPa, 1, "kPa")) CO2 \(Self.format(ls.co2ppm, 0, "ppm")) ppCO2 \(Self.format(ls.ppCO2mmHg, 1, "mmHg")) SoC \(Self.format(power.socPercent, 1, "%"))"
             + " frames \(frames.framesAccepted) (\(rate)) gaps \(frames.masterChannelFramesLost) fecf_errors \(frames.badCRC) idle \(frames.idleFrames)"
             + " packets \(status.link.packets) V(R) \(vr)"
     }

@@ -1,4 +1,5 @@
 import SpaceLink
+import Systems
 
 /// Why an operator's command could not be turned into a telecommand. The description is the
 /// message for the operator: it names what is wrong and lists the valid choices.
@@ -339,23 +340,6 @@ public struct CommandParser: Sendable {
         let shown = names.prefix(60).joined(separator: ", ")
         return names.count > 60 ? shown + ", … (\(names.count - 60) more in the mission database)" : shown
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    guard !a.isEmpty else { return b.count }
-    guard !b.isEmpty else { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }
 
 /// How telecommands are framed for the uplink.

@@ -39,6 +39,8 @@ public enum BoardParameters {
     public static let ppO2 = ["ls.ppo2_kpa"]
     public static let o2Percent = ["ls.o2_fraction_pct"]
     public static let co2 = ["dev.cabin-co2.co2_ppm", "ls.co2_ppm"]
+    /// CO2 partial pressure (kPa); the board shows it in mmHg, the unit of NASA-STD-3001 V2 6004.
+    public static let ppCO2 = ["ls.ppco2_kpa"]
     public static let temperature = ["dev.cabin-env.temperature_c", "ls.cabin_temperature_c"]
     public static let pressure = ["ls.cabin_pressure_kpa"]
     public static let humidity = ["ls.cabin_humidity_pct", "dev.cabin-env.humidity_pct"]
@@ -69,12 +71,17 @@ public struct LifeSupportStatus: Sendable, Hashable {
     public var ppO2kPa: Double?
     public var o2Percent: Double?
     public var co2ppm: Double?
+    /// CO2 partial pressure, kPa (``ppCO2mmHg`` for the operator).
+    public var ppCO2kPa: Double?
     public var temperatureC: Double?
     public var pressurekPa: Double?
     public var humidityPercent: Double?
     public var scrubberStage: Double?
     public var o2Valve: Double?
     public var heater: Double?
+
+    /// CO2 partial pressure in mmHg (1 mmHg = 0.133 322 kPa).
+    public var ppCO2mmHg: Double? { ppCO2kPa.map { $0 * 1000 / 133.322_387_415 } }
 }
 
 public struct PowerStatus: Sendable, Hashable {
@@ -195,6 +202,7 @@ public struct VehicleStatus: Sendable {
 
     public var lifeSupport: LifeSupportStatus {
         LifeSupportStatus(ppO2kPa: number(BoardParameters.ppO2), o2Percent: number(BoardParameters.o2Percent), co2ppm: number(BoardParameters.co2),
+                          ppCO2kPa: number(BoardParameters.ppCO2),
                           temperatureC: number(BoardParameters.temperature), pressurekPa: number(BoardParameters.pressure),
                           humidityPercent: number(BoardParameters.humidity), scrubberStage: number(BoardParameters.scrubberStage),
                           o2Valve: number(BoardParameters.o2Valve), heater: number(BoardParameters.heater))

@@ -12,8 +12,9 @@ public enum VerificationOutcome: Sendable, Hashable, CustomStringConvertible {
     case progressed(step: UInt16)
     case completed
     /// A failure report: stage, raw code, the code's name (mission database, else SpaceLink's),
-    /// and the failure data.
-    case failed(stage: VerificationStage, code: UInt16, name: String?, data: [UInt8])
+    /// the failure data, and the data in words when the database can name it (modes, reasons,
+    /// parameters).
+    case failed(stage: VerificationStage, code: UInt16, name: String?, data: [UInt8], detail: String? = nil)
 
     /// Whether no further report is to be expected.
     public var isFinal: Bool {
@@ -36,9 +37,13 @@ public enum VerificationOutcome: Sendable, Hashable, CustomStringConvertible {
         case .started: return "started"
         case .progressed(let step): return "progress step \(step)"
         case .completed: return "completed"
-        case .failed(let stage, let code, let name, let data):
+        case .failed(let stage, let code, let name, let data, let detail):
             var text = "failed: \(name ?? "unknown_code") (\(code)) at \(stage.rawValue)"
-            if !data.isEmpty { text += ", failure data 0x" + data.map { hexByte($0) }.joined() }
+            if let detail {
+                text += ": " + detail
+            } else if !data.isEmpty {
+                text += ", failure data 0x" + data.map { hexByte($0) }.joined()
+            }
             return text
         }
     }
@@ -47,7 +52,8 @@ public enum VerificationOutcome: Sendable, Hashable, CustomStringConvertible {
     public init(_ report: VerificationReport, mib: MissionInformationBase?) {
         func failed(_ stage: VerificationStage, _ notice: FailureNotice) -> VerificationOutcome {
             let name = mib?.failureCodeName(notice.code) ?? notice.knownCode.map { "\($0)" }
-            return .failed(stage: stage, code: notice.code, name: name, data: notice.data)
+            return .failed(stage: stage, code: notice.code, name: name, data: notice.data,
+                           detail: mib.flatMap { FailureData.describe(code: notice.code, data: notice.data, mib: $0) })
         }
         switch report {
         case .acceptanceSuccess: self = .accepted
@@ -120,4 +126,33 @@ public struct VerificationTracker: Sendable {
 
     /// Tracked requests, oldest first.
     public var all: [Request] { order.compactMap { requests[$0] } }
+}
+
+/// Failure data in words, from the mission database: what `not_allowed_in_mode` and
+/// `constraint_violated` carry (docs/telecommands.md, failure codes).
+public enum FailureData {
+    /// The data of a failure with `code` as text, or `nil` when it is not one the database can
+    /// name (the caller shows the octets).
+    public static func describe(code: UInt16, data: [UInt8], mib: MissionInformationBase) -> String? {
+        switch VerificationFailureCode(rawValue: code) {
+        case .notAllowedInMode where data.count == 3:
+            // Current mode (u8), the mode machine's code (u8), the blocking reason (u8, 0 = none).
+            let mode = mib.modeName(Int(data[0])) ?? "mode \(data[0])"
+            let refusal: String
+            switch data[1] {
+            case 1: refusal = "the transition is not commandable"
+            case 2: refusal = "a condition of the current mode persists"
+            default: refusal = "refusal code \(data[1])"
+            }
+            var text = "in \(mode), \(refusal)"
+            if data[2] != 0 { text += " (reason \(mib.modeReasonName(Int(data[2])) ?? String(data[2])))" }
+            return text
+        case .constraintViolated where data.count == 4:
+            let lower = UInt16(data[0]) << 8 | UInt16(data[1]), upper = UInt16(data[2]) << 8 | UInt16(data[3])
+            func name(_ id: UInt16) -> String { mib.parameter(id: id)?.name ?? "parameter 0x" + String(id, radix: 16) }
+            return "\(name(lower)) must stay below \(name(upper)); nothing was set"
+        default:
+            return nil
+        }
+    }
 }

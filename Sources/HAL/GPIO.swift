@@ -52,11 +52,19 @@ public struct GPIOEdgeEvent: Sendable, Equatable {
     public var timestampNanoseconds: UInt64
     /// The offset of the line on its chip.
     public var lineOffset: UInt32
+    /// The kernel's sequence number of this event on its line (libgpiod v2 `line_seqno`, from 1):
+    /// a gap means the kernel's event buffer overflowed and events were lost. `nil` where the
+    /// API has none (libgpiod v1).
+    public var lineSequence: UInt64?
+    /// The kernel's sequence number of this event among all lines of its request (v2 `global_seqno`).
+    public var globalSequence: UInt64?
 
-    public init(kind: Kind, timestampNanoseconds: UInt64, lineOffset: UInt32) {
+    public init(kind: Kind, timestampNanoseconds: UInt64, lineOffset: UInt32, lineSequence: UInt64? = nil, globalSequence: UInt64? = nil) {
         self.kind = kind
         self.timestampNanoseconds = timestampNanoseconds
         self.lineOffset = lineOffset
+        self.lineSequence = lineSequence
+        self.globalSequence = globalSequence
     }
 }
 

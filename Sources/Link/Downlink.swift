@@ -1,13 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HAL
 import SpaceLink
+import Systems
 
 /// The paced TM downlink: a ``DownlinkScheduler`` behind a lock, and a sender thread that
 /// emits one TM transfer frame per UDP datagram at the configured bit rate.
 ///
 /// Producers call ``enqueue(_:priority:)`` from any thread; it never blocks on I/O. The sender
 /// sleeps on the HAL clock until each frame's absolute deadline, takes the frame under the
-/// lock and sends it outside the lock. A failed send (ECONNREFUSED while no ground station
-/// listens, ENETUNREACH…) is counted and the loop goes on.
+/// lock and sends it outside the lock, to every destination.
+///
+/// Each destination has its own connected socket, so that ICMP errors are reported per
+/// destination. On Linux an ICMP port-unreachable (nobody listened when an earlier datagram
+/// arrived) is left pending on the socket and makes the *next* send fail with ECONNREFUSED
+/// without sending anything; the pending error is consumed by that failure, so the sender sends
+/// the same frame again at once (up to two retries). A destination's error therefore never costs
+/// a frame for it or for the others: refusals are counted per destination
+/// (``DownlinkDestinationStatistics/refused``), and only a frame whose retries failed too is
+/// lost and counted (``DownlinkDestinationStatistics/errors``).
 ///
 /// Without ``start(destination:)`` the same policy runs synchronously through
 /// ``pump(now:)``, for deterministic tests and simulation.
@@ -34,7 +48,7 @@ public final class Downlink: @unchecked Sendable {
     }
 
     private struct Running {
-        var thread: LinkThread
+        var thread: DedicatedThread
         var sockets: [UDPSocket]
         var stop: LockedValue<Bool>
     }
@@ -62,6 +76,12 @@ public final class Downlink: @unchecked Sendable {
     /// The frames due by `now` (synchronous use; see ``DownlinkScheduler/pump(now:)``).
     public func pump(now: MonotonicInstant) -> [[UInt8]] {
         scheduler.withLock { $0.pump(now: now) }
+    }
+
+    /// Packets `priority`'s queue can take now (producers that keep what is refused use it to
+    /// take no more than fits).
+    public func room(_ priority: DownlinkPriority) -> Int {
+        scheduler.withLock { $0.room(priority) }
     }
 
     /// Sets the OCF's CLCW (when the downlink was made without a ``CLCWReport``).
@@ -108,12 +128,12 @@ public final class Downlink: @unchecked Sendable {
             }
             let stop = LockedValue(false)
             let opened = sockets
-            do throws(LinkError) {
-                let thread = try LinkThread(name: "iost-downlink") { [self] in self.run(sockets: opened, stop: stop) }
+            do throws(ThreadStartError) {
+                let thread = try DedicatedThread(name: .downlink) { [self] in self.run(sockets: opened, stop: stop) }
                 control.running = Running(thread: thread, sockets: opened, stop: stop)
             } catch {
                 for socket in sockets { socket.close() }
-                throw error
+                throw LinkError(error)
             }
         }
     }
@@ -162,21 +182,38 @@ public final class Downlink: @unchecked Sendable {
                 return frames
             }
             if frames.isEmpty { continue }
-            var sent: UInt64 = 0
-            var failed: UInt64 = 0
-            var lastError: SocketError?
+            var counts = Array(repeating: DownlinkDestinationStatistics(), count: sockets.count)
             for frame in frames {
-                for socket in sockets {
-                    do {
-                        try socket.send(frame)
-                        sent += 1
-                    } catch {
-                        failed += 1
-                        lastError = error
-                    }
+                for (index, socket) in sockets.enumerated() {
+                    Self.send(frame, on: socket, counting: &counts[index])
                 }
             }
-            scheduler.withLock { $0.recordSend(datagrams: sent, errors: failed, lastError: lastError) }
+            scheduler.withLock { $0.recordSend(counts) }
+        }
+    }
+
+    /// Most sends of one frame to one destination after ECONNREFUSED.
+    static let refusalRetries = 2
+
+    /// Sends `frame` on `socket`; a refusal (the pending ICMP error of an earlier datagram) is
+    /// retried, so it does not lose this frame.
+    static func send(_ frame: [UInt8], on socket: UDPSocket, counting counts: inout DownlinkDestinationStatistics) {
+        var attempt = 0
+        while true {
+            do {
+                try socket.send(frame)
+                counts.datagramsSent += 1
+                return
+            } catch {
+                counts.lastError = error
+                if error.errno == ECONNREFUSED, attempt < refusalRetries {
+                    counts.refused += 1
+                    attempt += 1
+                    continue
+                }
+                counts.errors += 1
+                return
+            }
         }
     }
 }

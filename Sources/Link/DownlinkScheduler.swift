@@ -79,10 +79,20 @@ public struct DownlinkConfiguration: Sendable, Hashable {
     /// Most frames sent at once when the sender is late (after a stall); slots beyond that are
     /// skipped and counted, so a stall never turns into a burst above the link rate.
     public var maximumCatchUpFrames: Int
+    /// Housekeeping's guaranteed share of the real-time VC: of every this many real-time frames
+    /// one is filled from the housekeeping queue first (default 4: a quarter of the frames), so
+    /// a flood of events or verification reports cannot starve housekeeping. 1 puts
+    /// housekeeping first in every frame.
+    public var housekeepingShare: Int
+    /// Whether packets leaving the real-time queues get their final packet sequence count,
+    /// message type counter and PEC (``PacketSequencer``), so that counts on the wire are
+    /// consecutive per APID despite the reordering by priority (default true). Played-back
+    /// packets keep theirs (they are stored telemetry, counted when first sent).
+    public var assignsSequenceCounts: Bool
 
-    /// - Precondition: positive bit rate, capacities and catch-up; three distinct VCs ≤ 7.
-    public init(frame: TMFrameConfiguration, bitRate: Int = 64_000, idleFill: Bool = true, capacity: DownlinkQueueCapacity = DownlinkQueueCapacity(), realTimeVirtualChannel: UInt8 = 0, playbackVirtualChannel: UInt8 = 1, idleVirtualChannel: UInt8 = 7, maximumCatchUpFrames: Int = 4) {
-        precondition(bitRate > 0 && maximumCatchUpFrames > 0, "bit rate and catch-up must be positive")
+    /// - Precondition: positive bit rate, capacities, catch-up and housekeeping share; three distinct VCs ≤ 7.
+    public init(frame: TMFrameConfiguration, bitRate: Int = 64_000, idleFill: Bool = true, capacity: DownlinkQueueCapacity = DownlinkQueueCapacity(), realTimeVirtualChannel: UInt8 = 0, playbackVirtualChannel: UInt8 = 1, idleVirtualChannel: UInt8 = 7, maximumCatchUpFrames: Int = 4, housekeepingShare: Int = 4, assignsSequenceCounts: Bool = true) {
+        precondition(bitRate > 0 && maximumCatchUpFrames > 0 && housekeepingShare > 0, "bit rate, catch-up and housekeeping share must be positive")
         precondition(DownlinkPriority.allCases.allSatisfy { capacity[$0] > 0 }, "queue capacities must be positive")
         precondition(Set([realTimeVirtualChannel, playbackVirtualChannel, idleVirtualChannel]).count == 3
             && max(realTimeVirtualChannel, playbackVirtualChannel, idleVirtualChannel) <= 7, "three distinct TM VCs, each ≤ 7")
@@ -94,6 +104,8 @@ public struct DownlinkConfiguration: Sendable, Hashable {
         self.playbackVirtualChannel = playbackVirtualChannel
         self.idleVirtualChannel = idleVirtualChannel
         self.maximumCatchUpFrames = maximumCatchUpFrames
+        self.housekeepingShare = housekeepingShare
+        self.assignsSequenceCounts = assignsSequenceCounts
     }
 
     /// The frame rate these parameters give.
@@ -130,6 +142,21 @@ public struct DownlinkPriorityStatistics: Sendable, Hashable {
     }
 }
 
+/// Send counters of one downlink destination (threaded sender only).
+public struct DownlinkDestinationStatistics: Sendable, Hashable {
+    /// Datagrams the socket accepted.
+    public var datagramsSent: UInt64 = 0
+    /// Sends refused with ECONNREFUSED: the ICMP port-unreachable of an earlier datagram (nobody
+    /// listened then). The frame was sent again at once and is not lost; counted here only.
+    public var refused: UInt64 = 0
+    /// Frames lost for this destination: the send and its retry both failed.
+    public var errors: UInt64 = 0
+    /// The last failure (refusal or error).
+    public var lastError: SocketError?
+
+    public init() {}
+}
+
 /// Downlink counters (64-bit: they do not overflow in practice).
 public struct DownlinkStatistics: Sendable, Hashable {
     /// Frames produced for transmission, indexed by virtual channel 0…7 (idle frames included
@@ -143,8 +170,11 @@ public struct DownlinkStatistics: Sendable, Hashable {
     public var missedSlots: UInt64 = 0
     /// Datagrams the socket accepted (threaded sender only).
     public var datagramsSent: UInt64 = 0
-    /// Frames whose send failed (threaded sender only); the loop goes on.
+    /// Frames lost because their send failed, over all destinations (threaded sender only);
+    /// the loop goes on. Per destination in ``destinations``.
     public var sendErrors: UInt64 = 0
+    /// Send counters per destination, in the order given to ``Downlink/start(destinations:)``.
+    public var destinations: [DownlinkDestinationStatistics] = []
     /// The last send failure.
     public var lastSendError: SocketError?
     /// Packet counters per priority; index with ``subscript(_:)``.
@@ -154,6 +184,9 @@ public struct DownlinkStatistics: Sendable, Hashable {
 
     /// Frames produced on all virtual channels.
     public var frames: UInt64 { framesPerVirtualChannel.reduce(0, +) }
+
+    /// Packets refused for `reason`, all priorities.
+    public func dropped(_ reason: DownlinkDropReason) -> UInt64 { priorities.reduce(0) { $0 + $1.dropped(reason) } }
 
     public subscript(priority: DownlinkPriority) -> DownlinkPriorityStatistics {
         get { priorities[priority.rawValue] }
@@ -200,7 +233,13 @@ struct PacketQueue: Sendable {
 /// housekeeping queue, and padded with an idle packet if the queues run dry (a packet never
 /// waits for a frame to fill); else playback gets it on the playback VC; else an idle frame
 /// on the idle VC (or nothing, without idle fill). Packets stay in their priority queues
-/// until a frame needs them, so a later event overtakes every queued housekeeping packet.
+/// until a frame needs them, so a later event overtakes every queued housekeeping packet —
+/// except that one real-time frame in ``DownlinkConfiguration/housekeepingShare`` takes
+/// housekeeping first, its guaranteed share of the link.
+///
+/// Because of that reordering, packets leaving the real-time queues get their final sequence
+/// count, message type counter and PEC here (``PacketSequencer``): on the wire the counts run
+/// on per APID, and within a priority the order is the order packets were queued.
 ///
 /// - Warning: not thread-safe; ``Downlink`` guards one with a lock.
 public struct DownlinkScheduler: Sendable {
@@ -216,6 +255,10 @@ public struct DownlinkScheduler: Sendable {
     private var nextSlot: UInt64 = 0
     /// Frames taken by the sender thread and not yet handed to the socket.
     var framesInFlight = 0
+    /// Final counts of the real-time packets (when ``DownlinkConfiguration/assignsSequenceCounts``).
+    private var sequencer = PacketSequencer()
+    /// Real-time frames since housekeeping last went first.
+    private var framesSinceHousekeepingFirst = 0
 
     /// - Parameter clcw: the CLCWs put in the OCF (one per frame, in turn); `nil` keeps the
     ///   initial CLCW of VC 0 (or the one set with ``setCLCW(_:)``).
@@ -250,6 +293,9 @@ public struct DownlinkScheduler: Sendable {
 
     /// Packets waiting in `priority`'s queue.
     public func depth(_ priority: DownlinkPriority) -> Int { queues[priority.rawValue].count }
+
+    /// Packets `priority`'s queue can take now.
+    public func room(_ priority: DownlinkPriority) -> Int { queues[priority.rawValue].capacity - queues[priority.rawValue].count }
 
     /// Whether every queue is empty and no packet octets wait in the frame builders.
     public var isDrained: Bool {
@@ -301,7 +347,16 @@ public struct DownlinkScheduler: Sendable {
 
         var frame: [UInt8]?
         if master.pendingOctets(virtualChannel: realTime) > 0 || !queues[DownlinkPriority.event.rawValue].isEmpty || !queues[DownlinkPriority.housekeeping.rawValue].isEmpty {
-            frame = nextFrame(virtualChannel: realTime, from: [.event, .housekeeping], dataFieldLength: dataFieldLength)
+            // Housekeeping's guaranteed share: one real-time frame in `housekeepingShare` takes
+            // housekeeping first (a frame already started by a long event packet continues it
+            // first all the same: packets are never interleaved).
+            framesSinceHousekeepingFirst += 1
+            var order: [DownlinkPriority] = [.event, .housekeeping]
+            if framesSinceHousekeepingFirst >= configuration.housekeepingShare, !queues[DownlinkPriority.housekeeping.rawValue].isEmpty {
+                order = [.housekeeping, .event]
+                framesSinceHousekeepingFirst = 0
+            }
+            frame = nextFrame(virtualChannel: realTime, from: order, dataFieldLength: dataFieldLength)
         } else if master.pendingOctets(virtualChannel: playback) > 0 || !queues[DownlinkPriority.playback.rawValue].isEmpty {
             frame = nextFrame(virtualChannel: playback, from: [.playback], dataFieldLength: dataFieldLength)
         } else if configuration.idleFill {
@@ -326,8 +381,9 @@ public struct DownlinkScheduler: Sendable {
     /// worth of data is there or the queues are empty.
     private mutating func fill(virtualChannel: UInt8, from priorities: [DownlinkPriority], upTo octets: Int) {
         for priority in priorities {
-            while master.pendingOctets(virtualChannel: virtualChannel) < octets, let packet = queues[priority.rawValue].removeFirst() {
+            while master.pendingOctets(virtualChannel: virtualChannel) < octets, var packet = queues[priority.rawValue].removeFirst() {
                 statistics[priority].depth = queues[priority.rawValue].count
+                if configuration.assignsSequenceCounts, priority != .playback { packet = sequencer.stamp(packet) }
                 do {
                     try master.enqueue(packet, virtualChannel: virtualChannel)
                     statistics[priority].sent += 1
@@ -346,11 +402,22 @@ public struct DownlinkScheduler: Sendable {
         statistics.octets += UInt64(frame.count)
     }
 
-    mutating func recordSend(datagrams: UInt64, errors: UInt64, lastError: SocketError?) {
+    mutating func recordSend(_ destinations: [DownlinkDestinationStatistics]) {
         framesInFlight = 0
-        statistics.datagramsSent += datagrams
-        statistics.sendErrors += errors
-        if let lastError { statistics.lastSendError = lastError }
+        if statistics.destinations.count < destinations.count {
+            statistics.destinations += Array(repeating: DownlinkDestinationStatistics(), count: destinations.count - statistics.destinations.count)
+        }
+        for (index, delta) in destinations.enumerated() {
+            statistics.destinations[index].datagramsSent += delta.datagramsSent
+            statistics.destinations[index].refused += delta.refused
+            statistics.destinations[index].errors += delta.errors
+            if let error = delta.lastError {
+                statistics.destinations[index].lastError = error
+                statistics.lastSendError = error
+            }
+            statistics.datagramsSent += delta.datagramsSent
+            statistics.sendErrors += delta.errors
+        }
     }
 
     /// A space packet whose length field matches its size (what ``TMFrameBuilder`` accepts).

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import HAL
+import Systems
 
 /// A failed socket operation, with the `errno` the kernel gave.
 public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -240,20 +241,17 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
+    /// Systems' EINTR retry in the shape the callers check: the result, or -1 with `errno` set.
     private func retryingInterrupts(_ call: () -> Int) -> Int {
-        while true {
-            let result = call()
-            if result >= 0 || currentErrno() != EINTR { return result }
+        do throws(SystemCallError) { return try retryingOnInterrupt("socket", .setsErrno, call) } catch {
+            errno = error.errno
+            return -1
         }
     }
 }
 
 /// CLOCK_MONOTONIC as a HAL instant (for the socket's own timeouts only).
-func monotonicNow() -> MonotonicInstant {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return MonotonicInstant(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
-}
+func monotonicNow() -> MonotonicInstant { MonotonicInstant(nanoseconds: MonotonicTime.nanoseconds) }
 
 // The libc calls whose names the socket's own methods shadow.
 private func currentErrno() -> Int32 { errno }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import HAL
 import SpaceLink
+import Systems
 
 /// The TC uplink: a receiver thread on a bound UDP socket, one TC transfer frame per
 /// datagram, through an ``UplinkReceiver`` (frame validation, FARM-1 per VC), packets handed
@@ -33,7 +34,7 @@ public final class Uplink: @unchecked Sendable {
     }
 
     private struct Running {
-        var thread: LinkThread
+        var thread: DedicatedThread
         var socket: UDPSocket
         var stop: LockedValue<Bool>
         var localAddress: SocketAddress
@@ -109,12 +110,12 @@ public final class Uplink: @unchecked Sendable {
                 throw .socket(error)
             }
             let stop = LockedValue(false)
-            do throws(LinkError) {
-                let thread = try LinkThread(name: "iost-uplink") { [self] in self.run(socket: socket, stop: stop) }
+            do throws(ThreadStartError) {
+                let thread = try DedicatedThread(name: .uplink) { [self] in self.run(socket: socket, stop: stop) }
                 control.running = Running(thread: thread, socket: socket, stop: stop, localAddress: bound)
             } catch {
                 socket.close()
-                throw error
+                throw LinkError(error)
             }
         }
     }
@@ -156,8 +157,6 @@ public final class Uplink: @unchecked Sendable {
 
     /// A short back-off after a receive error, so a persistent error cannot spin the CPU.
     private func pause() {
-        var request = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
+        MonotonicTime.sleep(for: .milliseconds(10))
     }
 }

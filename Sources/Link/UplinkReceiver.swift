@@ -55,9 +55,11 @@ public enum UplinkDisposition: Sendable, Hashable {
     case executed(ControlCommand)
     /// Set V(R) in Lockout: counted by FARM-B, not executed.
     case notExecuted(ControlCommand)
-    /// Accepted by FARM-1, but the data does not divide into whole space packets; nothing is
-    /// delivered.
-    case malformedPacketData(SpacePacketError)
+    /// Accepted by FARM-1, but the data does not divide into whole space packets (a length
+    /// field that disagrees with the octets). The packets before the bad one are delivered as
+    /// usual, then the rest of the data as one unit, so the packet layer rejects it with a
+    /// verification report (`bad_length`) instead of it vanishing; `packets` counts them all.
+    case malformedPacketData(SpacePacketError, packets: Int)
     /// A datagram longer than any TC frame; dropped unread.
     case oversizeDatagram(Int)
 }
@@ -107,7 +109,8 @@ public struct UplinkStatistics: Sendable, Hashable {
     /// Discarded in Wait.
     public var farmWaiting: UInt64 = 0
 
-    /// Accepted frames whose data did not split into whole space packets.
+    /// Accepted frames whose data did not split into whole space packets (their remainder is
+    /// still delivered, for the packet layer's failure report).
     public var malformedPacketData: UInt64 = 0
     /// Receive calls that failed (the receiver keeps going).
     public var receiveErrors: UInt64 = 0
@@ -201,16 +204,18 @@ public struct UplinkReceiver: Sendable {
         switch outcome {
         case .accepted:
             if frame.type == .ad { statistics.adFramesAccepted += 1 } else { statistics.bdFramesAccepted += 1 }
-            let packets: [ArraySlice<UInt8>]
+            func deliver(_ packets: [ArraySlice<UInt8>]) -> [UplinkPacket] {
+                statistics.packetsDelivered += UInt64(packets.count)
+                return packets.map { UplinkPacket(bytes: Array($0), virtualChannel: frame.virtualChannel, frameType: frame.type, frameSequenceNumber: frame.sequenceNumber) }
+            }
             do {
-                packets = try spacePackets(in: frame.data[...])
+                let delivered = deliver(try spacePackets(in: frame.data[...]))
+                return (.accepted(packets: delivered.count), delivered, clcw)
             } catch {
                 statistics.malformedPacketData += 1
-                return (.malformedPacketData(error), [], clcw)
+                let delivered = deliver(Self.salvagedPackets(in: frame.data[...]))
+                return (.malformedPacketData(error, packets: delivered.count), delivered, clcw)
             }
-            statistics.packetsDelivered += UInt64(packets.count)
-            let delivered = packets.map { UplinkPacket(bytes: Array($0), virtualChannel: frame.virtualChannel, frameType: frame.type, frameSequenceNumber: frame.sequenceNumber) }
-            return (.accepted(packets: delivered.count), delivered, clcw)
         case .discarded(let reason):
             statistics.count(reason)
             return (.discarded(reason), [], clcw)
@@ -224,6 +229,26 @@ public struct UplinkReceiver: Sendable {
             statistics.invalidControlCommand += 1
             return (.rejected(.invalidControlCommand), [], clcw)
         }
+    }
+
+    /// The data of a frame that does not divide into whole packets: the leading packets whose
+    /// CRC verifies over their declared length, then everything from the first one that does
+    /// not (or does not fit) as one unit. That unit's length disagrees with its length field (or
+    /// its PEC fails), which the PUS layer reports; a TC frame carries one packet in practice, so
+    /// the unit is usually the whole data.
+    static func salvagedPackets(in data: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        var packets: [ArraySlice<UInt8>] = []
+        var rest = data
+        while !rest.isEmpty {
+            guard let header = try? SpacePacketHeader.decode(rest), rest.count >= header.packetLength,
+                  CRC16.compute(rest.prefix(header.packetLength)) == 0 else {
+                packets.append(rest)
+                break
+            }
+            packets.append(rest.prefix(header.packetLength))
+            rest = rest.dropFirst(header.packetLength)
+        }
+        return packets
     }
 
     /// Counts a datagram too large to be a TC frame (truncated by the receive buffer).

@@ -9,6 +9,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Systems
 
 /// Why a scenario cannot be run.
 public enum ScenarioError: Error, CustomStringConvertible {
@@ -52,7 +53,7 @@ public final class ScenarioRunner {
     private var traces: [ParameterTrace] = []
     private var hasRun = false
 
-    /// The default columns: mode, ppO2, O2 %, CO2, cabin T, P, RH, SoC, eclipse, shed level,
+    /// The default columns: mode, ppO2, O2 %, CO2 (ppm and partial pressure), cabin T, P, RH, SoC, eclipse, shed level,
     /// scrubber stage, heater duty, dose rate, crew alarm line — resolved against the devices the
     /// configuration names for each driver.
     public static func defaultColumns(for configuration: VehicleConfiguration) -> [TimelineColumn] {
@@ -68,6 +69,7 @@ public final class ScenarioRunner {
             TimelineColumn("ppo2_kpa", "ls.ppo2_kpa"),
             TimelineColumn("o2_pct", "ls.o2_fraction_pct"),
             TimelineColumn("co2_ppm", "dev.\(carbonDioxide).co2_ppm"),
+            TimelineColumn("ppco2_kpa", "ls.ppco2_kpa"),
             TimelineColumn("temp_c", "dev.\(environment).temperature_c"),
             TimelineColumn("pressure_pa", "dev.\(environment).pressure_pa"),
             TimelineColumn("rh_pct", "dev.\(environment).humidity_pct"),
@@ -275,9 +277,7 @@ public final class ScenarioRunner {
     }
 
     private static func wallSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+        Double(MonotonicTime.nanoseconds) * 1e-9
     }
 }
 

@@ -1,17 +1,22 @@
 /// PUS-C acknowledgement flags of a telecommand (ECSS-E-ST-70-41C §7.4.4.1): which successful
 /// verification stages the sender wants reported. Failures are always reported.
+///
+/// ECSS numbers bits from the most significant one (bit 0 first), and the standard lists the
+/// field as "bit 3: acceptance, bit 2: start, bit 1: progress, bit 0: completion", so in the
+/// 4-bit field acceptance is the *least* significant bit — as fsfw's `ecss::AckField` and
+/// puslib's `AckFlag` define it.
 public struct AcknowledgementFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue & 0x0F }
 
-    /// Bit 3 (MSB of the nibble): report successful acceptance, TM[1,1].
-    public static let acceptance = AcknowledgementFlags(rawValue: 0b1000)
-    /// Bit 2: report successful start of execution, TM[1,3].
-    public static let start = AcknowledgementFlags(rawValue: 0b0100)
-    /// Bit 1: report successful progress of execution, TM[1,5].
-    public static let progress = AcknowledgementFlags(rawValue: 0b0010)
-    /// Bit 0: report successful completion of execution, TM[1,7].
-    public static let completion = AcknowledgementFlags(rawValue: 0b0001)
+    /// 0b0001 (ECSS bit 3, the LSB of the nibble): report successful acceptance, TM[1,1].
+    public static let acceptance = AcknowledgementFlags(rawValue: 0b0001)
+    /// 0b0010 (ECSS bit 2): report successful start of execution, TM[1,3].
+    public static let start = AcknowledgementFlags(rawValue: 0b0010)
+    /// 0b0100 (ECSS bit 1): report successful progress of execution, TM[1,5].
+    public static let progress = AcknowledgementFlags(rawValue: 0b0100)
+    /// 0b1000 (ECSS bit 0, the MSB of the nibble): report successful completion of execution, TM[1,7].
+    public static let completion = AcknowledgementFlags(rawValue: 0b1000)
     /// All four stages (0b1111).
     public static let all: AcknowledgementFlags = [.acceptance, .start, .progress, .completion]
 }

@@ -59,6 +59,9 @@ public enum VerificationFailureCode: UInt16, Sendable, Hashable, CaseIterable {
     case badHeader = 9
     case timeout = 10
     case busy = 11
+    /// TC[20,3]: the values would break a constraint between related tunables (a lower limit
+    /// not below its upper one); nothing was set. Data: the two parameter IDs (u16, u16).
+    case constraintViolated = 12
 
     /// The acceptance failure code for a telecommand rejected by ``PUSTelecommand/decode(_:expectedAPID:)``.
     public init(_ error: SpacePacketError) {

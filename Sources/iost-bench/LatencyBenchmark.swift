@@ -7,6 +7,7 @@ import LinuxHAL
 import SimHardware
 import Simulation
 import SpaceLink
+import Systems
 
 /// Right after the housekeeping member in the `hk` group (same thread, same cycle, nothing in
 /// between that writes the pool), copies the sample time stamp of every sensor value the
@@ -104,7 +105,7 @@ enum LatencyBenchmark {
             }
             assembly = try VehicleAssembly(configuration: configuration, mode: .realTimeOnSimulatedBuses,
                                            options: AssemblyOptions(downlink: [groundAddress.description], uplink: "127.0.0.1:0",
-                                                                    scheduler: BenchScheduler(), utc: .fixedEpoch(UTCTime(unixSeconds: 0))))
+                                                                    scheduler: LinuxRealtimeScheduler(), utc: .fixedEpoch(UTCTime(unixSeconds: 0))))
         } catch {
             IostBench.fail("cannot assemble the vehicle: \(error)")
         }
@@ -144,7 +145,7 @@ enum LatencyBenchmark {
         let threads: [DedicatedThread]
         do {
             threads = [
-                try DedicatedThread(name: "bench-ground") {
+                try DedicatedThread(name: .auxiliary("bench-ground")) {
                     var decoder = TMFrameDecoder(configuration: frame)
                     var buffer = [UInt8](repeating: 0, count: 65_536)
                     while !stop.current {

@@ -1,30 +1,6 @@
 import FlightCore
 import HAL
 import LinuxHAL
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Holds the PM QoS request `/dev/cpu_dma_latency` = 0 µs while open, as cyclictest does by
-/// default (it keeps idle CPUs out of deep idle states, whose exit latency adds to every wake-up).
-/// A real-time deployment sets the same (tuned's realtime profile, or the daemon's unit).
-struct CPULatencyRequest: ~Copyable {
-    private let descriptor: Int32
-
-    /// `nil` when the device is missing or not writable (not root).
-    init?() {
-        let descriptor = open("/dev/cpu_dma_latency", O_WRONLY)
-        guard descriptor >= 0 else { return nil }
-        var zero: Int32 = 0
-        guard write(descriptor, &zero, 4) == 4 else {
-            close(descriptor)
-            return nil
-        }
-        self.descriptor = descriptor
-    }
-
-    deinit { close(descriptor) }
-}
 
 /// Records each cycle's wake-up latency (the time it starts running − its scheduled deadline)
 /// into a buffer allocated and touched before the executive starts: no allocation, lock or
@@ -59,14 +35,14 @@ final class WakeupRecorder: RateGroupMember {
 /// of the cycle's first member minus the absolute deadline the executive slept to
 /// (`clock_nanosleep(TIMER_ABSTIME)`), truncated to whole microseconds as cyclictest does.
 /// Between the two lie only the executive's own step bookkeeping (no command queue, no prologue).
-/// Like cyclictest, it holds `/dev/cpu_dma_latency` at 0 for the run (`--no-pm-qos`: not).
+/// Like cyclictest (and like `iostd run` with `[executive.realtime]`), it holds
+/// `/dev/cpu_dma_latency` at 0 through the scheduler (`--no-pm-qos`: not).
 enum LoopBenchmark {
     static func run(_ options: Options) -> JSONObject {
         let seconds = options.double("seconds", default: 10)
         let rate = options.double("rate", default: 1000)
         let priority = options.int("priority", default: 80)
         let lock = !options.flag("no-lock")
-        let latencyRequest = options.flag("no-pm-qos") ? nil : CPULatencyRequest()
         let clock = SystemMonotonicClock.shared
         let capacity = Int(seconds * rate) + 1000
         let recorder = WakeupRecorder(clock: clock, capacity: capacity)
@@ -74,11 +50,11 @@ enum LoopBenchmark {
         let configuration = ExecutiveConfiguration(
             baseRate: rate, groups: [RateGroupConfiguration(name: "loop", divisor: 1)],
             healthWindow: 100, statisticsPeriod: .seconds(1),
-            realtime: FlightCore.RealtimeSettings(priority: priority, lockMemory: lock))
+            realtime: FlightCore.RealtimeSettings(priority: priority, lockMemory: lock, holdsZeroCPULatency: !options.flag("no-pm-qos")))
         let executive: Executive
         do {
             executive = try Executive(configuration: configuration, clock: clock, pool: ParameterPool(),
-                                      events: EventLog(capacity: 256), scheduler: BenchScheduler())
+                                      events: EventLog(capacity: 256), scheduler: LinuxRealtimeScheduler())
         } catch {
             IostBench.fail("cannot build the executive: \(error)")
         }
@@ -94,19 +70,29 @@ enum LoopBenchmark {
         let end = clock.now.advanced(by: .nanoseconds(Int64(seconds * 1e9)))
         clock.sleep(until: end)
         guard executive.stop(timeout: .seconds(2)) else { IostBench.fail("the executive did not stop") }
-        let heldLatencyRequest = latencyRequest != nil
-        _ = consume latencyRequest
 
         let samples = (0..<recorder.count).map { Double(max(0, recorder.latencies[$0]) / 1_000) }
         var object = JSONObject()
         object.add("rate_hz", rate)
         object.add("seconds", seconds)
         object.add("rt_status", executive.realtimeReport.status.name)
-        object.add("cpu_dma_latency_zero", heldLatencyRequest)
+        object.add("cpu_dma_latency_zero", executive.realtimeReport.cpuLatency == .applied)
         Distribution(samples).summary(into: &object, suffix: "_us", digits: 0)
         let statistics = executive.groups[0].statistics
         object.add("slips", Int(statistics.slips))
         object.add("skipped_ticks", Int(executive.skippedTicks))
         return object
+    }
+}
+
+extension RealtimeStatus {
+    /// The status as the benchmarks' JSON writes it.
+    var name: String {
+        switch self {
+        case .notRequested: return "not_requested"
+        case .applied: return "applied"
+        case .notPermitted: return "not_permitted"
+        case .failed: return "failed"
+        }
     }
 }

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Systems
 
 @main
 enum IostBench {
@@ -42,10 +43,9 @@ enum IostBench {
     }
 }
 
-/// Writes `text` to standard error.
+/// Writes `text` to standard error (all of it; a closed stderr loses it).
 func writeError(_ text: String) {
-    var bytes = Array(text.utf8)
-    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    try? writeAll(text, to: STDERR_FILENO)
 }
 
 /// `--name value` options and `--flag` flags.

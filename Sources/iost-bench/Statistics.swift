@@ -1,3 +1,5 @@
+import Systems
+
 /// Order statistics of a sample, nearest-rank (the value at rank ⌈p·n⌉ of the sorted sample):
 /// the definition cyclictest's histogram gives, so both sides of a ratio use the same one.
 struct Distribution {
@@ -43,33 +45,19 @@ struct JSONObject {
 
     mutating func add(_ key: String, _ value: Double, digits: Int = 3) {
         guard value.isFinite else {
-            members.append("\(Self.quote(key)):null")
+            members.append("\(jsonQuoted(key)):null")
             return
         }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
         let text = rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
-        members.append("\(Self.quote(key)):\(text)")
+        members.append("\(jsonQuoted(key)):\(text)")
     }
 
-    mutating func add(_ key: String, _ value: Int) { members.append("\(Self.quote(key)):\(value)") }
-    mutating func add(_ key: String, _ value: String) { members.append("\(Self.quote(key)):\(Self.quote(value))") }
-    mutating func add(_ key: String, _ value: Bool) { members.append("\(Self.quote(key)):\(value)") }
+    mutating func add(_ key: String, _ value: Int) { members.append("\(jsonQuoted(key)):\(value)") }
+    mutating func add(_ key: String, _ value: String) { members.append("\(jsonQuoted(key)):\(jsonQuoted(value))") }
+    mutating func add(_ key: String, _ value: Bool) { members.append("\(jsonQuoted(key)):\(value)") }
 
     var text: String { "{" + members.joined(separator: ",") + "}" }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
 }

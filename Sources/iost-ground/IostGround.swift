@@ -12,16 +12,22 @@ struct IostGround: ParsableCommand {
         commandName: "iost-ground",
         abstract: "Operator's console for iost-flight: live telemetry board and telecommands.",
         discussion: """
-            Without a subcommand, runs the live console. Exit status of `send`: 0 completed, \
-            1 failure report, 2 timeout; 64 usage error, 69 socket error (port busy), 78 no mission database.
+            Without a subcommand, runs the live console. Exit status of `send` and `farm`: 0 completed \
+            (confirmed), 1 failure report, 2 timeout (also: no CLCW to number a type-AD frame), \
+            3 FARM-1 in lockout (run `iost-ground farm unlock`); 64 usage error, 69 socket error \
+            (port busy), 78 no mission database.
             """,
-        subcommands: [Console.self, Send.self],
+        subcommands: [Console.self, Send.self, Farm.self],
         defaultSubcommand: Console.self
     )
 }
 
 /// Exit statuses besides the outcome codes of `send`.
 enum Status {
+    /// Timed out (no final report, or no CLCW).
+    static let timeout: Int32 = 2
+    /// FARM-1 of the virtual channel is in Lockout.
+    static let lockout: Int32 = 3
     static let usage: Int32 = 64
     static let unavailable: Int32 = 69
     static let config: Int32 = 78
@@ -181,7 +187,9 @@ struct Send: ParsableCommand {
               param get NAME…
               event enable|disable NAME
             Prints each outcome (accepted, started, completed, or failed: <code name> (<code>)) \
-            and any reply (TM[17,2], TM[20,2]). Exit status: 0 completed, 1 failure report, 2 timeout.
+            and any reply (TM[17,2], TM[20,2]). Exit status: 0 completed, 1 failure report, \
+            2 timeout (or, with --ad, no CLCW in time), 3 FARM-1 in lockout (a type-AD frame would be \
+            discarded: `iost-ground farm unlock`), 69 socket error.
             """
     )
 
@@ -251,6 +259,12 @@ struct Send: ParsableCommand {
             result = try exchange.run(request, sequenceCount: sequenceCount, socket: socket) { event in
                 Output.write(Self.text(event, mib: mib, request: request, json: json) + "\n")
             }
+        } catch .farmLockout(let vc) {
+            Output.error("iost-ground: \(ExchangeError.farmLockout(virtualChannel: vc))")
+            throw ExitCode(Status.lockout)
+        } catch .noCLCW(let vc) {
+            Output.error("iost-ground: \(ExchangeError.noCLCW(virtualChannel: vc))")
+            throw ExitCode(Status.timeout)
         } catch {
             Output.error("iost-ground: \(error)")
             throw ExitCode(Status.unavailable)
@@ -276,7 +290,8 @@ struct Send: ParsableCommand {
         case .outcome(let outcome):
             if json {
                 var object: [String: Any] = ["event": "outcome", "outcome": "\(outcome)"]
-                if case .failed(let stage, let code, let name, _) = outcome {
+                if case .failed(let stage, let code, let name, _, let detail) = outcome {
+                    object["failure_detail"] = detail ?? NSNull()
                     object["outcome"] = "failed"
                     object["stage"] = stage.rawValue
                     object["failure_code"] = Int(code)
@@ -493,5 +508,88 @@ final class PipeReader: @unchecked Sendable {
     func finish() -> String {
         done.wait()
         return String(data: data, encoding: .utf8) ?? ""
+    }
+}
+
+/// `iost-ground farm unlock|set-vr N`: COP-1 control commands to a TC virtual channel's FARM-1.
+struct Farm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "farm",
+        abstract: "Send a FARM-1 control command (Unlock, Set V(R)) and wait for the CLCW to show it.",
+        discussion: """
+            Commands:
+              unlock          leave Lockout (and Wait, Retransmit)
+              set-vr N        set V(R) to N (0…255); not executed in Lockout: unlock first
+            The command goes in a type-BC frame; its effect is read from the CLCW in the downlink's \
+            operational control field. Exit status: 0 confirmed, 2 timeout, 3 FARM-1 in lockout \
+            (set-vr refused), 64 usage error, 69 socket error.
+            """
+    )
+
+    @Argument(help: "unlock, or set-vr followed by the new V(R).")
+    var words: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Address of the daemon's TC frame receiver.", valueName: "host:port"))
+    var uplink = "127.0.0.1:10026"
+
+    @Option(name: .long, help: ArgumentHelp("Downlink address to receive the CLCWs on.", valueName: "host:port"))
+    var listen = "127.0.0.1:10027"
+
+    @Option(name: .long, help: ArgumentHelp("How long to wait for the CLCW (5s, 500ms, 2.5).", valueName: "duration"))
+    var timeout = "5s"
+
+    @Option(name: .long, help: "TC virtual channel.")
+    var vc: UInt8 = 0
+
+    @OptionGroup var mibOptions: MIBOptions
+
+    func run() throws {
+        let command: ControlCommand
+        switch words.first {
+        case "unlock" where words.count == 1: command = .unlock
+        case "set-vr" where words.count == 2:
+            guard let value = UInt8(words[1]) else {
+                Output.error("iost-ground: farm set-vr \(words[1]): expected V(R) in 0…255")
+                throw ExitCode(Status.usage)
+            }
+            command = .setVR(value)
+        default:
+            Output.error("iost-ground: farm: expected `unlock` or `set-vr N`")
+            throw ExitCode(Status.usage)
+        }
+        guard vc <= 63 else {
+            Output.error("iost-ground: --vc \(vc): a TC virtual channel is 0…63")
+            throw ExitCode(Status.usage)
+        }
+        guard let timeoutDuration = Send.duration(timeout) else {
+            Output.error("iost-ground: --timeout \(timeout): expected a duration such as 5s, 500ms or 2.5")
+            throw ExitCode(Status.usage)
+        }
+        let uplinkAddress = try address(uplink, option: "--uplink")
+        let listenAddress = try address(listen, option: "--listen")
+        let (mib, _) = try mibOptions.load()
+        let socket: UDPSocket
+        do {
+            socket = try CommandExchange.listen(on: listenAddress)
+        } catch {
+            Output.error("iost-ground: \(error)")
+            throw ExitCode(Status.unavailable)
+        }
+        defer { socket.close() }
+        let control = FARMControl(mib: mib, virtualChannel: vc, uplink: uplinkAddress, timeout: timeoutDuration)
+        let result: FARMControlResult
+        do {
+            result = try control.run(command, socket: socket)
+        } catch {
+            Output.error("iost-ground: \(error)")
+            throw ExitCode(Status.unavailable)
+        }
+        switch result {
+        case .confirmed(let clcw): Output.write("confirmed: VC \(clcw.virtualChannel) lockout no, wait \(clcw.wait ? "yes" : "no"), V(R) \(clcw.reportValue)\n")
+        case .lockedOut(let clcw): Output.write("not executed: FARM-1 of VC \(clcw.virtualChannel) is in lockout (run `iost-ground farm unlock` first)\n")
+        case .timedOut(let last):
+            Output.write("timeout after \(timeout): " + (last.map { "last CLCW of VC \($0.virtualChannel): lockout \($0.lockout ? "yes" : "no"), V(R) \($0.reportValue)" } ?? "no CLCW for VC \(vc)") + "\n")
+        }
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }

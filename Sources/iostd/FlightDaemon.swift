@@ -59,6 +59,8 @@ final class FlightDaemon: @unchecked Sendable {
     let assembly: VehicleAssembly
     let clock: SystemMonotonicClock
     private let log: Logger
+    /// Events of medium severity and above (and mode changes, recoveries) into the journal.
+    private let eventJournal: EventJournal
 
     init(configuration: VehicleConfiguration, downlinkOverride: [String], uplinkOverride: String?, log: Logger) throws(DaemonStartError) {
         self.log = log
@@ -70,6 +72,8 @@ final class FlightDaemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(error)
         }
+        eventJournal = EventJournal(definitions: assembly.flight.eventDefinitions, parameters: assembly.flight.pool.definitions,
+                                    logger: Logger(label: "iostd.events"))
         for slot in assembly.devices.slots {
             if case .unavailable(let name, _, let reason) = slot { log.warning("device unavailable: \(name): \(reason)") }
         }
@@ -89,7 +93,7 @@ final class FlightDaemon: @unchecked Sendable {
             flight.router.raise(FlightEvent(id: LifecycleEvents.deviceUnavailable, severity: .low, time: clock.now, a: Double(index), count: 1))
         }
         do {
-            try assembly.startThreads()
+            try assembly.startThreads(eventObserver: eventJournal.record)
         } catch {
             throw DaemonStartError(description: error.description, exitStatus: ExitStatus.unavailable)
         }

@@ -4,6 +4,7 @@ import FlightCore
 #if canImport(Glibc)
 import Glibc
 #endif
+import Systems
 
 /// `iostd`: the iost-flight daemon and its bench tools.
 @main
@@ -98,22 +99,10 @@ enum Terminal {
 
     static func error(_ line: String) { write(line + "\n", to: STDERR_FILENO) }
 
-    /// Writes all of `text` with write(2), retrying short writes and EINTR.
+    /// Writes all of `text` with write(2), retrying short writes and EINTR (Systems' `writeAll`);
+    /// a terminal that cannot be written to loses the line.
     static func write(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.write(descriptor, base + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
-        bytes.removeAll()
+        try? writeAll(text, to: descriptor)
     }
 
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }

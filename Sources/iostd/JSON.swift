@@ -1,3 +1,5 @@
+import Systems
+
 /// A minimal JSON writer that keeps key order (probe lines read like the README's examples).
 struct JSONObject {
     private var members: [String] = []
@@ -13,22 +15,8 @@ struct JSONObject {
 }
 
 enum JSON {
-    static func string(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// `value` as a JSON string literal (Systems' one escaper).
+    static func string(_ value: String) -> String { jsonQuoted(value) }
 
     /// A number; NaN and infinities (not JSON) become `null`. Whole values print without a fraction.
     static func number(_ value: Double) -> String {

@@ -9,6 +9,7 @@ import Logging
 import SimHardware
 import Simulation
 import SpaceLink
+import Systems
 
 #if canImport(Glibc)
 import Glibc
@@ -115,6 +116,11 @@ struct RunCommand: ParsableCommand {
         if daemon.waitForFirstCycle(timeout: .seconds(5)) {
             notifier.ready(status: daemon.statusLine())
             log.notice("ready", metadata: ["config": "\(configuration.path)", "devices": "\(configuration.devices.count)"])
+            // What [executive.realtime] asked for and did not get (applied before the first cycle).
+            for (setting, outcome) in daemon.executive.realtimeReport.outcomes where outcome != .applied {
+                log.warning("real time: \(setting.name) not in effect: \(SystemCallError(call: setting.name, errno: outcome.errno).message)",
+                            metadata: ["errno": "\(outcome.errno)"])
+            }
         } else {
             log.error("the executive did not complete a cycle within 5 s")
         }

@@ -113,3 +113,46 @@ import Testing
         #expect(model.handle(.readInputRegisters(address: 0x311A, count: 1)) == .success(.registers([0])))
     }
 }
+
+/// The EPEver driver's transactions (EPEver's Tracer-series "Controller Communication
+/// Instruction", V2.5: function 0x04 input registers; rated data 0x3000…, real time 0x3100…, SoC 0x311A, status 0x3200…, statistics
+/// 0x331A…). Addresses and words are written out here.
+@Suite struct EPEverTransactionTests {
+    @Test func startReadsTheNineRatedRegisters() throws {
+        // 100.00 V, 30.00 A PV; 24.00 V battery, 30.00 A charge; charging mode 2 (MPPT).
+        let client = ScriptedModbusClient([
+            .read(unit: 1, .input, 0x3000, count: 9, returns: [10_000, 3000, 0, 0, 2400, 3000, 0, 0, 2]),
+        ])
+        #expect(try EPEverTracer(name: "mppt", client: client).start() == "MPPT, rated PV 100 V 30 A, battery 24 V")
+        client.finish()
+    }
+
+    @Test func aSampleReadsFourBlocksInOrder() throws {
+        let client = ScriptedModbusClient([
+            // 36.00 V, 2.50 A, PV power 0x0001_86A0 = 1000.00 W (low word first); 26.40 V, 3.25 A, 85.80 W.
+            .read(unit: 7, .input, 0x3100, count: 8, returns: [3600, 250, 0x86A0, 0x0001, 2640, 325, 8580, 0]),
+            .read(unit: 7, .input, 0x311A, count: 1, returns: [80]),
+            // Battery status, then charging status 0b1001: running, boost (D3–D2 = 2).
+            .read(unit: 7, .input, 0x3200, count: 2, returns: [0, 0b1001]),
+            // Battery voltage, then current −1.75 A = −175 = 0xFFFF_FF51 (low word first).
+            .read(unit: 7, .input, 0x331A, count: 3, returns: [2640, 0xFF51, 0xFFFF]),
+        ])
+        let readings = try EPEverTracer(name: "mppt", client: client, unit: 7).readSample()
+        #expect(readings == [
+            Reading("pv_voltage_v", 36), Reading("pv_current_a", 2.5), Reading("pv_power_w", 1000),
+            Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
+            Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
+        ])
+        client.finish()
+    }
+
+    @Test func anExceptionEndsTheSampleAtOnce() {
+        let client = ScriptedModbusClient([
+            .read(unit: 1, .input, 0x3100, count: 8, returns: [0, 0, 0, 0, 2640, 0, 0, 0]),
+            .fail(unit: 1, .readInputRegisters(address: 0x311A, count: 1), .exception(.illegalDataAddress, unit: 1, function: 0x04)),
+        ])
+        let error = expectDeviceError(.bus) { _ = try EPEverTracer(name: "mppt", client: client).readSample() }
+        #expect(error?.underlying as? EPEverTracerError == .bus(.exception(.illegalDataAddress, unit: 1, function: 0x04)))
+        client.finish()
+    }
+}

@@ -203,3 +203,63 @@ import Testing
         #expect(chip.droppedEvents == 0)
     }
 }
+
+/// Kernel events lost to a full buffer, found from the line sequence numbers (libgpiod v2).
+@Suite struct GeigerLostEventTests {
+    private static let millisecond: UInt64 = 1_000_000
+
+    /// A 16-event buffer (the kernel's default), `pulses` pulses injected between two reads.
+    private func run(pulses: Int, sequenceNumbers: Bool) throws -> (GeigerCounter, [Reading], SimGPIOChip) {
+        let clock = SimClock()
+        let chip = SimGPIOChip(lineNames: ["geiger"], bufferCapacity: 16, reportsSequenceNumbers: sequenceNumbers)
+        let line = try chip.requestEdgeEvents(.name("geiger"), edge: .falling, options: GPIOLineOptions())
+        let counter = GeigerCounter(name: "rad", line: line, clock: clock, configuration: GeigerConfiguration())
+        _ = try counter.start()
+        for k in 1...pulses {
+            chip.injectEdge(.name("geiger"), kind: .falling, at: MonotonicInstant(nanoseconds: UInt64(k) * Self.millisecond))
+        }
+        _ = try counter.ingest(timeout: .zero)
+        // A second batch that fits: no further loss, and the gap is not counted twice.
+        for k in 1...4 {
+            chip.injectEdge(.name("geiger"), kind: .falling, at: MonotonicInstant(nanoseconds: UInt64(pulses + k) * Self.millisecond))
+        }
+        _ = try counter.ingest(timeout: .zero)
+        clock.advance(by: .seconds(1))
+        return (counter, try counter.readSample(), chip)
+    }
+
+    @Test func aSequenceGapIsCountedAsLostEventsAndTheirPulses() throws {
+        let (counter, readings, chip) = try run(pulses: 40, sequenceNumbers: true)
+        // 40 pulses into a 16-event buffer: the kernel kept the newest 16 (sequence numbers 25…40).
+        #expect(chip.droppedEvents == 24)
+        #expect(counter.statistics.lostEvents == 24)
+        #expect(readings.first { $0.key == "lost_events" }?.value == 24)
+        // Every pulse is in the window: 16 + 4 read, 24 known lost.
+        #expect(readings.first { $0.key == "counts" }?.value == 44)
+    }
+
+    @Test func withoutSequenceNumbersLossIsInvisible() throws {
+        // libgpiod v1: no sequence numbers, so the 24 lost pulses cannot be known.
+        let (counter, readings, _) = try run(pulses: 40, sequenceNumbers: false)
+        #expect(counter.statistics.lostEvents == 0)
+        #expect(readings.first { $0.key == "lost_events" }?.value == 0)
+        #expect(readings.first { $0.key == "counts" }?.value == 20)
+    }
+
+    @Test func noLossNoCount() throws {
+        let (counter, readings, _) = try run(pulses: 10, sequenceNumbers: true)
+        #expect(counter.statistics.lostEvents == 0)
+        #expect(readings.first { $0.key == "counts" }?.value == 14)
+    }
+
+    @Test func theSimulatedChipNumbersEventsPerLineFromOne() throws {
+        let chip = SimGPIOChip(lineNames: ["a", "b"])
+        let a = try chip.requestEdgeEvents(.name("a"), edge: .both, options: GPIOLineOptions())
+        let b = try chip.requestEdgeEvents(.name("b"), edge: .both, options: GPIOLineOptions())
+        chip.injectEdge(.name("a"), kind: .rising, at: MonotonicInstant(nanoseconds: 1))
+        chip.injectEdge(.name("b"), kind: .rising, at: MonotonicInstant(nanoseconds: 2))
+        chip.injectEdge(.name("a"), kind: .falling, at: MonotonicInstant(nanoseconds: 3))
+        #expect(try a.waitForEvents(timeout: .zero).map(\.lineSequence) == [1, 2])
+        #expect(try b.waitForEvents(timeout: .zero).map(\.lineSequence) == [1])
+    }
+}

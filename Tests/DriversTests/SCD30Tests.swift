@@ -156,3 +156,66 @@ import Testing
         #expect(model.handle(.readHoldingRegisters(address: 0x0020, count: 1)) == .success(.registers([0x0342])))
     }
 }
+
+/// The SCD30 driver's transactions, register by register (Interface Description Sensirion SCD30,
+/// v1.0, §1.2 and §1.4; unit 0x61; 0x03 reads holding registers, 0x06 writes one). Addresses and
+/// words are written out here, not taken from the driver's register table.
+@Suite struct SCD30TransactionTests {
+    static let unit: UInt8 = 0x61
+    /// 500.0 ppm, 21.0 °C, 40.0 %RH as big-endian float32 register pairs.
+    static let measurementWords: [UInt16] = [0x43FA, 0x0000, 0x41A8, 0x0000, 0x4220, 0x0000]
+
+    @Test func startReadsTheFirmwareThenSetsTheIntervalThenStartsWithPressureCompensation() throws {
+        let client = ScriptedModbusClient([
+            .read(unit: Self.unit, .holding, 0x0020, count: 1, returns: [0x0342]),   // §1.4.10 firmware 3.66
+            .writeRegister(unit: Self.unit, 0x0025, value: 5),                        // §1.4.3 interval 5 s
+            .writeRegister(unit: Self.unit, 0x0036, value: 1013),                     // §1.4.1 start, 1013 mbar
+        ])
+        let scd30 = SCD30(name: "cabin-co2", client: client, configuration: SCD30Configuration(measurementIntervalSeconds: 5, ambientPressureMbar: 1013))
+        #expect(try scd30.start() == "firmware 3.66")
+        client.finish()
+    }
+
+    @Test func withoutAPressureTheStartArgumentIsZero() throws {
+        let client = ScriptedModbusClient([
+            .read(unit: Self.unit, .holding, 0x0020, count: 1, returns: [0x0301]),
+            .writeRegister(unit: Self.unit, 0x0025, value: 2),
+            .writeRegister(unit: Self.unit, 0x0036, value: 0),
+        ])
+        #expect(try SCD30(name: "cabin-co2", client: client).start() == "firmware 3.1")
+        client.finish()
+    }
+
+    @Test func aSampleIsTheDataReadyPollThenOneSixRegisterRead() throws {
+        let client = ScriptedModbusClient([
+            .read(unit: Self.unit, .holding, 0x0027, count: 1, returns: [1]),
+            .read(unit: Self.unit, .holding, 0x0028, count: 6, returns: Self.measurementWords),
+            .read(unit: Self.unit, .holding, 0x0027, count: 1, returns: [0]),          // not ready: nothing more is read
+        ])
+        let scd30 = SCD30(name: "cabin-co2", client: client)
+        #expect(try scd30.readSample() == [Reading("co2_ppm", 500), Reading("temperature_c", 21), Reading("humidity_pct", 40)])
+        expectDeviceError(.notReady) { _ = try scd30.readSample() }
+        client.finish()
+    }
+
+    @Test func stopWritesTheStopCommand() throws {
+        let client = ScriptedModbusClient([.writeRegister(unit: Self.unit, 0x0037, value: 0x0001)])
+        try SCD30(name: "cabin-co2", client: client).stop()
+        client.finish()
+    }
+
+    @Test func aFailedFirmwareReadStopsTheStart() {
+        let client = ScriptedModbusClient([
+            .fail(unit: Self.unit, .readHoldingRegisters(address: 0x0020, count: 1), .timeout(unit: Self.unit)),
+        ])
+        let error = expectDeviceError(.bus) { _ = try SCD30(name: "cabin-co2", client: client).start() }
+        #expect(error?.underlying as? SCD30Error == .bus(.timeout(unit: Self.unit)))
+        client.finish()   // and nothing was written after the failure
+    }
+
+    @Test func aBadConfigurationSendsNothing() {
+        let client = ScriptedModbusClient([])
+        expectDeviceError(.configuration) { _ = try SCD30(name: "cabin-co2", client: client, configuration: SCD30Configuration(ambientPressureMbar: 1500)).start() }
+        client.finish()
+    }
+}

@@ -135,3 +135,34 @@ import Testing
         #expect(error?.underlying as? StarTrackerError == .bus(.exception(.serverDeviceFailure, unit: 0x20, function: 0x04)))
     }
 }
+
+/// The star tracker driver's transactions (docs/star-tracker-modbus.md: identity 0x0000–0x0001,
+/// solution 0x0002–0x000F as input registers; mode and exposure 0x0100–0x0101 written together
+/// with function 0x10). Addresses and words are written out here.
+@Suite struct StarTrackerTransactionTests {
+    @Test func startChecksTheMagicThenWritesModeAndExposureInOneRequest() throws {
+        let client = ScriptedModbusClient([
+            .read(unit: 0x20, .input, 0x0000, count: 2, returns: [0x5354, 0x0102]),   // "ST", protocol 1.2
+            .writeRegisters(unit: 0x20, 0x0100, values: [1, 80]),                     // track, 80 ms
+        ])
+        let tracker = StarTracker(name: "st1", client: client, configuration: StarTrackerConfiguration(mode: .track, exposureMs: 80))
+        #expect(try tracker.start() == "star tracker protocol 1.2")
+        client.finish()
+    }
+
+    @Test func aWrongMagicWritesNothing() {
+        let client = ScriptedModbusClient([.read(unit: 0x20, .input, 0x0000, count: 2, returns: [0x4D42, 0x0100])])
+        expectDeviceError(.identity) { _ = try StarTracker(name: "st1", client: client).start() }
+        client.finish()
+    }
+
+    @Test func aSampleIsOneFourteenRegisterRead() throws {
+        let client = ScriptedModbusClient([.read(unit: 0x20, .input, 0x0002, count: 14, returns: StarTrackerConversionTests.block)])
+        let readings = try StarTracker(name: "st1", client: client).readSample()
+        #expect(readings == [
+            Reading("stars_tracked", 12), Reading("tracking", 1), Reading("time_tag_s", 100.5),
+            Reading("q_w", 0.5), Reading("q_x", 0.5), Reading("q_y", 0.5), Reading("q_z", 0.5),
+        ])
+        client.finish()
+    }
+}

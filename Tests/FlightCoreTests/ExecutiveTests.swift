@@ -230,6 +230,20 @@ final class UnprivilegedScheduler: RealtimeScheduling, @unchecked Sendable {
     func setFIFOPriority(_ priority: Int32) -> RealtimeOutcome { .notPermitted(errno: 1) }
     func lockAllMemory() -> RealtimeOutcome { .applied }
     func setAffinity(cpus: [Int]) -> RealtimeOutcome { .failed(errno: 22) }
+    /// No `/dev/cpu_dma_latency` access, as without root.
+    func holdZeroCPULatency() -> RealtimeOutcome { .notPermitted(errno: 13) }
+}
+
+/// Grants everything but the CPU latency request (its device is missing).
+final class NoPMQoSScheduler: RealtimeScheduling, @unchecked Sendable {
+    private(set) var latencyRequests = 0
+    func setFIFOPriority(_ priority: Int32) -> RealtimeOutcome { .applied }
+    func lockAllMemory() -> RealtimeOutcome { .applied }
+    func setAffinity(cpus: [Int]) -> RealtimeOutcome { .applied }
+    func holdZeroCPULatency() -> RealtimeOutcome {
+        latencyRequests += 1
+        return .failed(errno: 2)
+    }
 }
 
 @Suite("Executive thread")
@@ -273,6 +287,46 @@ struct ExecutiveThreadTests {
         #expect(report.status == .applied)
         report = RealtimeSettings(lockMemory: true).apply(using: nil)
         #expect(report.status == .notPermitted)
+    }
+
+    @Test func aRealtimeStartHoldsTheCPULatencyRequestAndAFailureIsOnlyAWarning() {
+        let scheduler = NoPMQoSScheduler()
+        var report = RealtimeSettings(priority: 80, lockMemory: true).apply(using: scheduler)
+        #expect(scheduler.latencyRequests == 1)
+        #expect(report.cpuLatency == .failed(errno: 2))
+        // The thread itself is real-time: the missing device does not change exec.rt_applied.
+        #expect(report.status == .applied)
+        #expect(report.outcomes.map(\.0) == [.priority, .memoryLock, .cpuLatency])
+        // Nothing requested: no latency request either (simulation, default configuration).
+        report = RealtimeSettings().apply(using: scheduler)
+        #expect(scheduler.latencyRequests == 1)
+        #expect(report.cpuLatency == nil)
+        // Turned off (`iost-bench loop --no-pm-qos`).
+        report = RealtimeSettings(priority: 80, holdsZeroCPULatency: false).apply(using: scheduler)
+        #expect(scheduler.latencyRequests == 1)
+        #expect(report.cpuLatency == nil)
+    }
+
+    @Test func aRefusedCPULatencyRequestIsReportedByEvent() throws {
+        let pool = ParameterPool()
+        let log = EventLog(capacity: 64)
+        var configuration = ExecutiveConfiguration(baseRate: 1000)
+        configuration.realtime = RealtimeSettings(priority: 80)
+        let executive = try Executive(configuration: configuration, clock: WallClock(), pool: pool, events: log,
+                                      scheduler: NoPMQoSScheduler())
+        try executive.start()
+        let clock = WallClock()
+        let until = clock.now + .seconds(5)
+        while clock.now < until, executive.completedCycles == 0 { clock.sleep(until: clock.now + .milliseconds(5)) }
+        #expect(executive.stop(timeout: .seconds(5)))
+        #expect(executive.realtimeReport.status == .applied)
+        var failures: [(Double, Double)] = []
+        log.drain { event in
+            if event.id == ExecutiveEvents.realtimeFailed { failures.append((event.arguments.0, event.arguments.1)) }
+        }
+        #expect(failures.count == 1)
+        #expect(failures.first?.0 == Double(RealtimeSettingCode.cpuLatency.rawValue))
+        #expect(failures.first?.1 == 2)
     }
 }
 

@@ -165,40 +165,86 @@ struct LifeSupportOxygenTests {
 
 @Suite("Life support: CO2 scrubber")
 struct LifeSupportScrubberTests {
-    @Test("stages up and down with hysteresis, one fan channel per stage, alarm with hysteresis")
+    @Test("stages up and down with hysteresis on ppCO2, one fan channel per stage, warning and alarm with hysteresis")
     func staging() throws {
         let rig = try LifeSupportRig()
         let fanLow = rig.channels[1]
         let fanHigh = rig.channels[2]
-        // (CO2 ppm, expected stage, fan low, fan high, alarm) — defaults: stage 1 on > 5000, off
-        // < 4000; stage 2 on > 8000, off < 7000; alarm > 10000, cleared < 9000.
-        let script: [(Double, Int, Bool, Bool, Bool)] = [
-            (3000, 0, false, false, false),
-            (5000, 0, false, false, false),
-            (5100, 1, true, false, false),
-            (7500, 1, true, false, false),
-            (8100, 2, false, true, false),
-            (10_100, 2, false, true, true),
-            (9500, 2, false, true, true),
-            (8900, 2, false, true, false),
-            (7200, 2, false, true, false),
-            (6900, 1, true, false, false),
-            (4500, 1, true, false, false),
-            (3900, 0, false, false, false),
-            (9000, 2, false, true, false), // a jump crosses both stages at once
+        // At a cabin pressure of 100 kPa, 1000 ppm is a ppCO2 of 0.1 kPa. Defaults (NASA-STD-3001
+        // V2 6004, 3 mmHg = 0.40 kPa): stage 1 on > 0.20 kPa, off < 0.13; stage 2 on > 0.30, off
+        // < 0.22; warning > 0.33, cleared < 0.30; alarm > 0.40, cleared < 0.37.
+        rig.set("dev.cabin-env.pressure_pa", 100_000, at: 0)
+        // (CO2 ppm, expected stage, fan low, fan high, warning, alarm)
+        let script: [(Double, Int, Bool, Bool, Bool, Bool)] = [
+            (1000, 0, false, false, false, false),
+            (1990, 0, false, false, false, false),
+            (2100, 1, true, false, false, false),
+            (2900, 1, true, false, false, false),
+            (3100, 2, false, true, false, false),
+            (3400, 2, false, true, true, false),
+            (4100, 2, false, true, true, true),
+            (3800, 2, false, true, true, true),
+            (3600, 2, false, true, true, false),
+            (3100, 2, false, true, true, false),
+            (2900, 2, false, true, false, false),
+            (2100, 1, true, false, false, false),
+            (1500, 1, true, false, false, false),
+            (1200, 0, false, false, false, false),
+            (3200, 2, false, true, false, false), // a jump crosses both stages at once
         ]
         for (index, row) in script.enumerated() {
             rig.set("dev.cabin-co2.co2_ppm", row.0, at: index)
             rig.step(index)
+            #expect(abs((rig.value("ls.ppco2_kpa") ?? .nan) - row.0 / 10_000) < 1e-9, "CO2 \(row.0)")
             #expect(rig.value("ls.scrubber_stage") == Double(row.1), "CO2 \(row.0)")
             #expect(fanLow.demanded == row.2, "CO2 \(row.0)")
             #expect(fanHigh.demanded == row.3, "CO2 \(row.0)")
-            #expect(rig.value("ls.co2_alarm") == (row.4 ? 1 : 0), "CO2 \(row.0)")
+            #expect(rig.value("ls.co2_warning") == (row.4 ? 1 : 0), "CO2 \(row.0)")
+            #expect(rig.value("ls.co2_alarm") == (row.5 ? 1 : 0), "CO2 \(row.0)")
         }
         let changes = rig.events.with(LifeSupportEvents.scrubberStageChanged).map { [$0.arguments.0, $0.arguments.1] }
         #expect(changes == [[0, 1], [1, 2], [2, 1], [1, 0], [0, 2]])
-        #expect(rig.events.with(LifeSupportEvents.co2Alarm).map(\.argumentList) == [[10_100, 10_000]])
-        #expect(rig.events.with(LifeSupportEvents.co2AlarmCleared).map(\.argumentList) == [[8900, 9000]])
+        func arguments(_ id: EventID) -> [[Double]] {
+            rig.events.with(id).map { $0.argumentList.map { ($0 * 1e6).rounded() / 1e6 } }
+        }
+        #expect(arguments(LifeSupportEvents.co2Warning) == [[0.34, 0.33]])
+        #expect(arguments(LifeSupportEvents.co2WarningCleared) == [[0.29, 0.30]])
+        #expect(arguments(LifeSupportEvents.co2Alarm) == [[0.41, 0.40]])
+        #expect(arguments(LifeSupportEvents.co2AlarmCleared) == [[0.36, 0.37]])
+        #expect(rig.events.with(LifeSupportEvents.co2Warning).map(\.severity) == [.medium])
+        #expect(rig.events.with(LifeSupportEvents.co2Alarm).map(\.severity) == [.high])
+    }
+
+    @Test("ppCO2 is the CO2 fraction times the cabin pressure; the last valid pressure stands in for an invalid one")
+    func partialPressure() throws {
+        let rig = try LifeSupportRig()
+        // 4000 ppm in a cabin at 70 kPa: 0.28 kPa (2.1 mmHg) — below the alarm that 4000 ppm
+        // would raise at sea level (0.405 kPa).
+        rig.set("dev.cabin-env.pressure_pa", 70_000, at: 0)
+        rig.set("dev.cabin-co2.co2_ppm", 4000, at: 0)
+        rig.step(0)
+        #expect(abs((rig.value("ls.ppco2_kpa") ?? .nan) - 0.28) < 1e-9)
+        #expect(rig.value("ls.scrubber_stage") == 1)
+        #expect(rig.value("ls.co2_alarm") == 0)
+        rig.set("dev.cabin-env.pressure_pa", 101_325, at: 1)
+        rig.step(1)
+        #expect(abs((rig.value("ls.ppco2_kpa") ?? .nan) - 0.4053) < 1e-9)
+        #expect(rig.value("ls.co2_alarm") == 1)
+        // The pressure sensor fails: ppCO2 from the last valid pressure.
+        rig.invalidate("dev.cabin-env.pressure_pa", at: 2)
+        rig.set("dev.cabin-co2.co2_ppm", 2000, at: 2)
+        rig.step(2)
+        #expect(abs((rig.value("ls.ppco2_kpa") ?? .nan) - 0.20265) < 1e-9)
+        #expect(rig.events.with(LifeSupportEvents.inputInvalid).map(\.argumentList) == [[3]])
+    }
+
+    @Test("no valid cabin pressure yet: ppCO2 invalid, scrubber at its highest stage")
+    func noPressureYet() throws {
+        let fresh = try LifeSupportRig(pool: try controlTestPool())
+        fresh.invalidate("dev.cabin-env.pressure_pa", at: 0)
+        fresh.step(0)
+        #expect(fresh.value("ls.ppco2_kpa") == nil)
+        #expect(fresh.value("ls.scrubber_stage") == 2)
     }
 
     @Test("CO2 invalid: scrubber at its highest stage, input event")
@@ -378,7 +424,13 @@ struct LifeSupportModeTests {
         rig.set("dev.o2-b.ppo2_kpa", 20.6, at: 0)
         rig.step(0)
         #expect(rig.oxygenValve.demanded == true)
-        _ = try rig.pool.handle(named: "ls.co2_stage2_off_ppm")
+        let stage2Off = rig.handle("ls.co2_stage2_off_kpa")
+        #expect(rig.pool[stage2Off].value == 0.22)
+        #expect(rig.pool.definition(stage2Off).range == 0.05...2.0)
+        #expect(rig.pool.definition(stage2Off).unit == "kPa")
+        #expect(rig.pool.definition(rig.handle("ls.co2_alarm_kpa")).id == ParameterID(0x0225))
+        #expect(rig.pool.definition(rig.handle("ls.co2_warning_kpa")).id == ParameterID(0x0227))
+        #expect(rig.pool.definition(rig.handle("ls.ppco2_kpa")).id == ParameterID(0x020A))
         #expect(rig.pool[rig.handle("ls.temp_setpoint_c")].value == 22)
     }
 
@@ -390,8 +442,10 @@ struct LifeSupportModeTests {
         valve_min_off = "10s"
         scrubber_channels = ["fan-1", "fan-2", "fan-3"]
         scrubber_mapping = "cumulative"
-        co2_stage_on_ppm = [4000, 6000, 8000]
-        co2_stage_off_ppm = [3000, 5000, 7000]
+        co2_stage_on_kpa = [0.2, 0.3, 0.35]
+        co2_stage_off_kpa = [0.1, 0.25, 0.32]
+        co2_warning_kpa = 0.38
+        co2_alarm_kpa = 0.45
         """
         let table = try VehicleConfiguration.parse(text: text, path: "ls.toml").root.table("life_support")
         let configuration = try LifeSupportController.Configuration(table: table)
@@ -399,6 +453,10 @@ struct LifeSupportModeTests {
         #expect(configuration.valveMinimumOffTime == .seconds(10))
         #expect(configuration.scrubberMapping == .cumulative)
         #expect(configuration.channelNames == ["o2-valve", "fan-1", "fan-2", "fan-3", "cabin-heater"])
+        #expect(configuration.scrubberStageOnKPa == [0.2, 0.3, 0.35])
+        #expect(configuration.scrubberStageOffKPa == [0.1, 0.25, 0.32])
+        #expect(configuration.co2WarningKPa == 0.38 && configuration.co2WarningClearKPa == 0.30)
+        #expect(configuration.co2AlarmKPa == 0.45 && configuration.co2AlarmClearKPa == 0.37)
 
         func error(_ text: String) -> ConfigurationError? {
             do {
@@ -411,8 +469,19 @@ struct LifeSupportModeTests {
         }
         #expect(error("[life_support]\nppo2_lo_kpa = 20\n")?.message.contains("did you mean \"ppo2_low_kpa\"") == true)
         #expect(error("[life_support]\nppo2_low_kpa = 22\nppo2_high_kpa = 21.5\n")?.key == "ppo2_low_kpa")
-        #expect(error("[life_support]\nco2_stage_off_ppm = [6000, 7000]\n")?.key == "co2_stage_off_ppm")
-        #expect(error("[life_support]\nco2_stage_on_ppm = [5000]\n")?.key == "co2_stage_on_ppm")
+        #expect(error("[life_support]\nco2_stage_off_kpa = [0.25, 0.28]\n")?.key == "co2_stage_off_kpa")
+        #expect(error("[life_support]\nco2_stage_on_kpa = [0.2]\n")?.key == "co2_stage_on_kpa")
+        #expect(error("[life_support]\nco2_stage_on_kpa = [0.2, 3.0]\n")?.key == "co2_stage_on_kpa")
+        #expect(error("[life_support]\nco2_warning_kpa = 0.45\n")?.key == "co2_warning_kpa")
+        #expect(error("[life_support]\nco2_alarm_clear_kpa = 0.41\n")?.key == "co2_alarm_clear_kpa")
+        // The ppm keys of earlier versions name their replacement.
+        for (old, new) in [("co2_stage_on_ppm", "co2_stage_on_kpa"), ("co2_stage_off_ppm", "co2_stage_off_kpa"),
+                           ("co2_alarm_ppm", "co2_alarm_kpa"), ("co2_alarm_clear_ppm", "co2_alarm_clear_kpa")] {
+            let replaced = error("[life_support]\n\(old) = 5000\n")
+            #expect(replaced?.key == old)
+            #expect(replaced?.line == 2)
+            #expect(replaced?.message.contains("use \"\(new)\"") == true, "\(String(describing: replaced))")
+        }
     }
 
     @Test("an unknown input or channel name fails setup")

@@ -1,6 +1,7 @@
 @testable import FlightCore
 import HAL
 import Synchronization
+import Systems
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -67,7 +68,7 @@ struct QueueTests {
         let ring = SPSCRing<Int>(capacity: 64)
         let total = 1_000_000
         let refused = Atomic<Int>(0)
-        let producer = try FlightThread.start(name: "producer") { _ in
+        let producer = try DedicatedThread(name: .auxiliary("producer")) {
             var failures = 0
             for value in 0..<total {
                 while !ring.push(value) {
@@ -98,7 +99,7 @@ struct QueueTests {
     @Test func commandQueueFromSeveralProducers() throws {
         let queue = CommandQueue<Int>(capacity: 100_000)
         let threads = try (0..<4).map { producer in
-            try FlightThread.start(name: "link\(producer)") { _ in
+            try DedicatedThread(name: .auxiliary("link\(producer)")) {
                 for index in 0..<10_000 { queue.push(producer * 1_000_000 + index) }
             }
         }

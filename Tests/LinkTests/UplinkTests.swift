@@ -128,14 +128,29 @@ final class PacketSink: Sendable {
         #expect(uplink.statistics.farmNoBuffer == 1 && uplink.statistics.farmWaiting == 1)
     }
 
-    @Test func acceptedFrameWithoutWholePacketsIsCounted() {
+    @Test func acceptedFrameWithoutWholePacketsIsCountedAndItsRestDeliveredForAReport() {
         let sink = PacketSink()
         let uplink = Uplink(configuration: configuration, handler: sink.take)
         let cut = Array(telecommand(0).dropLast(2))
         let disposition = uplink.receive(datagram: adFrame(0, [cut])[...])
-        #expect(disposition == .malformedPacketData(.truncated(needed: cut.count + 2, available: cut.count)))
+        #expect(disposition == .malformedPacketData(.truncated(needed: cut.count + 2, available: cut.count), packets: 1))
         #expect(uplink.statistics.malformedPacketData == 1)
-        #expect(sink.received.isEmpty)
+        // Delivered as it is, so the PUS layer answers with TM[1,2] bad_length.
+        #expect(sink.received.map(\.bytes) == [cut])
+
+        // A whole packet, then one whose length field says 3 octets more than there are: the
+        // first is delivered as a packet, the second as the rest of the data.
+        let good = telecommand(1)
+        var long = telecommand(2)
+        long[5] &+= 3
+        #expect(uplink.receive(datagram: adFrame(1, [good, long])[...]) == .malformedPacketData(.truncated(needed: long.count + 3, available: long.count), packets: 2))
+        #expect(sink.received.map(\.bytes).suffix(2) == [good, long])
+        // A length field 2 short: the declared packet fails its CRC, so the whole data is the unit.
+        var short = telecommand(3)
+        short[5] &-= 2
+        #expect(uplink.receive(datagram: adFrame(2, [short])[...]) == .malformedPacketData(.truncated(needed: 6, available: 2), packets: 1))
+        #expect(sink.received.last?.bytes == short)
+        #expect(uplink.statistics.malformedPacketData == 3)
     }
 
     @Test func uplinkCLCWReachesTheDownlinkOCF() throws {

@@ -4,6 +4,7 @@ import Glibc
 import HAL
 @testable import LinuxHAL
 import Testing
+import Systems
 
 @Suite("SystemMonotonicClock and RealtimeSettings")
 struct ClockTests {
@@ -43,11 +44,22 @@ struct ClockTests {
         }
     }
 
-    @Test("sleep(until:) a deadline in the past returns")
+    @Test("sleep(until:) a deadline in the past returns at once", .timeLimit(.minutes(1)))
     func sleepPast() {
         let clock = SystemMonotonicClock.shared
-        clock.sleep(until: .zero)
-        clock.sleep(until: clock.now)
+        // Past deadlines of every kind: the clock's origin, one second ago, just now. A relative
+        // sleep computed as `deadline − now` in unsigned arithmetic would wrap to centuries here
+        // (the time limit ends that); an absolute one returns at once.
+        let oneSecondAgo = clock.now + .seconds(-1)
+        for deadline in [MonotonicInstant.zero, oneSecondAgo, clock.now] {
+            let before = clock.now
+            clock.sleep(until: deadline)
+            let after = clock.now
+            #expect(after >= deadline)
+            // "At once": well under the shortest real sleep any caller asks for, with room for a
+            // busy 2-core CI machine's scheduling delay.
+            #expect(after - before < .milliseconds(200), "sleep(until: \(deadline)) took \(after - before)")
+        }
     }
 
     /// Results gathered on a thread of our own, so the test runner's threads keep their settings.
@@ -68,7 +80,7 @@ struct ClockTests {
     @Test("real-time settings report a result either way, on a dedicated thread")
     func realtimeSettings() throws {
         let result = LockedValue(Outcome())
-        let thread = try DedicatedThread(name: "test-rt") {
+        let thread = try DedicatedThread(name: .auxiliary("test-rt")) {
             var outcome = Outcome()
             let cpus = RealtimeSettings.currentAffinity() ?? [0]
             // Timer slack first: the kernel reports (and uses) no slack for SCHED_FIFO threads.

@@ -1,7 +1,9 @@
+import Foundation
 import HAL
 @testable import LinuxHAL
 import SimHardware
 import Testing
+import Systems
 
 /// Polls `condition` until it holds or `limit` passes: a wait for another thread, not a timing assertion.
 func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
@@ -20,7 +22,7 @@ struct EdgeEventMonitorTests {
     func deliversInOrder() throws {
         let chip = SimGPIOChip(lineNames: ["rain", "door"])
         let line = try chip.requestEdgeEvents(.name("door"), edge: .both, options: GPIOLineOptions())
-        let monitor = try EdgeEventMonitor(line: line, name: "test-edge", capacity: 16, pollInterval: .milliseconds(5))
+        let monitor = try EdgeEventMonitor(line: line, name: .edge("test"), capacity: 16, pollInterval: .milliseconds(5))
         #expect(monitor.isRunning)
 
         chip.injectEdge(.name("door"), kind: .rising, at: MonotonicInstant(nanoseconds: 1_000))
@@ -32,10 +34,10 @@ struct EdgeEventMonitorTests {
         #expect(eventually { monitor.drain(into: &received); return received.count >= 4 })
 
         #expect(received == [
-            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1),
-            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1),
+            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1, lineSequence: 1, globalSequence: 1),
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1, lineSequence: 2, globalSequence: 2),
+            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1, lineSequence: 3, globalSequence: 3),
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1, lineSequence: 4, globalSequence: 4),
         ])
         #expect(monitor.stop(timeout: .seconds(2)))
         #expect(!monitor.isRunning)
@@ -73,15 +75,39 @@ struct EdgeEventMonitorTests {
         #expect(monitor.stop(timeout: .seconds(1)))
     }
 
-    @Test("a monitor dropped without stop() ends its thread on its own")
+    @Test("a monitor dropped without stop() ends its thread on its own, within a few poll intervals", .timeLimit(.minutes(1)))
     func droppedMonitor() throws {
         let chip = SimGPIOChip(lineNames: ["a"])
         let line = try chip.requestEdgeEvents(.offset(0), edge: .both, options: GPIOLineOptions())
-        do {
-            _ = try EdgeEventMonitor(line: line, pollInterval: .milliseconds(5))
-        }
+        // The kernel's view of this process's threads: /proc/self/task/<tid>/comm holds each
+        // thread's name (15 bytes), so the monitor's thread is seen without any hook into it.
+        let name = "edge-dropped-t"
+        #expect(threadNames().filter { $0 == name }.isEmpty, "no such thread before the test")
+        var monitor: EdgeEventMonitor? = try EdgeEventMonitor(line: line, name: .auxiliary(name), pollInterval: .milliseconds(5))
+        #expect(eventually { threadNames().contains(name) }, "the monitor's thread runs under its name")
         chip.injectEdge(.offset(0), kind: .rising, at: MonotonicInstant(nanoseconds: 1))
+        #expect(eventually { monitor?.statistics.received == 1 })
+
+        let dropped = SystemMonotonicClock.shared.now
+        monitor = nil                                     // no stop(): deinit asks the thread to end
+        #expect(monitor == nil)
+        #expect(eventually(within: .seconds(2)) { !threadNames().contains(name) }, "the dropped monitor's thread is still running")
+        // It ends within a poll interval plus scheduling delay; 2 s is the bound on a busy machine.
+        #expect(SystemMonotonicClock.shared.now - dropped < .seconds(2))
+
+        // Nobody reads the line any more: a new edge stays with the line.
+        chip.injectEdge(.offset(0), kind: .falling, at: MonotonicInstant(nanoseconds: 2))
+        #expect(try line.waitForEvents(timeout: .zero).map(\.kind) == [.falling])
         line.release()
+    }
+
+    /// The names of this process's threads, from /proc/self/task/*/comm (Linux).
+    func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 }
 
@@ -90,7 +116,7 @@ struct ThreadTests {
     @Test("join waits for the body, and gives up at its timeout while the body runs")
     func join() throws {
         let gate = Latch()
-        let thread = try DedicatedThread(name: "test-join") { gate.wait(until: SystemMonotonicClock.shared.now + .seconds(30)) }
+        let thread = try DedicatedThread(name: .auxiliary("test-join")) { gate.wait(until: SystemMonotonicClock.shared.now + .seconds(30)) }
         #expect(!thread.join(timeout: .milliseconds(20)))
         #expect(!thread.hasFinished)
         gate.set()

@@ -4,6 +4,7 @@ import Glibc
 import HAL
 @testable import LinuxHAL
 import Testing
+import Systems
 
 // Tests against the kernel's own simulators in the HIL bench guest (i2c-stub, gpio-sim); they run
 // only there (HIL_GUEST=1) and skip on the host, which has no /dev/i2c-* or /dev/gpiochip*.
@@ -150,7 +151,7 @@ struct HILBenchGPIOTests {
         let chip = try openChip()
         try writeAttribute("pull", line: 4, "pull-down")
         let line = try chip.requestEdgeEvents(.offset(4), edge: .both, options: GPIOLineOptions())
-        let monitor = try EdgeEventMonitor(line: line, name: "hil-edge", pollInterval: .milliseconds(20))
+        let monitor = try EdgeEventMonitor(line: line, name: .edge("hil"), pollInterval: .milliseconds(20))
         let clock = SystemMonotonicClock.shared
         let before = clock.now
         // 20 ms apart: gpio-sim's irq_sim coalesces edges raised before its irq_work runs.

@@ -142,3 +142,29 @@ func expectCategory(_ category: DeviceFaultCategory, sourceLocation: SourceLocat
         Issue.record("expected a DeviceError, got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// `reconnect()` (device recovery) connects at once, whatever the client's back-off.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ModbusReconnectTests {
+    @Test func reconnectIgnoresTheBackOffAndFindsAPeerStartedLater() throws {
+        let first = try ModbusPeer.tcp(device: "scd30", values: ModbusTCPPeerTests.scd30Values)
+        let port = first.port
+        // That peer is stopped at once: its port is free again, nobody listens.
+        first.stop()
+        let client = try LinuxModbusClient(name: "late-peer", configuration: .tcp(host: "127.0.0.1", port: port, responseTimeout: .milliseconds(500),
+                                                                                  reconnect: ReconnectPolicy(initialDelay: .seconds(30), maximumDelay: .seconds(60))))
+        #expect(throws: ModbusError.self) { try client.connect() }
+        // Within the 30 s back-off a request fails fast without touching the network…
+        #expect(throws: ModbusError.self) { _ = try client.readHoldingRegisters(unit: 0x61, address: 0x0020, count: 1) }
+        #expect(client.statistics.connectAttempts == 1)
+        #expect(throws: BusReconnectError.self) { try client.reconnect() }
+        #expect(client.statistics.connectAttempts == 2)
+        let peer = try ModbusPeer.tcp(device: "scd30", values: ModbusTCPPeerTests.scd30Values, port: port)
+        defer { peer.stop() }
+        // …but a reconnect goes out at once and the peer answers.
+        try client.reconnect()
+        #expect(client.isConnected)
+        let scd30 = SCD30(name: "cabin-co2", client: client, configuration: SCD30Configuration(measurementIntervalSeconds: 2, ambientPressureMbar: nil))
+        #expect(try scd30.start() == "firmware 3.66")
+    }
+}

@@ -52,9 +52,26 @@ import Testing
             working.step(dt: 1, inputs: .init(crewCount: 4, scrubberStage: 1))
             failed.step(dt: 1, inputs: .init(crewCount: 4, scrubberStage: 1, scrubberFailed: true))
         }
-        #expect(working.co2Percent < 0.5)
+        // Below the 0.40 kPa (3 mmHg) of NASA-STD-3001 V2 6004.
+        #expect(working.co2PartialPressureKilopascals < 0.25)
         // 4 kg/day × 6 h = 1.0 kg CO2 in 40 m³ → ~1.4 kPa → ~1.4 %.
         #expect(failed.co2Percent > 1.2)
+    }
+
+    @Test func eachScrubberStageSettlesWhereRemovalMatchesTheCrewsProduction() {
+        // Steady state by hand: ρ = G / (flow × efficiency), p = ρ / M × R × T at 295.15 K
+        // (R × T = 2454.01 J/mol). 4 crew: G = 4 kg / 86 400 s = 4.6296e-5 kg/s.
+        // Low stage (12 L/s × 0.9): ρ = 4.2867e-3 kg/m³ → 0.097405 mol/m³ → 239.0 Pa.
+        // High stage (30 L/s × 0.9): 95.6 Pa. 12 crew on the high stage: 286.8 Pa.
+        func settled(crew: Int, stage: Int) -> Double {
+            var cabin = CabinAtmosphere()
+            for _ in 0..<(12 * 3600) { cabin.step(dt: 1, inputs: .init(crewCount: crew, scrubberStage: stage)) }
+            return cabin.co2PartialPressurePascals
+        }
+        let low = settled(crew: 4, stage: 1), high = settled(crew: 4, stage: 2), crowded = settled(crew: 12, stage: 2)
+        #expect(abs(low - 239.0) < 1, "\(low) Pa")
+        #expect(abs(high - 95.6) < 1, "\(high) Pa")
+        #expect(abs(crowded - 286.8) < 1, "\(crowded) Pa")
     }
 }
 
@@ -241,7 +258,8 @@ import Testing
     }
 
     @Test func bangBangLifeSupportHoldsTheCabinForADay() {
-        // The defaults are sized so a plain controller holds ppO2 ~21 kPa, CO2 < 0.5 %, 21–24 °C.
+        // The defaults are sized so a plain controller holds ppO2 ~21 kPa, ppCO2 below the 0.40 kPa
+        // (3 mmHg) of NASA-STD-3001 V2 6004, 21–24 °C.
         var vehicle = VehiclePhysics(seed: 7)
         var minO2 = Double.infinity, maxO2 = 0.0, maxCO2 = 0.0, minT = Double.infinity, maxT = 0.0, minSoC = 1.0
         for _ in 0..<(24 * 3600) {
@@ -250,17 +268,17 @@ import Testing
             if ppO2 < 20.8 { inputs.o2ValveOpen = true } else if ppO2 > 21.4 { inputs.o2ValveOpen = false }
             let celsius = vehicle.thermal.temperatureCelsius
             if celsius < 21.8 { inputs.heaterOn = true } else if celsius > 22.8 { inputs.heaterOn = false }
-            inputs.scrubberStage = vehicle.atmosphere.co2Percent > 0.3 ? 2 : 1
+            inputs.scrubberStage = vehicle.atmosphere.co2PartialPressureKilopascals > 0.30 ? 2 : 1
             vehicle.step(dt: 1, inputs: inputs)
             minO2 = min(minO2, vehicle.atmosphere.o2PartialPressureKilopascals)
             maxO2 = max(maxO2, vehicle.atmosphere.o2PartialPressureKilopascals)
-            maxCO2 = max(maxCO2, vehicle.atmosphere.co2Percent)
+            maxCO2 = max(maxCO2, vehicle.atmosphere.co2PartialPressureKilopascals)
             minT = min(minT, vehicle.thermal.temperatureCelsius)
             maxT = max(maxT, vehicle.thermal.temperatureCelsius)
             minSoC = min(minSoC, vehicle.power.stateOfCharge)
         }
         #expect(minO2 > 20.5 && maxO2 < 21.8)
-        #expect(maxCO2 < 0.5)
+        #expect(maxCO2 < 0.25)
         #expect(minT > 21 && maxT < 24)
         #expect(minSoC > 0.5)
         #expect(vehicle.atmosphere.relativeHumidityPercent < 70)

@@ -153,7 +153,13 @@ import Testing
         let actions = try #require(root["event_actions"] as? [[String: Any]])
         #expect(actions.map { $0["action"] as? String } == ["recover_device (event argument)", "scrubber_max", "crew_alarm"])
         #expect((root["modes"] as? [[String: Any]])?.map { $0["name"] as? String } == ["BOOT", "NOMINAL", "DEGRADED", "SAFE", "EMERGENCY"])
-        #expect((root["failure_codes"] as? [[String: Any]])?.count == 11)
+        #expect((root["failure_codes"] as? [[String: Any]])?.count == 12)
+        #expect((root["failure_codes"] as? [[String: Any]])?.last?["name"] as? String == "constraint_violated")
+        // Names the ground shows instead of numbers.
+        #expect((root["mode_reasons"] as? [[String: Any]])?.first { $0["value"] as? Int == 5 }?["name"] as? String == "battery_critical")
+        #expect((root["monitor_states"] as? [[String: Any]])?.first { $0["value"] as? Int == 5 }?["name"] as? String == "alarm_high")
+        let modeSafe = (root["events"] as? [[String: Any]])?.first { $0["name"] as? String == "mode_safe" }
+        #expect((modeSafe?["argument_kinds"] as? [Any])?.map { $0 as? String } == ["mode", "mode", "mode_reason", nil])
 
         // Deterministic: the same vehicle gives the same octets.
         #expect(try ServicesHarness().services.missionDatabase.json == text)

@@ -129,6 +129,16 @@ import Testing
             }
         }
         #expect(farm.receiverFrameSequenceNumber == 8)
+
+        // puslib's AckFlag members, each alone, are the stages of the same name here.
+        let flagTCs = try #require(result["ack_flag_tcs"] as? [[String: Any]])
+        let expectedFlags: [String: AcknowledgementFlags] = ["ACCEPTANCE": .acceptance, "START_OF_EXECUTION": .start, "PROGRESS": .progress, "COMPLETION": .completion]
+        #expect(Set(flagTCs.compactMap { $0["name"] as? String }) == Set(expectedFlags.keys))
+        for peer in flagTCs {
+            let name = try #require(peer["name"] as? String)
+            let tc = try PUSTelecommand.decode(bytes(try #require(peer["hex"] as? String)), expectedAPID: 0x123)
+            #expect(tc.acknowledgementFlags == expectedFlags[name], "puslib AckFlag.\(name)")
+        }
     }
 
     /// Runs a process with a 60 s limit and returns its standard output.

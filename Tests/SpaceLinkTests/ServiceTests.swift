@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func failureCodeValuesAreStable() {
-        #expect(VerificationFailureCode.allCases.map(\.rawValue) == Array(1...11))
+        #expect(VerificationFailureCode.allCases.map(\.rawValue) == Array(1...12))
         #expect(FailureNotice(rawCode: 500).knownCode == nil)
     }
 }

@@ -8,7 +8,9 @@ Every frame is unpacked by spacepackets (which verifies the FECF); the packet st
 per virtual channel independently of our reassembler (spacelink_check.check_frames), and every
 packet is decoded by spacepackets' PusTm and puslib's PusTmPacket, which must agree. Prints one
 JSON object: frame and packet counts, packets per (service, subtype), and a list of errors (empty
-when everything decodes). Also prints, under "ping_tc", a TC[17,1] built by spacepackets for the
+when everything decodes). Strict on order too: per APID the packet sequence counts on the wire
+must run on by exactly one (modulo 16384), and per (service, subtype, destination) the PUS message
+type counters likewise, from the first packet seen (the capture starts mid-stream). Also prints, under "ping_tc", a TC[17,1] built by spacepackets for the
 test to send to the daemon.
 """
 import json
@@ -33,6 +35,8 @@ def main():
     data_field_length = frame_length - 6 - 4 - 2      # primary header, OCF, FECF
     kinds = Counter()
     packets = 0
+    last_seq = {}        # apid -> last sequence count
+    last_counter = {}    # (service, subtype, destination) -> last message type counter
     for vc, stream in streams.items():
         if vc == 7:
             continue
@@ -55,6 +59,15 @@ def main():
                     (tm.service, tm.message_subtype, tm.seq_count, tm.source_data):
                 errors.append(f"TM[{tm.service},{tm.message_subtype}] seq {tm.seq_count}: spacepackets and puslib disagree")
             kinds[f"{tm.service},{tm.message_subtype}"] += 1
+            if tm.apid in last_seq and tm.seq_count != (last_seq[tm.apid] + 1) % 16384:
+                errors.append(f"APID {tm.apid:#x}: sequence count {tm.seq_count} after {last_seq[tm.apid]} "
+                              f"(TM[{tm.service},{tm.message_subtype}])")
+            last_seq[tm.apid] = tm.seq_count
+            key = (tm.service, tm.message_subtype, tm.pus_tm_sec_header.dest_id)
+            counter = tm.pus_tm_sec_header.message_counter
+            if key in last_counter and counter != (last_counter[key] + 1) % 65536:
+                errors.append(f"TM[{key[0]},{key[1]}] to {key[2]}: message type counter {counter} after {last_counter[key]}")
+            last_counter[key] = counter
     ping = PusTc(service=17, message_subtype=1, apid=0x123, seq_count=77, ack_flags=0b1111)
     print(json.dumps({"frames": count, "packets": packets, "kinds": dict(kinds), "errors": errors,
                       "ping_tc": ping.pack().hex()}))

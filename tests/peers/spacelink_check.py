@@ -165,6 +165,18 @@ def peer_tcs():
     return out
 
 
+def ack_flag_tcs():
+    """TC[17,1] built by puslib with each of its AckFlag members alone, named as puslib names them."""
+    from puslib.packet import AckFlag
+    out = []
+    for seq, flag in enumerate(AckFlag):
+        if flag.value == 0:
+            continue
+        ptc = PusTcPacket.create(apid=0x123, name=40 + seq, ack_flags=flag, service_type=17, service_subtype=1, source=0, data=None)
+        out.append(dict(name=flag.name, value=int(flag.value), hex=bytes(ptc).hex()))
+    return out
+
+
 def main():
     work = Path(sys.argv[1])
     expected = json.loads((work / "expected.json").read_text())
@@ -185,7 +197,7 @@ def main():
         check_tm(packet, want, errors)
     check_our_tcs(expected["tc_hex"], errors)
     print(json.dumps(dict(frames=count, packets=len(packets), tcs_checked=len(expected["tc_hex"]),
-                          errors=errors[:50], peer_tcs=peer_tcs())))
+                          errors=errors[:50], peer_tcs=peer_tcs(), ack_flag_tcs=ack_flag_tcs())))
 
 
 if __name__ == "__main__":

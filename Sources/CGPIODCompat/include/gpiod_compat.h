@@ -61,7 +61,29 @@ typedef struct iost_gpiod_event {
     uint32_t offset;
     /** The kernel's timestamp, nanoseconds on CLOCK_MONOTONIC. */
     uint64_t timestamp_ns;
+    /**
+     * The kernel's sequence number of the event on its line, from 1 (libgpiod v2 line_seqno). A
+     * gap between two events means the kernel's buffer overflowed and events were lost. 0 under
+     * libgpiod v1, whose API has no sequence numbers.
+     */
+    uint64_t line_seqno;
+    /** The sequence number among all lines of the request (v2 global_seqno); 0 under v1. */
+    uint64_t global_seqno;
 } iost_gpiod_event;
+
+/**
+ * Edge events the kernel buffers per edge-event line before it drops the oldest.
+ *
+ * libgpiod v2 requests this many (gpiod_request_config_set_event_buffer_size; 1024 is the
+ * kernel's largest, GPIO_V2_LINES_MAX * 16). libgpiod v1 cannot choose: the v1 character-device
+ * ABI keeps 16 events per line, and a reader that falls behind by more loses events without
+ * knowing it (no sequence numbers).
+ */
+#define IOST_GPIOD_V2_EVENT_BUFFER_SIZE 1024
+#define IOST_GPIOD_V1_EVENT_BUFFER_SIZE 16
+
+/** The kernel's event buffer size of edge-event lines under the compiled API (16 or 1024). */
+unsigned int iost_gpiod_event_buffer_size(void);
 
 /** The most events one iost_gpiod_line_wait_events call returns. */
 #define IOST_GPIOD_MAX_EVENTS_PER_WAIT 16

@@ -20,9 +20,6 @@ int iost_set_timer_slack_ns(unsigned long nanoseconds);
 /** The calling thread's timer slack in nanoseconds (PR_GET_TIMERSLACK), or -1 with errno. */
 long iost_timer_slack_ns(void);
 
-/** Names the calling thread for ps/top (PR_SET_NAME; at most 15 bytes are kept). 0, or -1 with errno. */
-int iost_set_thread_name(const char *name);
-
 /** The most CPUs an affinity set can name (CPU_SETSIZE). */
 int iost_max_cpus(void);
 

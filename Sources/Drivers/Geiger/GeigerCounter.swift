@@ -36,12 +36,19 @@ public struct GeigerStatistics: Sendable, Equatable {
     public var timestampAnomalies: Int = 0
     /// Events of the other edge (the line was requested for both edges).
     public var ignoredEdges: Int = 0
+    /// Events the kernel produced but lost before they were read (its per-line buffer was full),
+    /// found from gaps in the events' line sequence numbers (libgpiod v2). Each is counted as a
+    /// pulse of the window it is found in: the line is requested for the counted edge only, so
+    /// every sequence number is one pulse. Always 0 under libgpiod v1, which has no sequence
+    /// numbers (and a fixed 16-event kernel buffer per line).
+    public var lostEvents: Int = 0
 
-    public init(acceptedEvents: Int = 0, bufferOverflows: Int = 0, timestampAnomalies: Int = 0, ignoredEdges: Int = 0) {
+    public init(acceptedEvents: Int = 0, bufferOverflows: Int = 0, timestampAnomalies: Int = 0, ignoredEdges: Int = 0, lostEvents: Int = 0) {
         self.acceptedEvents = acceptedEvents
         self.bufferOverflows = bufferOverflows
         self.timestampAnomalies = timestampAnomalies
         self.ignoredEdges = ignoredEdges
+        self.lostEvents = lostEvents
     }
 }
 
@@ -96,13 +103,14 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
         } catch {
             throw DeviceError(error, device: name, driver: driver)
         }
+        let drained: [GPIOEdgeEvent]
         do {
-            _ = try line.waitForEvents(timeout: .zero)
+            drained = try line.waitForEvents(timeout: .zero)
         } catch {
             throw DeviceError(GeigerError.bus(error), device: name, driver: driver)
         }
         let now = clock.now
-        tally.withLock { $0.restart(at: now) }
+        tally.withLock { $0.restart(at: now, discarding: drained) }
         let microseconds = (configuration.deadTimeSeconds * 1e6).rounded()
         return "GM tube on \(configuration.countedEdge) edges, τ \(Int(microseconds)) µs, \(configuration.microsievertsPerHourPerCPM) µSv/h per CPM"
     }
@@ -150,7 +158,8 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
     }
 
     /// Samples the window ending now: `counts`, `cpm`, `cpm_corrected`, `dose_rate_usv_h`, `window_s`,
-    /// plus the lifetime `buffer_overflows` and `timestamp_anomalies`.
+    /// plus the lifetime `buffer_overflows`, `timestamp_anomalies` and `lost_events` (kernel events
+    /// lost to a full buffer, from sequence-number gaps; see ``GeigerStatistics/lostEvents``).
     ///
     /// Does not touch the line: the I/O thread (or the monitor) feeds the events.
     public func readSample() throws(DeviceError) -> [Reading] {
@@ -164,6 +173,7 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
         return result.readings + [
             Reading("buffer_overflows", Double(totals.bufferOverflows)),
             Reading("timestamp_anomalies", Double(totals.timestampAnomalies)),
+            Reading("lost_events", Double(totals.lostEvents)),
         ]
     }
 
@@ -179,6 +189,9 @@ struct EventTally {
     /// Events accepted while the ring was full; they belong to the next window closed.
     private var untimestamped = 0
     private var lastTimestamp: UInt64?
+    /// The line sequence number of the last event seen (any edge); the kernel numbers a fresh
+    /// request's events from 1. Kept across restarts: the line (and its numbering) stays.
+    private var lastSequence: UInt64 = 0
     private var windowStart: MonotonicInstant?
     private let countedEdge: GPIOEdgeEvent.Kind
     private(set) var statistics = GeigerStatistics()
@@ -188,11 +201,14 @@ struct EventTally {
         self.countedEdge = countedEdge
     }
 
-    mutating func restart(at instant: MonotonicInstant) {
+    /// Starts counting afresh at `instant`; `discarded` are events read and dropped by the start
+    /// (their sequence numbers move the expected next one, without counting a loss).
+    mutating func restart(at instant: MonotonicInstant, discarding discarded: [GPIOEdgeEvent] = []) {
         head = 0
         stored = 0
         untimestamped = 0
         lastTimestamp = nil
+        for event in discarded { if let sequence = event.lineSequence, sequence > lastSequence { lastSequence = sequence } }
         windowStart = instant
         statistics = GeigerStatistics()
     }
@@ -200,6 +216,14 @@ struct EventTally {
     mutating func record(_ events: [GPIOEdgeEvent]) -> Int {
         var accepted = 0
         for event in events {
+            if let sequence = event.lineSequence, sequence > lastSequence {
+                if sequence > lastSequence &+ 1 {
+                    let lost = Int(clamping: sequence - lastSequence - 1)
+                    statistics.lostEvents += lost
+                    untimestamped += lost
+                }
+                lastSequence = sequence
+            }
             guard event.kind == countedEdge else {
                 statistics.ignoredEdges += 1
                 continue

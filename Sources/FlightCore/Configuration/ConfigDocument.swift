@@ -1,3 +1,4 @@
+import Systems
 import TOMLKit
 
 extension ConfigTable {
@@ -21,7 +22,7 @@ extension ConfigTable {
     public static func load(path: String) throws(ConfigurationError) -> ConfigTable {
         let text: String
         do {
-            text = try readTextFile(path)
+            text = try readTextFile(atPath: path, limit: 4 << 20)
         } catch {
             throw ConfigurationError(file: path, message: "cannot read the file: \(error.message)")
         }

@@ -1,4 +1,5 @@
 import TOMLKit
+import Systems
 
 /// A strict reader over one TOML table: typed getters that fail with a ``ConfigurationError``
 /// naming the file, line and key, and a check that every key was understood.
@@ -241,23 +242,6 @@ public enum DurationText {
         }
         return .nanoseconds(Int64(value * scale * 1e9))
     }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = Array(repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }
 
 /// The text of a configuration file, for finding the line of a key.

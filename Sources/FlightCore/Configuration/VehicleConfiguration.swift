@@ -1,8 +1,5 @@
+import Drivers
 import HAL
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// How a configured bus is reached.
 public enum BusKind: Sendable, Equatable {
@@ -91,23 +88,32 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// What a device is for (`role`): for an actuator, which channel the controllers and the mode
-/// machine drive; for a power monitor, which rail it measures. Parsed once, here.
-public enum DeviceRole: String, Sendable, CaseIterable {
-    case o2Valve = "o2_valve"
-    case scrubberFan = "scrubber_fan"
-    case cabinHeater = "cabin_heater"
-    case loadSwitch = "load_switch"
-    case radioSwitch = "radio_switch"
-    case crewAlarm = "crew_alarm"
-    /// An INA226 on the battery.
-    case battery
-    /// An INA226 on the solar array.
-    case solar
+/// machine drive (``ActuatorRole``); for a power monitor, which rail it measures. Parsed once,
+/// by ``VehicleConfiguration``.
+public enum DeviceRole: Sendable, Equatable {
+    case actuator(ActuatorRole)
+    case powerMonitor(PowerMonitorRole)
 
-    /// Roles a power monitor (`ina226`) may have; the others are actuator roles.
-    public static let powerMonitorRoles: [DeviceRole] = [.battery, .solar]
+    /// The rail an INA226 measures.
+    public enum PowerMonitorRole: String, Sendable, CaseIterable {
+        case battery, solar
+    }
 
-    public var isActuatorRole: Bool { !Self.powerMonitorRoles.contains(self) }
+    /// Every `role` value, by its text.
+    public static let byName: [String: DeviceRole] = {
+        var roles: [String: DeviceRole] = [:]
+        for role in ActuatorRole.allCases { roles[role.rawValue] = .actuator(role) }
+        for role in PowerMonitorRole.allCases { roles[role.rawValue] = .powerMonitor(role) }
+        return roles
+    }()
+
+    /// The `role` value in the configuration.
+    public var rawValue: String {
+        switch self {
+        case .actuator(let role): return role.rawValue
+        case .powerMonitor(let role): return role.rawValue
+        }
+    }
 }
 
 /// The modelled load a load switch powers (`load`).
@@ -230,13 +236,11 @@ public final class VehicleConfiguration {
                 address = .gpioLine(first)
                 gpioLines = lines
             }
-            let role: DeviceRole? = table.has("role")
-                ? try table.choice("role", Dictionary(uniqueKeysWithValues: DeviceRole.allCases.map { ($0.rawValue, $0) }))
-                : nil
+            let role: DeviceRole? = table.has("role") ? try table.choice("role", DeviceRole.byName) : nil
             let load: LoadKind? = table.has("load")
                 ? try table.choice("load", Dictionary(uniqueKeysWithValues: LoadKind.allCases.map { ($0.rawValue, $0) }))
                 : nil
-            if load != nil, role != .loadSwitch {
+            if load != nil, role != .actuator(.loadSwitch) {
                 throw table.error("load", "only a device with role = \"load_switch\" powers a load")
             }
             var samplePeriod: Duration?
@@ -329,32 +333,4 @@ public final class VehicleConfiguration {
         try table.rejectUnknownKeys()
         return bus
     }
-}
-
-/// A file that could not be read.
-struct FileReadError: Error {
-    var message: String
-}
-
-/// Reads a whole text file with the C library (FlightCore does no other file I/O).
-func readTextFile(_ path: String) throws(FileReadError) -> String {
-    guard let file = fopen(path, "r") else {
-        throw FileReadError(message: String(cString: strerror(errno)))
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
-        if count < buffer.count {
-            if ferror(file) != 0 { throw FileReadError(message: "read error") }
-            break
-        }
-        if bytes.count > 4 << 20 { throw FileReadError(message: "larger than 4 MiB") }
-    }
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw FileReadError(message: "not UTF-8 text")
-    }
-    return text
 }

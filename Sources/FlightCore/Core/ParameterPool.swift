@@ -114,8 +114,26 @@ public final class ParameterPool {
     private var samples: [ParameterSample] = []
     private var indexByID: [ParameterID: Int] = [:]
     private var indexByName: [String: Int] = [:]
+    /// Constraints between related tunables, checked as a whole on every set (TC[20,3]).
+    public private(set) var constraints: [ParameterConstraint] = []
 
     public init() {}
+
+    /// Adds a constraint between two registered tunables (at setup, like registration).
+    public func addConstraint(_ constraint: ParameterConstraint) {
+        constraints.append(constraint)
+    }
+
+    /// The first constraint the tunables would break if the values `proposed` gives (by pool
+    /// index; `nil`: unchanged) were set, or `nil` when every constraint holds. Does not allocate.
+    public func violatedConstraint(proposed: (Int) -> Double?) -> ParameterConstraint? {
+        for constraint in constraints {
+            let lower = proposed(constraint.lower.index) ?? samples[constraint.lower.index].value
+            let upper = proposed(constraint.upper.index) ?? samples[constraint.upper.index].value
+            if !(lower < upper) { return constraint }
+        }
+        return nil
+    }
 
     /// Registers a parameter.
     /// - Throws: ``ParameterError`` on a duplicate id or name.
@@ -209,5 +227,18 @@ public final class ParameterPool {
         } else {
             for index in samples.indices { buffer[index] = samples[index] }
         }
+    }
+}
+
+/// A relation between two tunables that must hold whatever is set: `lower` < `upper` (a
+/// control band's low and high limit, a hysteresis's off and on level). Single values are
+/// checked against their ranges; these are checked on the whole set of a TC[20,3].
+public struct ParameterConstraint: Sendable, Equatable {
+    public var lower: ParameterHandle
+    public var upper: ParameterHandle
+
+    public init(lower: ParameterHandle, below upper: ParameterHandle) {
+        self.lower = lower
+        self.upper = upper
     }
 }

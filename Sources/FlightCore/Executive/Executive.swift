@@ -1,5 +1,6 @@
 import HAL
 import Synchronization
+import Systems
 
 /// One rate group: an ordered list of members run every `divisor` base ticks, measuring itself.
 ///
@@ -92,7 +93,7 @@ public final class Executive: @unchecked Sendable {
     private let healthy = Atomic<Bool>(false)
     private let cycles = Atomic<UInt64>(0)
     private let lastCycleEndNanoseconds = Atomic<UInt64>(0)
-    private var thread: FlightThread?
+    private var thread: DedicatedThread?
 
     private let handles: Handles
     private struct Handles {
@@ -244,7 +245,7 @@ public final class Executive: @unchecked Sendable {
     /// - Throws: ``ThreadStartError`` when the thread cannot be created.
     public func start() throws(ThreadStartError) {
         precondition(thread == nil, "the executive is already running")
-        thread = try FlightThread.start(name: "executive") { [self] thread in
+        thread = try DedicatedThread(name: .executive) { [self] thread in
             // From here until the loop ends, the pool belongs to this thread (checked in debug builds).
             pool.ownership.claim()
             defer { pool.ownership.release() }

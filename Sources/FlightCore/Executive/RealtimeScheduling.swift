@@ -1,34 +1,4 @@
-/// What happened to one real-time setting.
-public enum RealtimeOutcome: Sendable, Equatable {
-    case applied
-    /// The kernel refused for lack of privilege (`EPERM`; `CAP_SYS_NICE`, `CAP_IPC_LOCK` or
-    /// `RLIMIT_RTPRIO`/`RLIMIT_MEMLOCK` missing). The thread keeps running with the default policy.
-    case notPermitted(errno: Int32)
-    /// Any other failure (`EINVAL` for a CPU that does not exist, `ENOMEM`…).
-    case failed(errno: Int32)
-
-    public var errno: Int32 {
-        switch self {
-        case .applied: return 0
-        case .notPermitted(let code), .failed(let code): return code
-        }
-    }
-}
-
-/// The operating-system calls the executive needs to run as a real-time thread.
-///
-/// FlightCore does no system calls of its own; `iostd` implements this with LinuxHAL
-/// (`pthread_setschedparam(SCHED_FIFO)`, `mlockall(MCL_CURRENT | MCL_FUTURE)`,
-/// `pthread_setaffinity_np`). Each call acts on the calling thread (memory locking on the
-/// process) and reports instead of throwing: a refused setting is a degraded start, not a crash.
-public protocol RealtimeScheduling: AnyObject, Sendable {
-    /// Puts the calling thread under SCHED_FIFO at `priority` (1...99).
-    func setFIFOPriority(_ priority: Int32) -> RealtimeOutcome
-    /// Locks the process's current and future pages in memory.
-    func lockAllMemory() -> RealtimeOutcome
-    /// Pins the calling thread to `cpus` (zero-based CPU numbers).
-    func setAffinity(cpus: [Int]) -> RealtimeOutcome
-}
+import HAL
 
 /// Which real-time settings a thread asks for (configuration section `[executive.realtime]`).
 public struct RealtimeSettings: Sendable, Equatable {
@@ -38,14 +8,19 @@ public struct RealtimeSettings: Sendable, Equatable {
     public var lockMemory: Bool
     /// CPUs to pin the thread to; empty = any. Key `cpu_affinity`, default `[]`.
     public var cpuAffinity: [Int]
+    /// Whether a real-time start also holds `/dev/cpu_dma_latency` at 0 for the process's life
+    /// (as cyclictest does). Not a key: on whenever anything above is configured; `iost-bench
+    /// loop --no-pm-qos` turns it off to measure without it.
+    public var holdsZeroCPULatency: Bool
 
-    public init(priority: Int? = nil, lockMemory: Bool = false, cpuAffinity: [Int] = []) {
+    public init(priority: Int? = nil, lockMemory: Bool = false, cpuAffinity: [Int] = [], holdsZeroCPULatency: Bool = true) {
         self.priority = priority
         self.lockMemory = lockMemory
         self.cpuAffinity = cpuAffinity
+        self.holdsZeroCPULatency = holdsZeroCPULatency
     }
 
-    /// Whether anything is requested at all.
+    /// Whether anything is requested at all (the CPU latency request follows the others).
     public var isRequested: Bool { priority != nil || lockMemory || !cpuAffinity.isEmpty }
 
     /// Applies every requested setting through `scheduler` on the calling thread.
@@ -59,6 +34,7 @@ public struct RealtimeSettings: Sendable, Equatable {
         if lockMemory { report.memoryLock = scheduler.lockAllMemory() }
         if !cpuAffinity.isEmpty { report.affinity = scheduler.setAffinity(cpus: cpuAffinity) }
         if let priority { report.priority = scheduler.setFIFOPriority(Int32(priority)) }
+        if holdsZeroCPULatency { report.cpuLatency = scheduler.holdZeroCPULatency() }
         return report
     }
 }
@@ -68,6 +44,18 @@ public enum RealtimeSettingCode: Int, Sendable {
     case priority = 1
     case memoryLock = 2
     case affinity = 3
+    /// `/dev/cpu_dma_latency` held at 0.
+    case cpuLatency = 4
+
+    /// The setting as the log names it.
+    public var name: String {
+        switch self {
+        case .priority: "SCHED_FIFO priority"
+        case .memoryLock: "memory lock"
+        case .affinity: "CPU affinity"
+        case .cpuLatency: "/dev/cpu_dma_latency = 0"
+        }
+    }
 }
 
 /// The outcome of applying ``RealtimeSettings``: reported once by event and continuously as the
@@ -76,6 +64,9 @@ public struct RealtimeReport: Sendable, Equatable {
     public var priority: RealtimeOutcome?
     public var memoryLock: RealtimeOutcome?
     public var affinity: RealtimeOutcome?
+    /// The CPU latency request. A refusal is a warning (an event and a worse wake-up tail), not
+    /// part of ``status``: the thread's own scheduling is what `exec.rt_applied` reports.
+    public var cpuLatency: RealtimeOutcome?
     /// Settings were requested but no ``RealtimeScheduling`` was provided (simulation).
     public var unavailable = false
 
@@ -87,13 +78,14 @@ public struct RealtimeReport: Sendable, Equatable {
         if let priority { list.append((.priority, priority)) }
         if let memoryLock { list.append((.memoryLock, memoryLock)) }
         if let affinity { list.append((.affinity, affinity)) }
+        if let cpuLatency { list.append((.cpuLatency, cpuLatency)) }
         return list
     }
 
     /// The summary for telemetry.
     public var status: RealtimeStatus {
         if unavailable { return .notPermitted }
-        let all = outcomes
+        let all = outcomes.filter { $0.0 != .cpuLatency }
         if all.isEmpty { return .notRequested }
         if all.contains(where: { if case .failed = $0.1 { return true } else { return false } }) { return .failed }
         if all.contains(where: { if case .notPermitted = $0.1 { return true } else { return false } }) { return .notPermitted }

@@ -415,6 +415,10 @@ public final class ModeMachine: RateGroupMember {
         } catch {
             throw .parameter(error)
         }
+        // BOOT is valid from the start, not only after the first monitoring cycle: members that run
+        // before it in the first second (life support at 10 Hz) must see BOOT, not an unset mode
+        // they would take for NOMINAL (a false `o2_sensors_failed` before the first O2 samples).
+        pool.set(modeHandle, Double(VehicleMode.boot.rawValue), at: .zero)
     }
 
     /// The definition of `fdir.mode` (u8, ``VehicleMode`` raw value, starting in BOOT).
@@ -565,15 +569,28 @@ public final class ModeMachine: RateGroupMember {
         safing.set(.mode, slot: slot, wanted)
     }
 
+    /// Whether monitor `index` keeps BOOT waiting for its input: it is enabled and still unchecked.
+    ///
+    /// A rate-of-change monitor stays unchecked until its whole window is filled (the cabin leak
+    /// monitor: 60 s), which made boot last the window instead of `boot_dwell` after the slowest
+    /// sensor's first sample. Its input is what boot waits for: once the parameter has a sample,
+    /// the monitor is counted as ready; it keeps running, and a leak it finds when its window is
+    /// full takes the vehicle from NOMINAL to EMERGENCY like any other emergency condition.
+    private func awaitsInput(_ monitors: MonitorBank, _ index: Int) -> Bool {
+        guard monitors.isEnabled(index), monitors.state(index) == .unchecked else { return false }
+        if case .rateOfChange = monitors.configurations[index].kind {
+            return pool[monitors.valueHandles[index]].validity == .unset
+        }
+        return true
+    }
+
     private func evaluateConditions(at time: MonotonicInstant) -> ModeConditions {
         var result = ModeConditions(inputsValid: true)
         if let monitors {
             for index in emergencyMonitors where result.emergency == nil && monitors.state(index).isAlarm {
                 result.emergency = ModeCause(.emergencyMonitor, Double(index))
             }
-            for index in emergencyMonitors where monitors.isEnabled(index) && monitors.state(index) == .unchecked {
-                result.inputsValid = false
-            }
+            for index in emergencyMonitors where awaitsInput(monitors, index) { result.inputsValid = false }
         }
         if let batteryHandle {
             let sample = pool[batteryHandle]
@@ -618,12 +635,12 @@ public final class ModeMachine: RateGroupMember {
         if let monitors {
             for index in safeMonitors {
                 if result.safe == nil, monitors.state(index).isAlarm { result.safe = ModeCause(.safeMonitor, Double(index)) }
-                if monitors.isEnabled(index), monitors.state(index) == .unchecked { result.inputsValid = false }
+                if awaitsInput(monitors, index) { result.inputsValid = false }
             }
             for index in degradedMonitors {
                 let state = monitors.state(index)
                 if result.degraded == nil, state != .unchecked, state != .nominal { result.degraded = ModeCause(.degradedMonitor, Double(index)) }
-                if monitors.isEnabled(index), state == .unchecked { result.inputsValid = false }
+                if awaitsInput(monitors, index) { result.inputsValid = false }
             }
         }
         return result

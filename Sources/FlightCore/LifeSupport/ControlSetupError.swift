@@ -37,6 +37,11 @@ enum ControlSetup {
             try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: type))
         }
 
+        /// Requires `lower` < `upper` for every set of the two tunables (see ``ParameterConstraint``).
+        func below(_ lower: ParameterHandle, _ upper: ParameterHandle) {
+            pool.addConstraint(ParameterConstraint(lower: lower, below: upper))
+        }
+
         /// A tunable (f32) parameter with its range and initial value.
         func tunable(_ offset: Int, _ name: String, _ unit: String, _ range: ClosedRange<Double>, _ value: Double) throws(ControlSetupError) -> ParameterHandle {
             try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: .f32,

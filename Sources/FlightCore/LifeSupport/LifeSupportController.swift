@@ -12,8 +12,13 @@ import HAL
 ///   the valve is commanded closed at once: injecting oxygen without knowing ppO2 risks an
 ///   oxygen-enriched, flammable cabin, while a closed valve only lets ppO2 fall slowly (hours in a
 ///   cabin of any size) — time for the crew and the ground to act.
-/// - **CO2**: scrubber fan stages with hysteresis (``ScrubberStaging``), one channel per stage;
-///   with CO2 invalid, the highest stage.
+/// - **CO2**: the partial pressure ppCO2 = CO2 mole fraction × cabin pressure (NASA-STD-3001
+///   Volume 2 states its limit, [V2 6004], as a partial pressure: 3 mmHg = 0.40 kPa) drives
+///   scrubber fan stages with hysteresis (``ScrubberStaging``), one channel per stage, and a
+///   warning and an alarm; with ppCO2 invalid, the highest stage. With the cabin pressure
+///   invalid, ppCO2 uses the last valid cabin pressure (it changes over minutes even in a leak,
+///   and the pressure input's loss is reported as an event); with no valid pressure yet, ppCO2
+///   is invalid.
 /// - **Temperature**: a PI controller with anti-windup (``PIController``), its duty
 ///   time-proportioned on the heater (``TimeProportioner``); with temperature invalid, heater off.
 ///   The integral is frozen while a higher-priority source owns the heater, so control resumes
@@ -37,20 +42,24 @@ import HAL
 /// | +0x02 | `ls.o2_valve_cmd` | – | bool | the controller's valve request |
 /// | +0x03 | `ls.o2_fraction_pct` | % | f32 | ppO2 / cabin pressure |
 /// | +0x04 | `ls.scrubber_stage` | – | u8 | 0 = off … number of stages |
-/// | +0x05 | `ls.co2_alarm` | – | bool | CO2 above the alarm level |
+/// | +0x05 | `ls.co2_alarm` | – | bool | ppCO2 above the alarm level |
 /// | +0x06 | `ls.heater_duty` | 0…1 | f32 | PI output |
 /// | +0x07 | `ls.heater_cmd` | – | bool | the controller's heater request |
 /// | +0x08 | `ls.cabin_pressure_kpa` | kPa | f32 | |
 /// | +0x09 | `ls.cabin_humidity_pct` | % | f32 | |
+/// | +0x0A | `ls.ppco2_kpa` | kPa | f32 | CO2 partial pressure (ppm × cabin pressure) |
+/// | +0x0B | `ls.co2_warning` | – | bool | ppCO2 above the warning level |
 /// | +0x20 | `ls.ppo2_low_kpa` | kPa | f32, tunable 17…23 | valve opens below |
 /// | +0x21 | `ls.ppo2_high_kpa` | kPa | f32, tunable 18…23.5 | valve closes above |
 /// | +0x22 | `ls.temp_setpoint_c` | °C | f32, tunable 16…28 | |
 /// | +0x23 | `ls.heater_kp` | 1/°C | f32, tunable 0…10 | |
 /// | +0x24 | `ls.heater_ki` | 1/(°C·s) | f32, tunable 0…1 | |
-/// | +0x25 | `ls.co2_alarm_ppm` | ppm | f32, tunable 1000…20000 | |
-/// | +0x26 | `ls.co2_alarm_clear_ppm` | ppm | f32, tunable 1000…20000 | |
-/// | +0x30+2k | `ls.co2_stage<k+1>_on_ppm` | ppm | f32, tunable 1000…20000 | |
-/// | +0x31+2k | `ls.co2_stage<k+1>_off_ppm` | ppm | f32, tunable 1000…20000 | |
+/// | +0x25 | `ls.co2_alarm_kpa` | kPa | f32, tunable 0.05…2 | |
+/// | +0x26 | `ls.co2_alarm_clear_kpa` | kPa | f32, tunable 0.05…2 | |
+/// | +0x27 | `ls.co2_warning_kpa` | kPa | f32, tunable 0.05…2 | |
+/// | +0x28 | `ls.co2_warning_clear_kpa` | kPa | f32, tunable 0.05…2 | |
+/// | +0x30+2k | `ls.co2_stage<k+1>_on_kpa` | kPa | f32, tunable 0.05…2 | |
+/// | +0x31+2k | `ls.co2_stage<k+1>_off_kpa` | kPa | f32, tunable 0.05…2 | |
 ///
 /// - Warning: Runs on the executive's thread like the pool it uses.
 public final class LifeSupportController: RateGroupMember {
@@ -78,6 +87,8 @@ public final class LifeSupportController: RateGroupMember {
         public let heaterCommand: ParameterHandle
         public let cabinPressure: ParameterHandle
         public let cabinHumidity: ParameterHandle
+        public let carbonDioxidePartialPressure: ParameterHandle
+        public let co2Warning: ParameterHandle
     }
 
     /// Handles of the tunable parameters.
@@ -89,6 +100,8 @@ public final class LifeSupportController: RateGroupMember {
         public let heaterIntegralGain: ParameterHandle
         public let co2Alarm: ParameterHandle
         public let co2AlarmClear: ParameterHandle
+        public let co2Warning: ParameterHandle
+        public let co2WarningClear: ParameterHandle
         public let scrubberStageOn: [ParameterHandle]
         public let scrubberStageOff: [ParameterHandle]
     }
@@ -119,6 +132,9 @@ public final class LifeSupportController: RateGroupMember {
     private var reportedOxygenSource = OxygenSensorVote.Source.mean
     private var reportedStage = 0
     private var reportedAlarm = false
+    private var reportedWarning = false
+    /// The last valid cabin pressure (Pa), for ppCO2 while the pressure input is invalid.
+    private var lastCabinPressure: Double?
     private var reportedInputValid: (co2: Bool, temperature: Bool, pressure: Bool, humidity: Bool) = (true, true, true, true)
 
     /// Builds life support: resolves its inputs and channels, registers its parameters.
@@ -169,16 +185,18 @@ public final class LifeSupportController: RateGroupMember {
             heaterDuty: try block.derived(0x06, "ls.heater_duty", "", .f32),
             heaterCommand: try block.derived(0x07, "ls.heater_cmd", "", .bool),
             cabinPressure: try block.derived(0x08, "ls.cabin_pressure_kpa", "kPa", .f32),
-            cabinHumidity: try block.derived(0x09, "ls.cabin_humidity_pct", "%", .f32)
+            cabinHumidity: try block.derived(0x09, "ls.cabin_humidity_pct", "%", .f32),
+            carbonDioxidePartialPressure: try block.derived(0x0A, "ls.ppco2_kpa", "kPa", .f32),
+            co2Warning: try block.derived(0x0B, "ls.co2_warning", "", .bool)
         )
         typealias C = Configuration
         var stageOnHandles: [ParameterHandle] = []
         var stageOffHandles: [ParameterHandle] = []
-        for stage in configuration.scrubberStageOnPPM.indices {
-            stageOnHandles.append(try block.tunable(0x30 + 2 * stage, "ls.co2_stage\(stage + 1)_on_ppm", "ppm", C.co2ThresholdRange,
-                                              configuration.scrubberStageOnPPM[stage]))
-            stageOffHandles.append(try block.tunable(0x31 + 2 * stage, "ls.co2_stage\(stage + 1)_off_ppm", "ppm", C.co2ThresholdRange,
-                                               configuration.scrubberStageOffPPM[stage]))
+        for stage in configuration.scrubberStageOnKPa.indices {
+            stageOnHandles.append(try block.tunable(0x30 + 2 * stage, "ls.co2_stage\(stage + 1)_on_kpa", "kPa", C.co2ThresholdRange,
+                                                    configuration.scrubberStageOnKPa[stage]))
+            stageOffHandles.append(try block.tunable(0x31 + 2 * stage, "ls.co2_stage\(stage + 1)_off_kpa", "kPa", C.co2ThresholdRange,
+                                                     configuration.scrubberStageOffKPa[stage]))
         }
         tunables = Tunables(
             ppo2Low: try block.tunable(0x20, "ls.ppo2_low_kpa", "kPa", C.ppo2LowRange, configuration.ppo2LowKPa),
@@ -186,19 +204,33 @@ public final class LifeSupportController: RateGroupMember {
             temperatureSetpoint: try block.tunable(0x22, "ls.temp_setpoint_c", "°C", C.temperatureSetpointRange, configuration.temperatureSetpointC),
             heaterProportionalGain: try block.tunable(0x23, "ls.heater_kp", "1/°C", C.heaterProportionalRange, configuration.heaterProportionalGain),
             heaterIntegralGain: try block.tunable(0x24, "ls.heater_ki", "1/(°C·s)", C.heaterIntegralRange, configuration.heaterIntegralGain),
-            co2Alarm: try block.tunable(0x25, "ls.co2_alarm_ppm", "ppm", C.co2ThresholdRange, configuration.co2AlarmPPM),
-            co2AlarmClear: try block.tunable(0x26, "ls.co2_alarm_clear_ppm", "ppm", C.co2ThresholdRange, configuration.co2AlarmClearPPM),
+            co2Alarm: try block.tunable(0x25, "ls.co2_alarm_kpa", "kPa", C.co2ThresholdRange, configuration.co2AlarmKPa),
+            co2AlarmClear: try block.tunable(0x26, "ls.co2_alarm_clear_kpa", "kPa", C.co2ThresholdRange, configuration.co2AlarmClearKPa),
+            co2Warning: try block.tunable(0x27, "ls.co2_warning_kpa", "kPa", C.co2ThresholdRange, configuration.co2WarningKPa),
+            co2WarningClear: try block.tunable(0x28, "ls.co2_warning_clear_kpa", "kPa", C.co2ThresholdRange, configuration.co2WarningClearKPa),
             scrubberStageOn: stageOnHandles,
             scrubberStageOff: stageOffHandles
         )
+        // The cross-checks of the configuration, kept by every TC[20,3] as well.
+        block.below(tunables.ppo2Low, tunables.ppo2High)
+        block.below(tunables.co2AlarmClear, tunables.co2Alarm)
+        block.below(tunables.co2WarningClear, tunables.co2Warning)
+        block.below(tunables.co2Warning, tunables.co2Alarm)
+        for stage in stageOnHandles.indices {
+            block.below(stageOffHandles[stage], stageOnHandles[stage])
+            if stage > 0 {
+                block.below(stageOnHandles[stage - 1], stageOnHandles[stage])
+                block.below(stageOffHandles[stage - 1], stageOffHandles[stage])
+            }
+        }
 
         vote = OxygenSensorVote(agreementKPa: configuration.sensorAgreementKPa,
                                 plausibleKPa: configuration.plausibleMinimumKPa...configuration.plausibleMaximumKPa)
         valve = OxygenValveLogic(minimumOnTime: configuration.valveMinimumOnTime, minimumOffTime: configuration.valveMinimumOffTime)
         heaterLaw = PIController(proportionalGain: configuration.heaterProportionalGain, integralGain: configuration.heaterIntegralGain)
         proportioner = TimeProportioner(window: configuration.heaterWindow)
-        stageOn = configuration.scrubberStageOnPPM
-        stageOff = configuration.scrubberStageOffPPM
+        stageOn = configuration.scrubberStageOnKPa
+        stageOff = configuration.scrubberStageOffKPa
     }
 
     /// The PI controller's state, for telemetry and tests.
@@ -269,15 +301,29 @@ public final class LifeSupportController: RateGroupMember {
         }
     }
 
+    /// ppCO2 (kPa) from the CO2 mole fraction (ppm) and the cabin pressure (Pa), or `nil`.
+    private func carbonDioxidePartialPressure() -> Double? {
+        if let cabin = pool.value(pressure), cabin > 0 { lastCabinPressure = cabin }
+        guard let ppm = pool.value(co2), let cabin = lastCabinPressure else { return nil }
+        return ppm * 1e-6 * cabin / 1000
+    }
+
     private func runCarbonDioxide(at time: MonotonicInstant, active: Bool) {
         for index in stageOn.indices {
             stageOn[index] = pool[tunables.scrubberStageOn[index]].value
             stageOff[index] = pool[tunables.scrubberStageOff[index]].value
         }
-        let reading = pool.value(co2)
-        let stage = scrubber.update(co2: reading, onPPM: stageOn, offPPM: stageOff)
-        _ = scrubber.updateAlarm(co2: reading, alarmPPM: pool[tunables.co2Alarm].value, clearPPM: pool[tunables.co2AlarmClear].value)
+        let reading = carbonDioxidePartialPressure()
+        if let reading {
+            pool.set(outputs.carbonDioxidePartialPressure, reading, at: time)
+        } else {
+            pool.invalidate(outputs.carbonDioxidePartialPressure, at: time)
+        }
+        let stage = scrubber.update(co2: reading, on: stageOn, off: stageOff)
+        _ = scrubber.updateWarning(co2: reading, level: pool[tunables.co2Warning].value, clear: pool[tunables.co2WarningClear].value)
+        _ = scrubber.updateAlarm(co2: reading, level: pool[tunables.co2Alarm].value, clear: pool[tunables.co2AlarmClear].value)
         pool.set(outputs.scrubberStage, Double(stage), at: time)
+        pool.set(outputs.co2Warning, scrubber.warning ? 1 : 0, at: time)
         pool.set(outputs.co2Alarm, scrubber.alarm ? 1 : 0, at: time)
 
         guard active else {
@@ -292,6 +338,16 @@ public final class LifeSupportController: RateGroupMember {
             events.raise(FlightEvent(id: LifeSupportEvents.scrubberStageChanged, severity: .informative, time: time,
                                      a: Double(reportedStage), b: Double(stage), c: reading ?? .nan, count: 3))
             reportedStage = stage
+        }
+        if scrubber.warning != reportedWarning {
+            reportedWarning = scrubber.warning
+            if scrubber.warning {
+                events.raise(FlightEvent(id: LifeSupportEvents.co2Warning, severity: .medium, time: time,
+                                         a: reading ?? .nan, b: pool[tunables.co2Warning].value, count: 2))
+            } else {
+                events.raise(FlightEvent(id: LifeSupportEvents.co2WarningCleared, severity: .informative, time: time,
+                                         a: reading ?? .nan, b: pool[tunables.co2WarningClear].value, count: 2))
+            }
         }
         if scrubber.alarm != reportedAlarm {
             reportedAlarm = scrubber.alarm

@@ -10,6 +10,8 @@ public enum LifeSupportEvents: EventDefinitionProvider {
     public static let scrubberStageChanged = EventID(0x0210)
     public static let co2Alarm = EventID(0x0211)
     public static let co2AlarmCleared = EventID(0x0212)
+    public static let co2Warning = EventID(0x0213)
+    public static let co2WarningCleared = EventID(0x0214)
     public static let inputInvalid = EventID(0x0220)
     public static let inputRestored = EventID(0x0221)
 
@@ -36,14 +38,20 @@ public enum LifeSupportEvents: EventDefinitionProvider {
                             arguments: ["voted ppO2 (kPa)"],
                             "Both oxygen sensors are valid and agree again."),
             EventDefinition(scrubberStageChanged, "scrubber_stage_changed", .informative,
-                            arguments: ["previous stage", "new stage", "CO2 (ppm, NaN if invalid)"],
+                            arguments: ["previous stage", "new stage", "ppCO2 (kPa, NaN if invalid)"],
                             "The CO2 scrubber fan stage changed."),
             EventDefinition(co2Alarm, "co2_alarm", .high,
-                            arguments: ["CO2 (ppm)", "alarm level (ppm)"],
-                            "Cabin CO2 is above the alarm level."),
+                            arguments: ["ppCO2 (kPa)", "alarm level (kPa)"],
+                            "Cabin CO2 partial pressure is above the alarm level (default 0.40 kPa = 3 mmHg, NASA-STD-3001 V2 6004)."),
             EventDefinition(co2AlarmCleared, "co2_alarm_cleared", .informative,
-                            arguments: ["CO2 (ppm)", "clear level (ppm)"],
-                            "Cabin CO2 is back below the alarm clear level."),
+                            arguments: ["ppCO2 (kPa)", "clear level (kPa)"],
+                            "Cabin CO2 partial pressure is back below the alarm clear level."),
+            EventDefinition(co2Warning, "co2_warning", .medium,
+                            arguments: ["ppCO2 (kPa)", "warning level (kPa)"],
+                            "Cabin CO2 partial pressure is above the warning level: the scrubber is not holding it."),
+            EventDefinition(co2WarningCleared, "co2_warning_cleared", .informative,
+                            arguments: ["ppCO2 (kPa)", "clear level (kPa)"],
+                            "Cabin CO2 partial pressure is back below the warning clear level."),
             EventDefinition(inputInvalid, "ls_input_invalid", .medium,
                             arguments: ["input (1 = CO2, 2 = temperature, 3 = pressure, 4 = humidity)"],
                             "A life-support input is not valid: CO2 → scrubber at its highest stage, temperature → heater off."),

@@ -66,16 +66,16 @@ public struct OxygenSensorVote: Sendable {
     public mutating func vote(_ a: Double?, _ b: Double?) -> Outcome {
         let outcome: Outcome
         switch (a, b) {
-        case let (a?, b?):
+        case (let a?, let b?):
             if abs(a - b) <= agreementKPa {
                 outcome = Outcome(value: (a + b) / 2, status: .nominal, source: .mean)
             } else {
                 let pickA = prefersFirst(a, over: b)
                 outcome = Outcome(value: pickA ? a : b, status: .disagreement, source: pickA ? .sensorA : .sensorB)
             }
-        case let (a?, nil):
+        case (let a?, nil):
             outcome = Outcome(value: a, status: .degraded, source: .sensorA)
-        case let (nil, b?):
+        case (nil, let b?):
             outcome = Outcome(value: b, status: .degraded, source: .sensorB)
         case (nil, nil):
             outcome = Outcome(value: nil, status: .failed, source: .none)

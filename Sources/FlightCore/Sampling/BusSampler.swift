@@ -1,6 +1,7 @@
 import Drivers
 import HAL
 import Synchronization
+import Systems
 
 /// One device as its bus sampler sees it: the driver, its period, its declared reading keys and
 /// the slot it publishes into.
@@ -56,7 +57,7 @@ public final class BusSampler: @unchecked Sendable {
     public let events: EventLog
     /// The longest sleep of the thread, so ``stop(timeout:)`` is answered promptly.
     public let maximumSleep: Duration
-    private var thread: FlightThread?
+    private var thread: DedicatedThread?
 
     init(bus: String, devices: [SampledDevice], clock: any MonotonicClock, eventCapacity: Int, maximumSleep: Duration) {
         self.bus = bus
@@ -201,7 +202,7 @@ public final class BusSampler: @unchecked Sendable {
     /// - Throws: ``ThreadStartError`` when the thread cannot be created.
     public func start() throws(ThreadStartError) {
         precondition(thread == nil, "bus sampler \(bus) is already running")
-        thread = try FlightThread.start(name: "io-\(bus)") { [self] thread in
+        thread = try DedicatedThread(name: .bus(bus)) { [self] thread in
             while !thread.isStopRequested {
                 let next = pollOnce(now: clock.now)
                 let limit = clock.now + maximumSleep

@@ -1,5 +1,6 @@
 import Drivers
 import HAL
+import Systems
 
 /// Sampling configuration (TOML section `[sampling]`).
 public struct SamplingConfiguration: Sendable, Equatable {
@@ -9,13 +10,16 @@ public struct SamplingConfiguration: Sendable, Equatable {
     public var health: DeviceHealthPolicy
     /// First parameter ID of the device parameters (key `parameter_base`, default 0x1000; block of 4096).
     public var parameterBase: UInt16
-    /// Longest sleep of a bus sampler thread (key `max_sleep`, default 100 ms): bounds how long a stop waits.
+    /// Longest sleep of a bus sampler thread (key `max_sleep`, default 250 ms): bounds how long a
+    /// stop, or a recovery request from fault management, waits. Each wake-up of an idle sampler
+    /// costs CPU (three buses at 100 ms were a twentieth of the simulated daemon's CPU), so it is
+    /// not shorter than the stop and recovery latency needs.
     public var maximumSleep: Duration
     /// Events a bus sampler can hold between two runs of the ingest member (default 64).
     public var eventCapacity: Int
 
     public init(staleAfterPeriods: Int = 3, health: DeviceHealthPolicy = DeviceHealthPolicy(), parameterBase: UInt16 = 0x1000,
-                maximumSleep: Duration = .milliseconds(100), eventCapacity: Int = 64) {
+                maximumSleep: Duration = .milliseconds(250), eventCapacity: Int = 64) {
         self.staleAfterPeriods = staleAfterPeriods
         self.health = health
         self.parameterBase = parameterBase
@@ -36,7 +40,7 @@ public struct SamplingConfiguration: Sendable, Equatable {
             throw table.error("recovery_max", "expected at least recovery_initial")
         }
         parameterBase = UInt16(try table.int("parameter_base", default: 0x1000, in: 0...0xF000))
-        maximumSleep = try table.duration("max_sleep", default: .milliseconds(100))
+        maximumSleep = try table.duration("max_sleep", default: .milliseconds(250))
         eventCapacity = try table.int("event_capacity", default: 64, in: 4...65536)
         try table.rejectUnknownKeys()
     }

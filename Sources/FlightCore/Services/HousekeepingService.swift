@@ -110,25 +110,36 @@ final class ServiceStatistics: @unchecked Sendable {
     let accepted = Atomic<UInt64>(0)
     let rejected = Atomic<UInt64>(0)
     let acceptanceDropped = Atomic<UInt64>(0)
+    /// Acceptance failure reports not sent because their code's rate limit was reached.
+    let failuresSuppressed = Atomic<UInt64>(0)
+    /// TM packets dropped outside the services after they were made (set by the link side).
+    let link = LinkCounters()
     /// Executive thread only.
     var executed: UInt64 = 0
     var failed: UInt64 = 0
     var housekeepingGenerated: UInt64 = 0
 
     struct Handles {
-        var accepted, rejected, executed, failed, dropped, housekeeping: ParameterHandle
+        var accepted, rejected, executed, failed, dropped, housekeeping, suppressed: ParameterHandle
+        var link: [ParameterHandle]
     }
     private let handles: Handles
 
     /// Registers `tc.accepted`, `tc.rejected`, `tc.executed`, `tc.failed`, `tm.records_dropped`,
-    /// `tm.hk_generated` (u32) from `base`.
+    /// `tm.hk_generated`, `tm.failures_suppressed` (u32) from `base`, and the link counters
+    /// (``LinkCounters``) from `base + 0x10` (64 IDs in all).
     init(pool: ParameterPool, base: UInt16) throws(RegistrationError) {
         var ids = ParameterIDSequence(first: base, last: base &+ 0x0F)
         func add(_ name: String) throws(RegistrationError) -> ParameterHandle {
             try pool.register(&ids, first: base, component: "services", name: name, unit: "", type: .u32)
         }
-        handles = Handles(accepted: try add("tc.accepted"), rejected: try add("tc.rejected"), executed: try add("tc.executed"),
-                          failed: try add("tc.failed"), dropped: try add("tm.records_dropped"), housekeeping: try add("tm.hk_generated"))
+        let accepted = try add("tc.accepted"), rejected = try add("tc.rejected"), executed = try add("tc.executed")
+        let failed = try add("tc.failed"), dropped = try add("tm.records_dropped"), housekeeping = try add("tm.hk_generated")
+        let suppressed = try add("tm.failures_suppressed")
+        var linkIDs = ParameterIDSequence(first: base &+ 0x10, last: base &+ 0x3F)
+        let linkHandles = try link.register(in: pool, ids: &linkIDs, first: base &+ 0x10)
+        handles = Handles(accepted: accepted, rejected: rejected, executed: executed, failed: failed, dropped: dropped,
+                          housekeeping: housekeeping, suppressed: suppressed, link: linkHandles)
     }
 
     func publish(pool: ParameterPool, reportsDropped: UInt64, at time: MonotonicInstant) {
@@ -138,5 +149,7 @@ final class ServiceStatistics: @unchecked Sendable {
         pool.set(handles.failed, Double(failed), at: time)
         pool.set(handles.dropped, Double(reportsDropped &+ acceptanceDropped.load(ordering: .relaxed)), at: time)
         pool.set(handles.housekeeping, Double(housekeepingGenerated), at: time)
+        pool.set(handles.suppressed, Double(failuresSuppressed.load(ordering: .relaxed)), at: time)
+        link.publish(pool: pool, handles: handles.link, at: time)
     }
 }

@@ -1,3 +1,5 @@
+import Systems
+
 /// A JSON value with ordered object members, written deterministically (same value, same
 /// octets): for the mission database. No parsing; the ground reads it with its own parser.
 public indirect enum JSONText: Sendable, Equatable {
@@ -30,7 +32,7 @@ public indirect enum JSONText: Sendable, Equatable {
         case .bool(let value): out += value ? "true" : "false"
         case .integer(let value): out += String(value)
         case .number(let value): out += Self.number(value)
-        case .string(let value): Self.quote(value, into: &out)
+        case .string(let value): appendJSONQuoted(value, to: &out)
         case .array(let elements):
             guard !elements.isEmpty else { out += "[]"; return }
             // Arrays of scalars stay on one line: parameter lists read better that way.
@@ -49,7 +51,7 @@ public indirect enum JSONText: Sendable, Equatable {
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }
                 if pretty { Self.newline(&out, indent + 1) }
-                Self.quote(key, into: &out)
+                appendJSONQuoted(key, to: &out)
                 out += pretty ? ": " : ":"
                 value.write(to: &out, indent: indent + 1, pretty: pretty)
             }
@@ -74,23 +76,5 @@ public indirect enum JSONText: Sendable, Equatable {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
-    }
-
-    static func quote(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

@@ -44,6 +44,8 @@ public struct MissionDatabase: Sendable {
                 ("severity", .string(event.severity.description)),
                 ("subtype", .int(event.severity.rawValue)),
                 ("arguments", .array(event.arguments.map { .string($0) })),
+                // What each argument's value names, for the ground to show names, not numbers.
+                ("argument_kinds", .array(event.arguments.map { Self.kind(ofArgument: $0).map { .string($0) } ?? .null })),
                 ("summary", .string(event.summary)),
             ])
         }
@@ -98,6 +100,12 @@ public struct MissionDatabase: Sendable {
         let modes: [JSONText] = VehicleMode.allCases.map { mode in
             .object([("value", .int(mode.rawValue)), ("name", .string(mode.description))])
         }
+        let modeReasons: [JSONText] = ModeReason.allCases.map { reason in
+            .object([("value", .int(reason.rawValue)), ("name", .string(reason.description))])
+        }
+        let monitorStates: [JSONText] = MonitorState.allCases.map { state in
+            .object([("value", .int(state.rawValue)), ("name", .string(state.description))])
+        }
         let failureCodes: [JSONText] = VerificationFailureCode.allCases.map { code in
             .object([("code", .int(code.rawValue)), ("name", .string(Self.name(of: code)))])
         }
@@ -128,6 +136,8 @@ public struct MissionDatabase: Sendable {
             ])),
             ("types", .array(types)),
             ("modes", .array(modes)),
+            ("mode_reasons", .array(modeReasons)),
+            ("monitor_states", .array(monitorStates)),
             ("failure_codes", .array(failureCodes)),
             ("parameters", .array(parameters)),
             ("housekeeping", .array(structures)),
@@ -158,6 +168,21 @@ public struct MissionDatabase: Sendable {
         case .badHeader: return "bad_header"
         case .timeout: return "timeout"
         case .busy: return "busy"
+        case .constraintViolated: return "constraint_violated"
+        }
+    }
+
+    /// The table an event argument's value indexes, by the argument's meaning: `mode`,
+    /// `mode_reason`, `monitor`, `monitor_state`, `device`, `event_action`; `nil` for a quantity.
+    static func kind(ofArgument meaning: String) -> String? {
+        switch meaning {
+        case "from mode", "to mode", "current mode", "requested mode": return "mode"
+        case "reason": return "mode_reason"
+        case "monitor index": return "monitor"
+        case "new state": return "monitor_state"
+        case "device index": return "device"
+        case "entry index": return "event_action"
+        default: return nil
         }
     }
 

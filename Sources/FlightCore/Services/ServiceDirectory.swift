@@ -1,4 +1,5 @@
 import HAL
+import Systems
 
 /// A housekeeping structure as resolved against the parameter pool.
 public struct HousekeepingStructure: Sendable {

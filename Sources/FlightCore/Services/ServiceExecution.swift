@@ -49,6 +49,17 @@ final class ServiceExecution {
                     return
                 }
             }
+            // Related tunables as a whole (a band's low limit below its high one): with the
+            // proposed values in place of the current ones.
+            if let broken = pool.violatedConstraint(proposed: { index in
+                for item in (0..<command.count).reversed() where Int(command.words[item]) == index { return command.values[item] }
+                return nil
+            }) {
+                let data = UInt64(broken.lower.id.rawValue) << 16 | UInt64(broken.upper.id.rawValue)
+                report(.startFailed, command, time, failure: FailureRecord(.constraintViolated, data: data, length: 4), final: true)
+                statistics.failed &+= 1
+                return
+            }
         }
         if command.flags.contains(.start) { report(.started, command, time) }
 

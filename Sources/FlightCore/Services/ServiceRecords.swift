@@ -61,6 +61,9 @@ public struct ServiceCommand: Sendable {
         default: return 2
         }
     }
+    /// The largest ``budget`` any command has.
+    static let largestBudget = 2 + maximumItems
+
     /// Structure indices, event IDs, parameter pool indices, or the function's target index.
     var words: Inline16<UInt32>
     /// Collection intervals (in hk cycles), parameter values, or the function's state (NaN = release).
@@ -181,6 +184,9 @@ final class ReportBudget: Sendable {
 
     /// Gives a housekeeping slot back. Telemetry thread (or the executive after a failed push).
     func releaseHousekeeping() { housekeepingQueued.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
+
+    /// Whether `records` could be reserved now (no reservation is made).
+    func canReserve(_ records: Int) -> Bool { reserved.load(ordering: .acquiring) + records <= commandSlots }
 
     /// Records reserved by accepted commands now.
     var reservedRecords: Int { reserved.load(ordering: .relaxed) }

@@ -12,7 +12,8 @@ import SpaceLink
 /// command_queue = 32             # TCs accepted but not yet applied by the executive
 /// report_queue = 128             # outcome and housekeeping records awaiting the telemetry thread
 /// acceptance_queue = 64          # acceptance reports awaiting the telemetry thread
-/// parameter_base = 0x0900        # first of the services' own parameters (tc.*, tm.*)
+/// parameter_base = 0x0900        # first of the services' own parameters (tc.*, tm.*, link.*: 64 IDs)
+/// failure_reports_per_s = 10     # TM[1,2] per failure code per second at most (the rest counted)
 /// hk_default_interval = "10s"    # interval of a [[housekeeping]] structure that gives none
 /// ```
 public struct TelemetryConfiguration: Sendable, Equatable {
@@ -32,8 +33,15 @@ public struct TelemetryConfiguration: Sendable, Equatable {
     public var reportQueueCapacity = 128
     /// Capacity of the acceptance report ring, link thread → telemetry thread (key `acceptance_queue`, default 64).
     public var acceptanceQueueCapacity = 64
-    /// First ID of the services' parameters (key `parameter_base`, default 0x0900; 16 IDs are used).
+    /// First ID of the services' parameters (key `parameter_base`, default 0x0900; 64 IDs are
+    /// used: `tc.*`/`tm.*` from the base, the link counters from base + 0x10).
     public var parameterBase: UInt16 = 0x0900
+    /// Acceptance failure reports (TM[1,2]) of one failure code (other than `queue_full`, which
+    /// is always reported) sent per second at most, with a
+    /// burst of as many (key `failure_reports_per_s`, default 10, 1…1000). A flood of malformed
+    /// telecommands then costs the downlink a bounded rate; what is not reported is counted in
+    /// `tm.failures_suppressed`.
+    public var failureReportsPerSecond = 10
     /// Interval of a housekeeping structure without an `interval` key (key `hk_default_interval`, default 10 s).
     public var defaultHousekeepingInterval: Duration = .seconds(10)
 
@@ -51,7 +59,8 @@ public struct TelemetryConfiguration: Sendable, Equatable {
         commandQueueCapacity = try table.int("command_queue", default: commandQueueCapacity, in: 1...4096)
         reportQueueCapacity = try table.int("report_queue", default: reportQueueCapacity, in: 8...65_536)
         acceptanceQueueCapacity = try table.int("acceptance_queue", default: acceptanceQueueCapacity, in: 8...65_536)
-        parameterBase = UInt16(try table.int("parameter_base", default: Int(parameterBase), in: 0...0xFFF0))
+        parameterBase = UInt16(try table.int("parameter_base", default: Int(parameterBase), in: 0...0xFFC0))
+        failureReportsPerSecond = try table.int("failure_reports_per_s", default: failureReportsPerSecond, in: 1...1000)
         defaultHousekeepingInterval = try table.duration("hk_default_interval", default: defaultHousekeepingInterval)
         try table.rejectUnknownKeys()
     }

@@ -49,7 +49,8 @@ public final class SpaceServices: @unchecked Sendable {
     /// Accepted telecommands waiting for the executive's next cycle boundary.
     public let commands: CommandQueue<ServiceCommand>
     private let acceptance: SPSCRing<AcceptanceRecord>
-    private let acceptanceProducers = LockedValue<Void>(())
+    /// Serializes the producers of acceptance records; holds the failure reports' rate limit.
+    private let acceptanceProducers: LockedValue<FailureReportLimiter>
     private let reports: SPSCRing<ServiceReport>
     private let budget: ReportBudget
     private let eventLog: EventLog
@@ -107,6 +108,7 @@ public final class SpaceServices: @unchecked Sendable {
         validation = TelecommandValidation(directory: directory)
         commands = CommandQueue(capacity: telemetry.commandQueueCapacity)
         acceptance = SPSCRing(capacity: telemetry.acceptanceQueueCapacity)
+        acceptanceProducers = LockedValue(FailureReportLimiter(perSecond: telemetry.failureReportsPerSecond))
         reports = SPSCRing(capacity: telemetry.reportQueueCapacity)
         budget = ReportBudget(capacity: telemetry.reportQueueCapacity, housekeepingSlots: max(8, 2 * directory.structures.count))
         eventLog = topology.eventLog
@@ -152,7 +154,7 @@ public final class SpaceServices: @unchecked Sendable {
         } catch {
             verdict = .failure(FailureRecord(.badArgument))
         }
-        return acceptanceProducers.withLock { _ in
+        return acceptanceProducers.withLock { limiter in
             switch verdict {
             case .success(let command):
                 // Producers are serialized here and the consumers only free slots: room now
@@ -164,21 +166,43 @@ public final class SpaceServices: @unchecked Sendable {
                     return .dropped(request)
                 }
                 guard commands.count < commands.capacity, budget.reserve(command.budget) else {
-                    return reject(request, FailureRecord(.queueFull), now: now)
+                    return reject(request, FailureRecord(.queueFull), now: now, limiter: &limiter)
                 }
                 if command.flags.contains(.acceptance) { record(AcceptanceRecord(request: command.request, time: now, failure: nil)) }
                 commands.push(command)
                 statistics.accepted.wrappingAdd(1, ordering: .relaxed)
                 return .accepted(command.request)
             case .failure(let failure):
-                return reject(request, failure, now: now)
+                return reject(request, failure, now: now, limiter: &limiter)
             }
         }
     }
 
-    private func reject(_ request: RequestID?, _ failure: FailureRecord, now: MonotonicInstant) -> TelecommandVerdict {
+    /// Whether a telecommand could be accepted now: room in the command queue, in the
+    /// acceptance ring and for the largest command's reports. The uplink asks this before each
+    /// type-AD frame and lets FARM-1 enter Wait when it is false, so that a sender that honours
+    /// the CLCW retransmits instead of the vehicle refusing or dropping commands. Any thread.
+    ///
+    /// A frame is taken to carry one telecommand (what the ground sends); further packets of a
+    /// frame accepted on this answer may still be refused with `queue_full`, which is reported.
+    public var hasRoomForTelecommand: Bool {
+        commands.count < commands.capacity && acceptance.count < acceptance.capacity
+            && budget.canReserve(ServiceCommand.largestBudget)
+    }
+
+    /// The link's counters, published as `link.*` housekeeping parameters; the thread that
+    /// runs the link sets them from its statistics.
+    public var linkCounters: LinkCounters { statistics.link }
+
+    private func reject(_ request: RequestID?, _ failure: FailureRecord, now: MonotonicInstant, limiter: inout FailureReportLimiter) -> TelecommandVerdict {
         statistics.rejected.wrappingAdd(1, ordering: .relaxed)
         guard let request else { return .rejected(nil, failure.notice) }
+        // Malformed input is rate limited per code; `queue_full` refuses a valid command, is
+        // bounded by the command rate and always reported.
+        guard failure.code == VerificationFailureCode.queueFull.rawValue || limiter.allow(code: failure.code, at: now) else {
+            statistics.failuresSuppressed.wrappingAdd(1, ordering: .relaxed)
+            return .rejected(request, failure.notice)
+        }
         return record(AcceptanceRecord(request: request, time: now, failure: failure)) ? .rejected(request, failure.notice) : .dropped(request)
     }
 
@@ -226,4 +250,30 @@ public final class SpaceServices: @unchecked Sendable {
 
     /// The event IDs whose reports are disabled (TC[5,6]) as of the last ``pump(limit:observingEvents:)``.
     public var disabledEvents: Set<UInt16> { encoder.withLock { $0.disabledEvents } }
+}
+
+/// A token bucket per verification failure code: at most `perSecond` acceptance failure reports
+/// of one code per second, with a burst of as many. Link thread, under the acceptance lock.
+struct FailureReportLimiter: Sendable {
+    let perSecond: Int
+    private var tokens: [UInt16: Double] = [:]
+    private var refilled: [UInt16: MonotonicInstant] = [:]
+
+    init(perSecond: Int) { self.perSecond = max(1, perSecond) }
+
+    /// Whether a report of `code` may be sent at `now` (taking its token).
+    mutating func allow(code: UInt16, at now: MonotonicInstant) -> Bool {
+        let capacity = Double(perSecond)
+        var available = tokens[code] ?? capacity
+        if let last = refilled[code], now > last {
+            available = min(capacity, available + Double(now.duration(since: last).nanoseconds) / 1e9 * capacity)
+        }
+        if refilled[code].map({ now > $0 }) ?? true { refilled[code] = now }
+        guard available >= 1 else {
+            tokens[code] = available
+            return false
+        }
+        tokens[code] = available - 1
+        return true
+    }
 }

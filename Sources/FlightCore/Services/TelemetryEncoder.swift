@@ -37,7 +37,8 @@ public struct UTCMapping: Sendable {
 public enum TelemetryPriority: Int, Sendable, Comparable {
     /// Housekeeping.
     case normal = 0
-    /// Verification reports, events, and the reports a telecommand asked for (17,2 and 20,2).
+    /// Verification reports, events, and the reports a telecommand asked for (17,2, 20,2 and a
+    /// one-shot 3,25).
     case high = 1
 
     public static func < (lhs: TelemetryPriority, rhs: TelemetryPriority) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -120,7 +121,10 @@ struct TelemetryEncoder {
                 values.append(Self.wireValue(record.values[position], type: structure.types[position],
                                              usable: record.usable & (1 << UInt64(position)) != 0))
             }
-            return packet(.housekeepingReport, record.time, HousekeepingReport(structureID: structure.id, values: values).sourceData, .normal)
+            // A one-shot report (TC[3,27]) is part of its command's reports and keeps their
+            // priority, so it reaches the ground before the TM[1,7] that completes the command.
+            return packet(.housekeepingReport, record.time, HousekeepingReport(structureID: structure.id, values: values).sourceData,
+                          record.isPeriodic ? .normal : .high)
         }
         return packet(verification.messageType, record.time, verification.sourceData, .high)
     }

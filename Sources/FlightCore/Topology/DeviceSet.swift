@@ -28,16 +28,24 @@ public enum DeviceSlot {
 
 /// Every configured device, built in configuration order through the driver catalog.
 ///
-/// A configuration error in any device rejects the whole set (nothing is half-started); a device
-/// that cannot be reached is kept as ``DeviceSlot/unavailable(name:driver:reason:)`` so a probe
-/// reports it and the flight core treats it as failed.
+/// A configuration error in any device rejects the whole set (nothing is half-started).
+///
+/// I2C and Modbus devices are always built with their real driver, over a ``BusConnection`` of
+/// their bus (``ConnectedI2CBus``, ``ConnectedModbusClient``): a bus missing at start is opened
+/// when it appears and a bus gone bad is reopened, so such a device fails and recovers through
+/// its ordinary recovery attempts. A GPIO device whose chip cannot be opened, or whose line cannot
+/// be requested, is kept as ``DeviceSlot/unavailable(name:driver:reason:)`` (its lines are
+/// requested while it is built), so a probe reports it and the flight core treats it as failed.
 public final class DeviceSet {
     public let slots: [DeviceSlot]
+    /// The I2C and Modbus buses, by name, in order of first use.
+    public let connections: [BusConnection]
 
     /// - Throws: ``ConfigurationError`` for an unknown driver, a driver on the wrong kind of bus,
     ///   or a bad driver-specific key.
     public init(configuration: VehicleConfiguration, provider: any BusProvider, catalog: [DriverFactory], clock: any MonotonicClock) throws(ConfigurationError) {
         var opened: [String: Result<BusHandle, BusUnavailable>] = [:]
+        var connections: [BusConnection] = []
         var slots: [DeviceSlot] = []
         for device in configuration.devices {
             guard let factory = catalog.first(where: { $0.name == device.driver }) else {
@@ -53,7 +61,14 @@ public final class DeviceSet {
             if let existing = opened[bus.name] {
                 handle = existing
             } else {
-                handle = Self.open(bus, provider: provider)
+                switch bus.kind.family {
+                case .i2c, .modbus:
+                    let connection = BusConnection(bus: bus, provider: provider, clock: clock)
+                    connections.append(connection)
+                    handle = .success(bus.kind.family == .i2c ? .i2c(ConnectedI2CBus(connection)) : .modbus(ConnectedModbusClient(connection)))
+                case .gpio:
+                    handle = BusConnection.open(bus, provider: provider)
+                }
                 opened[bus.name] = handle
             }
             switch handle {
@@ -78,18 +93,12 @@ public final class DeviceSet {
             }
         }
         self.slots = slots
+        self.connections = connections
     }
 
-    private static func open(_ bus: BusConfiguration, provider: any BusProvider) -> Result<BusHandle, BusUnavailable> {
-        do {
-            switch bus.kind.family {
-            case .i2c: return .success(.i2c(try provider.i2cBus(for: bus)))
-            case .gpio: return .success(.gpio(try provider.gpioChip(for: bus)))
-            case .modbus: return .success(.modbus(try provider.modbusClient(for: bus)))
-            }
-        } catch {
-            return .failure(error)
-        }
+    /// The connection of the I2C or Modbus bus named `name`.
+    public func connection(named name: String) -> BusConnection? {
+        connections.first { $0.bus.name == name }
     }
 
     /// The device named `name`, if it was built.

@@ -169,7 +169,7 @@ public enum DriverCatalog {
     // MARK: GPIO
 
     /// A Geiger–Müller tube's pulse output on an edge-event line.
-    static let geiger = DriverFactory(name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)", readingKeys: ["counts", "cpm", "cpm_corrected", "dose_rate_usv_h", "window_s", "buffer_overflows", "timestamp_anomalies"]) { context throws(DeviceBuildError) in
+    static let geiger = DriverFactory(name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)", readingKeys: ["counts", "cpm", "cpm_corrected", "dose_rate_usv_h", "window_s", "buffer_overflows", "timestamp_anomalies", "lost_events"]) { context throws(DeviceBuildError) in
         let (chip, line) = try context.gpio()
         let options = context.options
         let configuration: GeigerConfiguration
@@ -199,11 +199,10 @@ public enum DriverCatalog {
         let configuration: ActuatorConfiguration
         do throws(ConfigurationError) {
             // `role` is parsed once by VehicleConfiguration; an actuator needs an actuator role.
-            guard let deviceRole = context.configuration.role else {
-                throw options.error("role", "missing; expected one of \(ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
-            }
-            guard let role = ActuatorRole(rawValue: deviceRole.rawValue) else {
-                throw options.error("role", "\"\(deviceRole.rawValue)\" is not an actuator role (expected one of \(ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
+            let roles = ActuatorRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            guard let deviceRole = context.configuration.role else { throw options.error("role", "missing; expected one of \(roles)") }
+            guard case .actuator(let role) = deviceRole else {
+                throw options.error("role", "\"\(deviceRole.rawValue)\" is not an actuator role (expected one of \(roles))")
             }
             configuration = ActuatorConfiguration(
                 role: role,

@@ -237,11 +237,11 @@ public final class FlightComponents {
         var actuators = ModeActuators()
         for device in configuration.devices {
             switch (device.role, device.load) {
-            case (.crewAlarm, _): actuators.crewAlarm = channel(device.name)
-            case (.o2Valve, _): actuators.o2Valve = channel(device.name)
-            case (.radioSwitch, _): actuators.radio = channel(device.name)
-            case (.loadSwitch, .payload): if let found = channel(device.name) { actuators.payload.append(found) }
-            case (.loadSwitch, .nonEssentialHeaters): if let found = channel(device.name) { actuators.nonEssentialHeaters.append(found) }
+            case (.actuator(.crewAlarm), _): actuators.crewAlarm = channel(device.name)
+            case (.actuator(.oxygenInjectionValve), _): actuators.o2Valve = channel(device.name)
+            case (.actuator(.radioSwitch), _): actuators.radio = channel(device.name)
+            case (.actuator(.loadSwitch), .payload): if let found = channel(device.name) { actuators.payload.append(found) }
+            case (.actuator(.loadSwitch), .nonEssentialHeaters): if let found = channel(device.name) { actuators.nonEssentialHeaters.append(found) }
             default: break
             }
         }

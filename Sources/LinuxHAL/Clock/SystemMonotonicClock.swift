@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HAL
+import Systems
 
 /// The HAL clock on Linux: `CLOCK_MONOTONIC`, the clock the kernel stamps GPIO edges with.
 ///
@@ -17,23 +15,11 @@ public final class SystemMonotonicClock: MonotonicClock, Sendable {
     public init() {}
 
     /// The current `CLOCK_MONOTONIC` time (nanoseconds since boot, not counting suspend).
-    public var now: MonotonicInstant {
-        var time = timespec()
-        // CLOCK_MONOTONIC cannot fail with a valid pointer (the vDSO answers without a system call).
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return MonotonicInstant(nanoseconds: UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec))
-    }
+    public var now: MonotonicInstant { MonotonicInstant(nanoseconds: MonotonicTime.nanoseconds) }
 
     /// Blocks the calling thread until `CLOCK_MONOTONIC` reaches `deadline`; returns at once if
     /// it has passed. Interruptions by signals are retried toward the same deadline.
     public func sleep(until deadline: MonotonicInstant) {
-        var target = timespec(
-            tv_sec: Int(deadline.nanoseconds / 1_000_000_000),
-            tv_nsec: Int(deadline.nanoseconds % 1_000_000_000)
-        )
-        // The only other failure, EINVAL, needs a malformed timespec, which the division rules out.
-        _ = retryingOnInterruptReturningErrorNumber {
-            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &target, nil)
-        }
+        MonotonicTime.sleep(untilNanoseconds: deadline.nanoseconds)
     }
 }

@@ -1,4 +1,5 @@
 import HAL
+import Systems
 
 /// Watches one edge-event line on a dedicated thread and keeps its events in a bounded ring
 /// that the consumer drains.
@@ -100,7 +101,7 @@ public final class EdgeEventMonitor: @unchecked Sendable {
     public static let defaultPollInterval: Duration = .milliseconds(20)
 
     /// The thread's name.
-    public let name: String
+    public let name: ThreadName
     /// The longest single wait for events.
     public let pollInterval: Duration
     /// The most events the ring holds.
@@ -112,13 +113,13 @@ public final class EdgeEventMonitor: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - line: the edge-event line; the monitor uses it from its thread until stopped.
-    ///   - name: the thread's name (15 bytes are kept), such as `gpio-rain`.
+    ///   - name: the thread's name, such as `.edge("geiger")`.
     ///   - capacity: the most events kept between drains (at least 1).
     ///   - pollInterval: the longest single wait (more than zero).
     /// - Throws: ``ThreadStartError`` if the thread cannot be started.
     public init(
         line: any GPIOEdgeEventLine,
-        name: String = "iost-gpio-edge",
+        name: ThreadName = .edge("gpio"),
         capacity: Int = EdgeEventMonitor.defaultCapacity,
         pollInterval: Duration = EdgeEventMonitor.defaultPollInterval
     ) throws(ThreadStartError) {

@@ -188,7 +188,10 @@ final class LinuxGPIOLine: GPIOOutputLine, GPIOInputLine, GPIOEdgeEventLine, @un
             events.append(GPIOEdgeEvent(
                 kind: raw.kind == Int32(IOST_GPIOD_EVENT_RISING.rawValue) ? .rising : .falling,
                 timestampNanoseconds: raw.timestamp_ns,
-                lineOffset: raw.offset
+                lineOffset: raw.offset,
+                // 0: the API has no sequence numbers (libgpiod v1).
+                lineSequence: raw.line_seqno == 0 ? nil : raw.line_seqno,
+                globalSequence: raw.global_seqno == 0 ? nil : raw.global_seqno
             ))
         }
         return events

@@ -22,7 +22,7 @@ import HAL
 ///
 /// - Warning: Every call blocks for the length of the transfer (about 0.1–1 ms at 100 kHz) and
 ///   waits for transfers of other threads on the same bus: call it from an I/O thread.
-public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
+public final class LinuxI2CBus: I2CBus, ReconnectableBus, @unchecked Sendable {
     /// The device node's file name, such as `i2c-1`.
     public let name: String
     /// The device node the bus was opened from, such as `/dev/i2c-1`.
@@ -30,10 +30,17 @@ public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
     /// The adapter's functionality bits (`I2C_FUNCS`, the `I2C_FUNC_*` constants of
     /// `<linux/i2c.h>`).
     public let functionality: UInt
-    private let fd: Int32
-    /// The address `I2C_SLAVE` selected last; `nil` before the first SMBus call or after a
-    /// failed selection. Guarded by the same lock that serializes transfers.
-    private let selected = LockedValue<I2CAddress?>(nil)
+    /// The open descriptor and the address `I2C_SLAVE` selected last (`nil` before the first
+    /// SMBus call, after a failed selection or a reopen), under the lock that serializes transfers.
+    private struct Adapter {
+        var fd: Int32
+        var selected: I2CAddress?
+    }
+
+    private let adapter: LockedValue<Adapter>
+    /// Reopens so far (``reconnect()``).
+    public var reopenCount: Int { reopens.current }
+    private let reopens = LockedValue(0)
 
     private struct Registration {
         weak var bus: LinuxI2CBus?
@@ -68,7 +75,16 @@ public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
     }
 
     private init(opening path: String) throws(I2CError) {
-        let opened = retryingOnInterrupt { open(path, O_RDWR | O_CLOEXEC) }
+        let (fd, functions) = try Self.open(path)
+        adapter = LockedValue(Adapter(fd: fd, selected: nil))
+        self.path = path
+        self.functionality = functions
+        self.name = path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    /// Opens the node and reads its functionality bits.
+    private static func open(_ path: String) throws(I2CError) -> (fd: Int32, functionality: UInt) {
+        let opened = retryingOnInterrupt { Glibc.open(path, O_RDWR | O_CLOEXEC) }
         let fd: Int32
         switch opened {
         case .success(let descriptor): fd = descriptor
@@ -81,15 +97,31 @@ public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
             Glibc.close(fd)
             throw I2CError(I2CError.Kind(linuxErrno: failure.errno), operation: .open, address: nil, bus: path, errno: failure.errno)
         }
-        self.fd = fd
-        self.path = path
-        self.functionality = functions
-        self.name = path.split(separator: "/").last.map(String.init) ?? path
+        return (fd, functions)
     }
 
     deinit {
         // Linux releases the descriptor even when close() is interrupted: never retry it.
-        Glibc.close(fd)
+        Glibc.close(adapter.current.fd)
+    }
+
+    /// Opens the device node again and, if that works, closes the old descriptor (an adapter
+    /// that was unbound and bound again, a replugged USB–I2C bridge). Transfers wait meanwhile.
+    /// - Throws: ``HAL/BusReconnectError``; the old descriptor is kept.
+    public func reconnect() throws(BusReconnectError) {
+        let path = self.path
+        let outcome = adapter.withLock { (adapter) -> I2CError? in
+            do throws(I2CError) {
+                let (fd, _) = try Self.open(path)
+                Glibc.close(adapter.fd)
+                adapter = Adapter(fd: fd, selected: nil)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let outcome { throw BusReconnectError(bus: name, message: outcome.description) }
+        reopens.withLock { $0 += 1 }
     }
 
     /// Whether the adapter performs raw I2C transfers (`I2C_FUNC_I2C`); SMBus-only adapters
@@ -152,13 +184,13 @@ public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
 
     /// Selects `address` if needed and runs one libi2c call, under the bus lock.
     private func smbus(_ address: I2CAddress, _ operation: I2COperationName, _ call: (Int32) -> Int32) throws(I2CError) -> Int32 {
-        let fd = self.fd
-        let outcome = selected.withLock { (current) -> Result<Int32, SyscallFailure> in
-            if current != address {
-                current = nil
+        let outcome = adapter.withLock { (adapter) -> Result<Int32, SyscallFailure> in
+            let fd = adapter.fd
+            if adapter.selected != address {
+                adapter.selected = nil
                 let selection = retryingOnInterrupt { ioctl(fd, UInt(I2C_SLAVE), CInt(address.rawValue)) }
                 if case .failure(let failure) = selection { return .failure(failure) }
-                current = address
+                adapter.selected = address
             }
             return retryingOnInterruptReturningNegatedErrno { call(fd) }
         }
@@ -188,7 +220,6 @@ public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
         }
 
         var data = [UInt8](repeating: 0, count: total)
-        let fd = self.fd
         let outcome = data.withUnsafeMutableBufferPointer { (buffer) -> Result<Int32, SyscallFailure> in
             var messages: [i2c_msg] = []
             messages.reserveCapacity(operations.count)
@@ -208,8 +239,8 @@ public final class LinuxI2CBus: I2CBus, @unchecked Sendable {
             return messages.withUnsafeMutableBufferPointer { (list) -> Result<Int32, SyscallFailure> in
                 var request = i2c_rdwr_ioctl_data(msgs: list.baseAddress, nmsgs: UInt32(list.count))
                 // The bus lock keeps this transfer from interleaving with another driver's selection.
-                return selected.withLock { _ in
-                    retryingOnInterrupt { ioctl(fd, UInt(I2C_RDWR), &request) }
+                return adapter.withLock { adapter in
+                    retryingOnInterrupt { ioctl(adapter.fd, UInt(I2C_RDWR), &request) }
                 }
             }
         }

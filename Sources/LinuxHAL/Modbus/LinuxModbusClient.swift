@@ -4,6 +4,7 @@ import HAL
 #if canImport(Glibc)
 import Glibc
 #endif
+import Systems
 
 /// A ``HAL/ModbusClient`` on a real bus through libmodbus: Modbus TCP or RTU.
 ///
@@ -20,7 +21,7 @@ import Glibc
 ///
 /// - Warning: Requests block for up to the response timeout (plus a connect timeout while
 ///   reconnecting): call them from an I/O thread, never from a rate group.
-public final class LinuxModbusClient: ModbusClient, @unchecked Sendable {
+public final class LinuxModbusClient: ModbusClient, ReconnectableBus, @unchecked Sendable {
     /// Counters for telemetry and tests.
     public struct Statistics: Sendable, Equatable {
         /// Requests handed to ``perform(_:unit:timeout:)``.
@@ -79,6 +80,21 @@ public final class LinuxModbusClient: ModbusClient, @unchecked Sendable {
     /// Closes the connection; the next request reconnects.
     public func disconnect() {
         withBus { $0.context.close() }
+    }
+
+    /// Closes the connection and connects again at once, whatever the back-off (device recovery
+    /// paces these calls itself). A success resets the back-off.
+    /// - Throws: ``HAL/BusReconnectError`` when the connect fails.
+    public func reconnect() throws(BusReconnectError) {
+        do throws(ModbusError) {
+            try withBus { link throws(ModbusError) in
+                link.context.close()
+                link.retryAt = .zero
+                try self.ensureConnected(&link)
+            }
+        } catch {
+            throw BusReconnectError(bus: name, message: error.description)
+        }
     }
 
     public func perform(_ request: ModbusRequest, unit: UInt8, timeout: Duration?) throws(ModbusError) -> ModbusResponse {
@@ -160,9 +176,7 @@ public final class LinuxModbusClient: ModbusClient, @unchecked Sendable {
 
     private var now: MonotonicInstant {
         if let clock { return clock.now }
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return MonotonicInstant(nanoseconds: UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec))
+        return MonotonicInstant(nanoseconds: MonotonicTime.nanoseconds)
     }
 
     // MARK: - libmodbus calls

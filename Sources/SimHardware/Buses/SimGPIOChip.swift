@@ -21,18 +21,32 @@ public final class SimGPIOChip: GPIOChip, @unchecked Sendable {
         var activeLow: [UInt32: Bool] = [:]
         var deviceNames: [UInt32: String] = [:]
         var dropped = 0
+        /// Events produced per line since it was requested (the kernel's `line_seqno`).
+        var lineSequence: [UInt32: UInt64] = [:]
+        var globalSequence: UInt64 = 0
     }
 
-    /// The most edge events buffered per line before the oldest are dropped (and counted), as the
-    /// kernel's event FIFO does.
+    /// The default number of edge events buffered per line before the oldest are dropped (and
+    /// counted), as the kernel's event FIFO does (libgpiod v2 requests 1024, the kernel's largest).
     public static let eventBufferCapacity = 1024
+
+    /// The edge events buffered per line (the kernel's buffer: 16 under libgpiod v1).
+    public let bufferCapacity: Int
+    /// Whether events carry sequence numbers, as under libgpiod v2 (not under v1).
+    public let reportsSequenceNumbers: Bool
 
     /// - Parameters:
     ///   - lineNames: the lines' names, indexed by offset.
-    public init(name: String = "sim-gpiochip", lineNames: [String], faults: FaultInjector? = nil) {
+    ///   - bufferCapacity: edge events buffered per line; the oldest is dropped when full.
+    ///   - reportsSequenceNumbers: stamp events with line and global sequence numbers (v2).
+    public init(name: String = "sim-gpiochip", lineNames: [String], faults: FaultInjector? = nil,
+                bufferCapacity: Int = SimGPIOChip.eventBufferCapacity, reportsSequenceNumbers: Bool = true) {
+        precondition(bufferCapacity > 0, "an edge event buffer holds at least one event")
         self.name = name
         self.lineNames = lineNames
         self.faults = faults
+        self.bufferCapacity = bufferCapacity
+        self.reportsSequenceNumbers = reportsSequenceNumbers
         self.state = LockedValue(State(levels: Array(repeating: false, count: lineNames.count)))
     }
 
@@ -70,12 +84,18 @@ public final class SimGPIOChip: GPIOChip, @unchecked Sendable {
             let logical: GPIOEdgeEvent.Kind = activeLow ? (kind == .rising ? .falling : .rising) : kind
             let matches = wanted == .both || (wanted == .rising && logical == .rising) || (wanted == .falling && logical == .falling)
             guard matches else { return }
+            // The kernel numbers an event when it is produced, whether or not it fits the buffer.
+            let lineSequence = state.lineSequence[offset, default: 0] + 1
+            state.lineSequence[offset] = lineSequence
+            state.globalSequence += 1
             var queue = state.pending[offset, default: []]
-            if queue.count >= Self.eventBufferCapacity {
+            if queue.count >= bufferCapacity {
                 queue.removeFirst()
                 state.dropped += 1
             }
-            queue.append(GPIOEdgeEvent(kind: logical, timestampNanoseconds: timestamp.nanoseconds, lineOffset: offset))
+            queue.append(GPIOEdgeEvent(kind: logical, timestampNanoseconds: timestamp.nanoseconds, lineOffset: offset,
+                                       lineSequence: reportsSequenceNumbers ? lineSequence : nil,
+                                       globalSequence: reportsSequenceNumbers ? state.globalSequence : nil))
             state.pending[offset] = queue
         }
     }
@@ -128,6 +148,7 @@ public final class SimGPIOChip: GPIOChip, @unchecked Sendable {
         state.withLock { state in
             state.requested[offset] = nil
             state.edgeKinds[offset] = nil
+            state.lineSequence[offset] = nil
             state.pending[offset] = nil
         }
     }

@@ -55,10 +55,21 @@ public struct CabinAtmosphere: Sendable, Equatable {
         /// (0.039 g/s), so a bang-bang controller holds ppO2 at a ~20 % duty cycle.
         public var o2ValveFlowKgPerSecond: Double = 2.0e-4
 
-        /// Air flow through the CO2 scrubber per fan stage (index 0 = off), m³/s.
-        public var scrubberFlowPerStage: [Double] = [0, 0.010, 0.025]
+        /// Air flow through the CO2 scrubber per fan stage (index 0 = off), m³/s: 12 L/s low
+        /// (~25 cfm), 30 L/s high (~64 cfm).
+        ///
+        /// The scrubber removes `flow · efficiency · ρ_CO2` (kg/s), so with crew production `G`
+        /// the cabin settles where removal equals production: `ρ_CO2 = G / (flow · efficiency)`,
+        /// `ppCO2 = ρ_CO2 · R·T / M_CO2`, independent of the cabin volume (the volume sets only
+        /// the time constant `V / (flow · efficiency)`: ~1 h on the low stage in 40 m³). Per crew
+        /// member at 1.0 kg/day and 22 °C that is 60 Pa (0.45 mmHg) on the low stage and 24 Pa
+        /// (0.18 mmHg) on the high stage:
+        /// - 4 crew: low stage 0.24 kPa (1.8 mmHg), high stage 0.10 kPa (0.7 mmHg);
+        /// - 12 crew: high stage 0.29 kPa (2.2 mmHg);
+        /// all below the 3 mmHg (0.40 kPa) of NASA-STD-3001 Vol. 2 [V2 6004]. At 0.40 kPa the
+        /// low stage removes 6.7 kg/day and the high stage 16.7 kg/day.
+        public var scrubberFlowPerStage: [Double] = [0, 0.012, 0.030]
         /// Fraction of the CO2 in the air through the scrubber that it removes (single pass).
-        /// With 4 crew (4.6e-5 kg/s CO2) the low stage holds ~0.25 % CO2 and the high stage ~0.1 %.
         public var scrubberEfficiency: Double = 0.9
 
         /// Air flow through the condensing heat exchanger, m³/s, and the relative humidity it dries
@@ -153,6 +164,8 @@ public struct CabinAtmosphere: Sendable, Equatable {
     public var co2Percent: Double { fraction(co2PartialPressurePascals) * 100 }
     /// CO2 mole fraction, ppm.
     public var co2PartsPerMillion: Double { fraction(co2PartialPressurePascals) * 1e6 }
+    /// ppCO2, kPa.
+    public var co2PartialPressureKilopascals: Double { co2PartialPressurePascals / 1000 }
     /// Relative humidity, %.
     public var relativeHumidityPercent: Double {
         waterVaporPartialPressurePascals / Self.saturationVaporPressure(celsius: temperatureKelvin - 273.15) * 100

@@ -8,10 +8,11 @@
 ///
 /// Defaults (``Configuration``): a 40 m³ cabin at sea-level pressure with 4 crew, in a 92.6 min,
 /// 400 km orbit at β = 0 (39 % eclipse). Uncontrolled, ppO2 falls ~6.4 kPa a day (3.36 of 11.1 kg
-/// O2), CO2 rises ~0.23 % an hour with the scrubber off, and the cabin cools towards 15 °C with the
-/// heater off. With a life-support controller cycling the O2 valve (0.2 g/s, ~20 % duty), running
-/// the scrubber fan at low stage (CO2 settles near 0.28 %) and the 500 W heater (~56 % duty), the
-/// cabin holds ppO2 ~21 kPa, CO2 < 0.5 % and 21–24 °C (``PhysicsVehicleTests`` runs that day). The
+/// O2), ppCO2 rises ~0.23 kPa (1.7 mmHg) an hour with the scrubber off, and the cabin cools towards
+/// 15 °C with the heater off. With a life-support controller cycling the O2 valve (0.2 g/s, ~20 %
+/// duty), running the scrubber fan at low stage (ppCO2 settles near 0.24 kPa, 1.8 mmHg) and the
+/// 500 W heater (~56 % duty), the cabin holds ppO2 ~21 kPa, ppCO2 below the 0.40 kPa (3 mmHg) of
+/// NASA-STD-3001 V2 6004 and 21–24 °C (``PhysicsVehicleTests`` runs that day). The
 /// power system (3 m² array, 100 Ah 28.8 V battery) carries ~630 W of average load (avionics,
 /// payload, radio, heater duty, fan) through eclipse at ~13 % depth of discharge and recharges in sun.
 /// The vehicle's orbit and the thermal model's initial temperature override those of the

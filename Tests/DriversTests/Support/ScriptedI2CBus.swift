@@ -4,7 +4,8 @@ import Testing
 /// A bus that plays a script of expected SMBus calls with canned responses (embedded-hal-mock
 /// style): a call that is not the next expected one records a test failure and throws, and
 /// ``finish()`` fails if expected calls are left over. Raw ``transaction(_:_:)`` is always a
-/// failure: the drivers must run on SMBus-only adapters (Linux i2c-stub).
+/// failure: the drivers must run on SMBus-only adapters (Linux i2c-stub). Dropping the bus with
+/// expected calls left and without ``finish()`` is a failure too.
 ///
 /// Word responses and writes are given as the bytes on the wire, in wire order, so a script reads
 /// like the datasheet: the INA226 manufacturer ID is `wire: [0x54, 0x49]`.
@@ -39,6 +40,7 @@ final class ScriptedI2CBus: I2CBus {
     let name = "scripted-i2c"
     private var steps: [Step]
     private var position = 0
+    private var finished = false
     private let sourceLocation: SourceLocation
 
     init(_ steps: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
@@ -48,8 +50,16 @@ final class ScriptedI2CBus: I2CBus {
 
     /// Fails the test if expected calls were not made.
     func finish(sourceLocation: SourceLocation = #_sourceLocation) {
+        finished = true
         if position < steps.count {
             Issue.record("\(steps.count - position) expected call(s) not made; next: \(steps[position])", sourceLocation: sourceLocation)
+        }
+    }
+
+    deinit {
+        if !finished, position < steps.count {
+            Issue.record("ScriptedI2CBus dropped with \(steps.count - position) expected call(s) not made (next: \(steps[position])) and without finish()",
+                         sourceLocation: sourceLocation)
         }
     }
 
@@ -119,5 +129,20 @@ final class ScriptedI2CBus: I2CBus {
     private func mismatch(_ expected: Step, _ got: String, _ address: I2CAddress, _ operation: I2COperationName) -> I2CError {
         Issue.record("expected \(expected), got \(got)", sourceLocation: sourceLocation)
         return I2CError(.other, operation: operation, address: address, bus: name)
+    }
+}
+
+@Suite struct ScriptedI2CBusTests {
+    @Test func leftoversFailWhenDroppedUnfinished() {
+        withKnownIssue {
+            _ = ScriptedI2CBus([.readByte(0x76, register: 0xD0, returns: 0x60)])
+        }
+    }
+
+    @Test func aFinishedOrEmptyScriptIsSilentWhenDropped() throws {
+        let bus = ScriptedI2CBus([.readByte(0x76, register: 0xD0, returns: 0x60)])
+        #expect(try bus.readByteData(I2CAddress(0x76), register: 0xD0) == 0x60)
+        bus.finish()
+        _ = ScriptedI2CBus([])
     }
 }
