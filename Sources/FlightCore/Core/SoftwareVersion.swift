@@ -73,8 +73,10 @@ public struct SoftwareVersion: Sendable, Equatable, CustomStringConvertible {
             ("sw.dirty", .bool, dirty ? 1 : 0),
         ]
         for (offset, (name, type, value)) in values.enumerated() {
-            let handle = try pool.register(ParameterDefinition(id: ParameterID(Self.parameterBase + UInt16(offset)), name: name, unit: "",
-                                                               type: type, initialValue: value))
+            let handle = try pool.register(
+                ParameterDefinition(
+                    id: ParameterID(Self.parameterBase + UInt16(offset)), name: name, unit: "",
+                    type: type, initialValue: value))
             pool.set(handle, value, at: .zero)
         }
     }
