@@ -179,7 +179,7 @@ public final class SystemdNotifier: @unchecked Sendable {
 
     /// A status text on one line: systemd ends a value at the newline.
     static func oneLine(_ text: String) -> String {
-        text.contains("\n") ? String(text.map { $0 == "\n" ? " " : $0 }) : text
+        text.contains("\n" as Character) ? String(text.map { $0 == "\n" ? " " : $0 }) : text
     }
 
     /// The `sockaddr_un` for a destination and its length; nil when the name does not fit.
