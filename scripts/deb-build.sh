@@ -58,6 +58,12 @@ for b in iostd iost-ground; do
   fi
 done
 
+# Foundation (and ICU with it) is linked only if something calls it: iostd does not need it and
+# it adds some 44 MB (one Foundation-overloaded String.contains did that). Say so loudly.
+if nm "$bin/iostd" 2>/dev/null | grep -q 'FoundationInternationalization'; then
+  say "WARNING: iostd links Foundation and ICU ($(du -h "$bin/iostd" | cut -f1)); find the caller with -Xlinker -Map=FILE (the archive member's 'referenced by' line)"
+fi
+
 # ---------------------------------------------------------------------------- 2. man pages
 # From the command-line definitions, with swift-argument-parser's own generate-manual tool (the
 # tool behind its `generate-manual` plugin), run on the release binaries built above. The plugin
