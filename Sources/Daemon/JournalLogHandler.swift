@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Logging
 import Systems
@@ -161,9 +161,11 @@ public struct JournalLogHandler: LogHandler {
     /// A metadata value as is when it is one plain word, otherwise in double quotes with `\"`,
     /// `\\` and control characters escaped.
     static func quotedIfNeeded(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
-            scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F
-        }
+        let needsQuotes =
+            value.isEmpty
+            || value.unicodeScalars.contains { scalar in
+                scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F
+            }
         guard needsQuotes else { return value }
         var quoted = "\""
         for scalar in value.unicodeScalars {
@@ -209,8 +211,9 @@ public enum DaemonLogging {
         metadataProvider: Logger.MetadataProvider? = nil
     ) {
         let chosen = style ?? JournalLogHandler.Style.detect()
-        LoggingSystem.bootstrap({ label, provider in
-            JournalLogHandler(label: label, style: chosen, logLevel: level, metadataProvider: provider)
-        }, metadataProvider: metadataProvider)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                JournalLogHandler(label: label, style: chosen, logLevel: level, metadataProvider: provider)
+            }, metadataProvider: metadataProvider)
     }
 }
