@@ -158,8 +158,8 @@ public struct JournalLogHandler: LogHandler {
         return escaped
     }
 
-    /// A metadata value as is when it is one plain word, otherwise in double quotes with `\"`,
-    /// `\\` and control characters escaped.
+    /// A metadata value as is when it is one plain word, otherwise quoted as a JSON string
+    /// (`\"`, `\\`, `\n`, control characters as `\u00XX`).
     static func quotedIfNeeded(_ value: String) -> String {
         let needsQuotes =
             value.isEmpty
@@ -167,24 +167,8 @@ public struct JournalLogHandler: LogHandler {
                 scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F
             }
         guard needsQuotes else { return value }
-        var quoted = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    quoted += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-                } else {
-                    quoted.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return quoted + "\""
+        // One escaper for the project: a JSON string literal is a valid quoted logfmt value.
+        return jsonQuoted(value)
     }
 
     /// Writes `line` with one `write(2)` (more only if the kernel takes part of a long line;
