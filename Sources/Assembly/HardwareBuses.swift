@@ -67,8 +67,9 @@ public final class HardwareBuses: BusProvider {
             case .odd: rtuParity = .odd
             }
             let mode: ModbusBusConfiguration.SerialMode? = serialMode.map { $0 == .rs485 ? .rs485 : .rs232 }
-            configuration = .rtu(device: device, baud: baud, parity: rtuParity, dataBits: dataBits, stopBits: stopBits, serialMode: mode,
-                                 responseTimeout: bus.responseTimeout, byteTimeout: bus.byteTimeout, reconnect: reconnect)
+            configuration = .rtu(
+                device: device, baud: baud, parity: rtuParity, dataBits: dataBits, stopBits: stopBits, serialMode: mode,
+                responseTimeout: bus.responseTimeout, byteTimeout: bus.byteTimeout, reconnect: reconnect)
         case .simModbus:
             guard let simulated else { throw BusUnavailable(bus: bus.name, message: "no simulation") }
             return try simulated.modbusClient(for: bus)

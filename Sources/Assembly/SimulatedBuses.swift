@@ -70,11 +70,12 @@ public final class SimulatedBuses: BusProvider {
             for key in ["shunt_ohms", "cal_mv", "cal_ppo2_kpa"] where device.options.has(key) {
                 if let number = try? device.options.double(key), number.isFinite, number > 0 { settings[key] = number }
             }
-            return SimulatedDeviceSpec(name: device.name, driver: device.driver, address: address,
-                                       role: device.role?.rawValue,
-                                       lines: device.lines,
-                                       load: device.load?.rawValue,
-                                       settings: settings)
+            return SimulatedDeviceSpec(
+                name: device.name, driver: device.driver, address: address,
+                role: device.role?.rawValue,
+                lines: device.lines,
+                load: device.load?.rawValue,
+                settings: settings)
         }
     }
 }

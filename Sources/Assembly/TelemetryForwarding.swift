@@ -32,8 +32,10 @@ struct TelemetryForwarding {
     /// - Parameters:
     ///   - eventObserver: sees every event taken from the event log (the daemon's journal).
     ///   - packetObserver: sees every packet taken from the services, with the time (benchmarks).
-    mutating func forward(eventObserver: ((FlightEvent) -> Void)? = nil, packetObserver: ((TelemetryPacket, MonotonicInstant) -> Void)? = nil,
-                          clock: any MonotonicClock) {
+    mutating func forward(
+        eventObserver: ((FlightEvent) -> Void)? = nil, packetObserver: ((TelemetryPacket, MonotonicInstant) -> Void)? = nil,
+        clock: any MonotonicClock
+    ) {
         let services = self.services
         backlog.forward(to: downlink) { limit in
             services.pump(limit: limit, observingEvents: eventObserver).map { packet in

@@ -7,7 +7,7 @@ import SimHardware
 import SpaceLink
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How the vehicle runs: the one value every entry point hands the assembly.
@@ -188,10 +188,12 @@ public final class VehicleAssembly {
 
         // ── Drivers and the flight components ───────────────────────────────────────────────
         do {
-            devices = try DeviceSet(configuration: configuration, provider: environment.provider, catalog: DriverCatalog.all,
-                                    clock: environment.deviceClock)
-            flight = try FlightComponents(configuration: configuration, devices: devices, clock: executiveClock,
-                                          scheduler: mode.isRealTime ? options.scheduler : nil)
+            devices = try DeviceSet(
+                configuration: configuration, provider: environment.provider, catalog: DriverCatalog.all,
+                clock: environment.deviceClock)
+            flight = try FlightComponents(
+                configuration: configuration, devices: devices, clock: executiveClock,
+                scheduler: mode.isRealTime ? options.scheduler : nil)
         } catch let error as ConfigurationError {
             throw .configuration(error)
         } catch let error as TopologyError {
@@ -205,11 +207,15 @@ public final class VehicleAssembly {
         }
 
         // ── Services ────────────────────────────────────────────────────────────────────────
-        let utc = options.utc ?? (mode.isRealTime ? Self.wallClockMapping(clock: SystemMonotonicClock.shared)
-                                                  : .fixedEpoch(UTCTime(unixSeconds: 0, nanoseconds: 0)))
+        let utc =
+            options.utc
+            ?? (mode.isRealTime
+                ? Self.wallClockMapping(clock: SystemMonotonicClock.shared)
+                : .fixedEpoch(UTCTime(unixSeconds: 0, nanoseconds: 0)))
         do {
-            services = try SpaceServices(configuration: servicesConfiguration, components: flight,
-                                         housekeepingPeriod: housekeepingGroup.period, utc: utc)
+            services = try SpaceServices(
+                configuration: servicesConfiguration, components: flight,
+                housekeepingPeriod: housekeepingGroup.period, utc: utc)
         } catch {
             throw AssemblyError(error)
         }
@@ -248,8 +254,11 @@ public final class VehicleAssembly {
         guard let monitoringGroup = executive.group(named: RateGroupName.monitoring) else {
             throw .assembly("the executive has no \"\(RateGroupName.monitoring)\" rate group")
         }
-        table.append((RateGroupName.monitoring,
-                      flight.faultManagement.monitoringMembers(group: RateGroupName.monitoring, period: monitoringGroup.period) + [flight.outputStage]))
+        table.append(
+            (
+                RateGroupName.monitoring,
+                flight.faultManagement.monitoringMembers(group: RateGroupName.monitoring, period: monitoringGroup.period) + [flight.outputStage]
+            ))
         for (group, members) in table {
             for member in members { executive.add(member, to: group) }
         }
@@ -266,19 +275,22 @@ public final class VehicleAssembly {
         if mode.isRealTime {
             let telemetryConfiguration = servicesConfiguration.telemetry
             let clcw = CLCWReport(virtualChannels: [0, 1])
-            let downlink = Downlink(configuration: DownlinkConfiguration(
-                frame: TMFrameConfiguration(spacecraftID: telemetryConfiguration.spacecraftID, frameLength: link.frameLength),
-                bitRate: link.bitRate, idleFill: link.idleFill), clock: SystemMonotonicClock.shared, clcw: clcw)
+            let downlink = Downlink(
+                configuration: DownlinkConfiguration(
+                    frame: TMFrameConfiguration(spacecraftID: telemetryConfiguration.spacecraftID, frameLength: link.frameLength),
+                    bitRate: link.bitRate, idleFill: link.idleFill), clock: SystemMonotonicClock.shared, clcw: clcw)
             let wallClock = SystemMonotonicClock.shared
             self.downlink = downlink
             // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
-            let uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw,
-                                bufferAvailable: { services.hasRoomForTelecommand }) { packet in
-                _ = services.acceptTelecommand(packet.bytes, now: wallClock.now)
-            }
+            let uplink = Uplink(
+                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw,
+                bufferAvailable: { services.hasRoomForTelecommand },
+                handler: { packet in _ = services.acceptTelecommand(packet.bytes, now: wallClock.now) }
+            )
             self.uplink = uplink
-            telemetry = TelemetryForwarder(services: services, downlink: downlink, uplink: uplink, clock: wallClock,
-                                           pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))
+            telemetry = TelemetryForwarder(
+                services: services, downlink: downlink, uplink: uplink, clock: wallClock,
+                pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))
         } else {
             downlink = nil
             uplink = nil
@@ -309,19 +321,22 @@ public final class VehicleAssembly {
             }
             let simClock = SimClock()
             let world = SimulatedVehicle(seed: settings.seed ?? configuration.seed, clock: simClock, physics: settings.physics)
-            return Environment(executiveClock: simClock, deviceClock: SimulatedDeviceClock(simClock),
-                               provider: SimulatedBuses(configuration: configuration, simulation: world, standInForHardware: settings.standInForHardware),
-                               hardware: nil, simulation: world, simulationClock: simClock)
+            return Environment(
+                executiveClock: simClock, deviceClock: SimulatedDeviceClock(simClock),
+                provider: SimulatedBuses(configuration: configuration, simulation: world, standInForHardware: settings.standInForHardware),
+                hardware: nil, simulation: world, simulationClock: simClock)
         case .realTimeOnSimulatedBuses:
             let simClock = SimClock()
             let world = SimulatedVehicle(seed: configuration.seed, clock: simClock)
             let buses = HardwareBuses(simulated: SimulatedBuses(configuration: configuration, simulation: world))
-            return Environment(executiveClock: SystemMonotonicClock.shared, deviceClock: SimulatedDeviceClock(simClock),
-                               provider: buses, hardware: buses, simulation: world, simulationClock: simClock)
+            return Environment(
+                executiveClock: SystemMonotonicClock.shared, deviceClock: SimulatedDeviceClock(simClock),
+                provider: buses, hardware: buses, simulation: world, simulationClock: simClock)
         case .realTimeOnHardware:
             let buses = HardwareBuses(simulated: nil)
-            return Environment(executiveClock: SystemMonotonicClock.shared, deviceClock: SystemMonotonicClock.shared,
-                               provider: buses, hardware: buses, simulation: nil, simulationClock: nil)
+            return Environment(
+                executiveClock: SystemMonotonicClock.shared, deviceClock: SystemMonotonicClock.shared,
+                provider: buses, hardware: buses, simulation: nil, simulationClock: nil)
         }
     }
 
@@ -331,11 +346,15 @@ public final class VehicleAssembly {
     /// - Returns: the devices, the clock to wait on between reads, and the simulated world if any
     ///   (keep it: it steps only while referenced).
     public static func devices(of configuration: VehicleConfiguration, mode: RunMode) throws(AssemblyError)
-        -> (devices: DeviceSet, clock: any MonotonicClock, simulation: SimulatedVehicle?) {
+        -> (devices: DeviceSet, clock: any MonotonicClock, simulation: SimulatedVehicle?)
+    {
         let environment = try environment(for: configuration, mode: mode)
         do {
-            return (try DeviceSet(configuration: configuration, provider: environment.provider, catalog: DriverCatalog.all,
-                                  clock: environment.deviceClock), environment.executiveClock, environment.simulation)
+            return (
+                try DeviceSet(
+                    configuration: configuration, provider: environment.provider, catalog: DriverCatalog.all,
+                    clock: environment.deviceClock), environment.executiveClock, environment.simulation
+            )
         } catch {
             throw .configuration(error)
         }

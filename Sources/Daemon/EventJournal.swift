@@ -64,8 +64,10 @@ public final class EventJournal {
     ///   - minimumSeverity: the least severe event logged.
     ///   - parameterName: the name of a parameter by ID, for arguments that are parameter IDs.
     ///   - alsoLogged: events logged below `minimumSeverity`.
-    public init(definitions: [EventDefinition], logger: Logger, minimumSeverity: EventSeverity = .medium,
-                alsoLogged: Set<EventID> = EventJournal.operatorEvents, parameterName: @escaping (UInt16) -> String? = { _ in nil }) {
+    public init(
+        definitions: [EventDefinition], logger: Logger, minimumSeverity: EventSeverity = .medium,
+        alsoLogged: Set<EventID> = EventJournal.operatorEvents, parameterName: @escaping (UInt16) -> String? = { _ in nil }
+    ) {
         self.alsoLogged = alsoLogged
         var byID: [EventID: EventDefinition] = [:]
         var keys: [EventID: [String]] = [:]
@@ -82,8 +84,10 @@ public final class EventJournal {
 
     /// A journal naming parameter-ID arguments after `parameters` (the pool's definitions,
     /// copied now: the pool itself belongs to the executive's thread).
-    public convenience init(definitions: [EventDefinition], parameters: [ParameterDefinition], logger: Logger,
-                            minimumSeverity: EventSeverity = .medium, alsoLogged: Set<EventID> = EventJournal.operatorEvents) {
+    public convenience init(
+        definitions: [EventDefinition], parameters: [ParameterDefinition], logger: Logger,
+        minimumSeverity: EventSeverity = .medium, alsoLogged: Set<EventID> = EventJournal.operatorEvents
+    ) {
         var names: [UInt16: String] = [:]
         for parameter in parameters { names[parameter.id.rawValue] = parameter.name }
         self.init(definitions: definitions, logger: logger, minimumSeverity: minimumSeverity, alsoLogged: alsoLogged) { names[$0] }
@@ -112,7 +116,8 @@ public final class EventJournal {
             let name = position < names.count ? names[position] : "arg\(position + 1)"
             var rendered = Self.render(value)
             if name.hasSuffix("parameter_id"), value >= 0, value <= Double(UInt16.max), value == value.rounded(),
-               let parameter = parameterName(UInt16(value)) {
+                let parameter = parameterName(UInt16(value))
+            {
                 rendered = parameter
             }
             arguments.append((name, rendered))

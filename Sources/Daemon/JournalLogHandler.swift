@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Logging
 import Systems
@@ -158,31 +158,17 @@ public struct JournalLogHandler: LogHandler {
         return escaped
     }
 
-    /// A metadata value as is when it is one plain word, otherwise in double quotes with `\"`,
-    /// `\\` and control characters escaped.
+    /// A metadata value as is when it is one plain word, otherwise quoted as a JSON string
+    /// (`\"`, `\\`, `\n`, control characters as `\u00XX`).
     static func quotedIfNeeded(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
-            scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F
-        }
-        guard needsQuotes else { return value }
-        var quoted = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    quoted += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-                } else {
-                    quoted.unicodeScalars.append(scalar)
-                }
+        let needsQuotes =
+            value.isEmpty
+            || value.unicodeScalars.contains { scalar in
+                scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F
             }
-        }
-        return quoted + "\""
+        guard needsQuotes else { return value }
+        // One escaper for the project: a JSON string literal is a valid quoted logfmt value.
+        return jsonQuoted(value)
     }
 
     /// Writes `line` with one `write(2)` (more only if the kernel takes part of a long line;
@@ -209,8 +195,9 @@ public enum DaemonLogging {
         metadataProvider: Logger.MetadataProvider? = nil
     ) {
         let chosen = style ?? JournalLogHandler.Style.detect()
-        LoggingSystem.bootstrap({ label, provider in
-            JournalLogHandler(label: label, style: chosen, logLevel: level, metadataProvider: provider)
-        }, metadataProvider: metadataProvider)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                JournalLogHandler(label: label, style: chosen, logLevel: level, metadataProvider: provider)
+            }, metadataProvider: metadataProvider)
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 import Systems
@@ -119,10 +119,12 @@ public final class SignalWatcher: @unchecked Sendable {
     ///
     /// The signals stay blocked: a signal arriving after this stays pending, harmlessly.
     public func stop() {
-        guard let current = running.withLock({ running in
-            defer { running = nil }
-            return running
-        }) else { return }
+        guard
+            let current = running.withLock({ running in
+                defer { running = nil }
+                return running
+            })
+        else { return }
         current.requestStop()
         current.join()
     }
@@ -140,7 +142,7 @@ public final class SignalWatcher: @unchecked Sendable {
         var info = siginfo_t()
         var watched = set
         let number = sigtimedwait(&watched, &info, &time)
-        guard number > 0 else { return nil }  // EAGAIN: timeout; EINTR: another signal's handler ran
+        guard number > 0 else { return nil } // EAGAIN: timeout; EINTR: another signal's handler ran
         return ReceivedSignal(signal: DaemonSignal(number), senderPID: info._sifields._kill.si_pid)
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 import Systems
@@ -170,7 +170,9 @@ public final class SystemdNotifier: @unchecked Sendable {
         }
         if sent < 0 {
             let error = SystemCallError(call: "sendto(\(destination))", errno: errno)
-            counters.withLock { $0.failed += 1; $0.lastError = error }
+            counters.withLock {
+                $0.failed += 1; $0.lastError = error
+            }
             return .failed(error)
         }
         counters.withLock { $0.sent += 1 }

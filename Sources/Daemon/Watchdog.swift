@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 import Systems
@@ -252,10 +252,12 @@ public final class Watchdog: @unchecked Sendable {
 
     /// Stops the thread of ``start(clock:stopLatency:)`` and waits for it.
     public func stop() {
-        guard let running = thread.withLock({ running in
-            defer { running = nil }
-            return running
-        }) else { return }
+        guard
+            let running = thread.withLock({ running in
+                defer { running = nil }
+                return running
+            })
+        else { return }
         running.requestStop()
         running.join()
     }

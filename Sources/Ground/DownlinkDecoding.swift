@@ -217,9 +217,10 @@ public struct DownlinkDecoder: Sendable {
 
     /// Decodes the service content of a valid PUS TM packet against `mib`.
     public static func decode(_ telemetry: PUSTelemetry, mib: MissionInformationBase) -> DecodedPacket {
-        DecodedPacket(apid: telemetry.apid, sequenceCount: telemetry.sequenceCount, messageType: telemetry.messageType,
-                      messageTypeCounter: telemetry.messageTypeCounter, time: telemetry.time,
-                      content: content(telemetry.messageType, telemetry.sourceData[...], mib: mib))
+        DecodedPacket(
+            apid: telemetry.apid, sequenceCount: telemetry.sequenceCount, messageType: telemetry.messageType,
+            messageTypeCounter: telemetry.messageTypeCounter, time: telemetry.time,
+            content: content(telemetry.messageType, telemetry.sourceData[...], mib: mib))
     }
 
     static func content(_ type: MessageType, _ data: ArraySlice<UInt8>, mib: MissionInformationBase) -> DecodedContent {
@@ -291,8 +292,9 @@ public struct DownlinkDecoder: Sendable {
         } else {
             undecoded = aux
         }
-        var event = DecodedEvent(id: report.eventID, name: definition?.name, severity: report.severity, values: values,
-                                 argumentNames: definition?.arguments ?? [], undecodedAuxiliaryData: undecoded)
+        var event = DecodedEvent(
+            id: report.eventID, name: definition?.name, severity: report.severity, values: values,
+            argumentNames: definition?.arguments ?? [], undecodedAuxiliaryData: undecoded)
         let kinds = definition?.argumentKinds ?? []
         event.valueNames = values.indices.map { index in
             guard index < kinds.count, let kind = kinds[index] else { return nil }

@@ -224,11 +224,13 @@ public struct MissionInformationBase: Sendable {
     private var parameterByID: [UInt16: Int] = [:]
     private var parameterByName: [String: Int] = [:]
 
-    public init(vehicle: String = "", apid: UInt16, spacecraftID: UInt16, timeFormat: TimeFieldFormat = .cucWithPField, utcToTAIOffset: Int64 = CUCTime.defaultUTCToTAIOffset,
-                frameLength: Int? = nil, itemsPerRequest: Int = 255, housekeepingPeriodMilliseconds: Int? = nil,
-                parameters: [MIBParameter] = [], structures: [MIBStructure] = [], events: [MIBEvent] = [], functions: [MIBFunction] = [],
-                channels: [MIBChannel] = [], devices: [MIBDevice] = [], monitors: [MIBMonitor] = [], modes: [MIBMode] = [],
-                failureCodeNames: [UInt16: String] = [:]) {
+    public init(
+        vehicle: String = "", apid: UInt16, spacecraftID: UInt16, timeFormat: TimeFieldFormat = .cucWithPField, utcToTAIOffset: Int64 = CUCTime.defaultUTCToTAIOffset,
+        frameLength: Int? = nil, itemsPerRequest: Int = 255, housekeepingPeriodMilliseconds: Int? = nil,
+        parameters: [MIBParameter] = [], structures: [MIBStructure] = [], events: [MIBEvent] = [], functions: [MIBFunction] = [],
+        channels: [MIBChannel] = [], devices: [MIBDevice] = [], monitors: [MIBMonitor] = [], modes: [MIBMode] = [],
+        failureCodeNames: [UInt16: String] = [:]
+    ) {
         self.vehicle = vehicle
         self.apid = apid
         self.spacecraftID = spacecraftID
@@ -387,36 +389,42 @@ extension MissionInformationBase {
                 guard bounds.count == 2, bounds[0] <= bounds[1] else { throw .invalid(path: p.path + ".range", expected: "[low, high] or null") }
                 range = bounds[0]...bounds[1]
             }
-            return MIBParameter(id: UInt16(try p.integer("id", in: 0...0xFFFF)), name: try p.string("name"), unit: try p.optionalString("unit") ?? "",
-                                type: type, tunable: try p.optionalBool("tunable") ?? false, range: range)
+            return MIBParameter(
+                id: UInt16(try p.integer("id", in: 0...0xFFFF)), name: try p.string("name"), unit: try p.optionalString("unit") ?? "",
+                type: type, tunable: try p.optionalBool("tunable") ?? false, range: range)
         }
         let structures = try document.array("housekeeping").map { s throws(MIBError) -> MIBStructure in
-            MIBStructure(id: UInt32(try s.integer("id", in: 0...Int(UInt32.max))), name: try s.string("name"),
-                         intervalMilliseconds: try s.optionalInteger("interval_ms", in: 0...Int(Int32.max)) ?? 0,
-                         enabled: try s.optionalBool("enabled") ?? true,
-                         parameterIDs: try s.integers("parameters", in: 0...0xFFFF).map { UInt16($0) })
+            MIBStructure(
+                id: UInt32(try s.integer("id", in: 0...Int(UInt32.max))), name: try s.string("name"),
+                intervalMilliseconds: try s.optionalInteger("interval_ms", in: 0...Int(Int32.max)) ?? 0,
+                enabled: try s.optionalBool("enabled") ?? true,
+                parameterIDs: try s.integers("parameters", in: 0...0xFFFF).map { UInt16($0) })
         }
         let events = try document.optionalArray("events").map { e throws(MIBError) -> MIBEvent in
-            var event = MIBEvent(id: UInt16(try e.integer("id", in: 0...0xFFFF)), name: try e.string("name"), severity: try e.optionalString("severity") ?? "",
-                                 subtype: UInt8(try e.optionalInteger("subtype", in: 1...4) ?? 1), arguments: try e.optionalStrings("arguments") ?? [],
-                                 summary: try e.optionalString("summary") ?? "")
+            var event = MIBEvent(
+                id: UInt16(try e.integer("id", in: 0...0xFFFF)), name: try e.string("name"), severity: try e.optionalString("severity") ?? "",
+                subtype: UInt8(try e.optionalInteger("subtype", in: 1...4) ?? 1), arguments: try e.optionalStrings("arguments") ?? [],
+                summary: try e.optionalString("summary") ?? "")
             event.argumentKinds = try e.optionalNullableStrings("argument_kinds") ?? []
             return event
         }
         let functions = try document.optionalArray("functions").map { f throws(MIBError) -> MIBFunction in
             let arguments = try f.optionalArray("arguments").map { a throws(MIBError) -> MIBFunctionArgument in
-                MIBFunctionArgument(id: UInt16(try a.integer("id", in: 0...0xFFFF)), name: try a.string("name"), type: try a.optionalString("type") ?? "integer",
-                                    required: try a.optionalBool("required") ?? false, summary: try a.optionalString("summary") ?? "")
+                MIBFunctionArgument(
+                    id: UInt16(try a.integer("id", in: 0...0xFFFF)), name: try a.string("name"), type: try a.optionalString("type") ?? "integer",
+                    required: try a.optionalBool("required") ?? false, summary: try a.optionalString("summary") ?? "")
             }
             return MIBFunction(id: UInt16(try f.integer("id", in: 0...0xFFFF)), name: try f.string("name"), summary: try f.optionalString("summary") ?? "", arguments: arguments)
         }
         let channels = try document.optionalArray("channels").map { c throws(MIBError) -> MIBChannel in
-            MIBChannel(index: try c.integer("index", in: 0...Int(Int32.max)), name: try c.string("name"), device: try c.optionalString("device") ?? "",
-                       role: try c.optionalString("role"), loadSwitch: try c.optionalBool("load_switch") ?? false)
+            MIBChannel(
+                index: try c.integer("index", in: 0...Int(Int32.max)), name: try c.string("name"), device: try c.optionalString("device") ?? "",
+                role: try c.optionalString("role"), loadSwitch: try c.optionalBool("load_switch") ?? false)
         }
         let devices = try document.optionalArray("devices").map { d throws(MIBError) -> MIBDevice in
-            MIBDevice(index: try d.integer("index", in: 0...Int(Int32.max)), name: try d.string("name"), driver: try d.optionalString("driver") ?? "",
-                      resettable: try d.optionalBool("resettable") ?? false)
+            MIBDevice(
+                index: try d.integer("index", in: 0...Int(Int32.max)), name: try d.string("name"), driver: try d.optionalString("driver") ?? "",
+                resettable: try d.optionalBool("resettable") ?? false)
         }
         let monitors = try document.optionalArray("monitors").map { m throws(MIBError) -> MIBMonitor in
             MIBMonitor(index: try m.integer("index", in: 0...Int(Int32.max)), name: try m.string("name"), parameter: try m.optionalString("parameter"))
@@ -432,14 +440,15 @@ extension MissionInformationBase {
         for r in try document.optionalArray("mode_reasons") { reasons[try r.integer("value", in: 0...255)] = try r.string("name") }
         var states: [Int: String] = [:]
         for m in try document.optionalArray("monitor_states") { states[try m.integer("value", in: 0...255)] = try m.string("name") }
-        self.init(vehicle: try document.optionalString("vehicle") ?? "",
-                  apid: UInt16(try document.integer("apid", in: 0...0x7FE)),
-                  spacecraftID: UInt16(try document.integer("spacecraft_id", in: 0...0x3FF)),
-                  timeFormat: timeFormat, utcToTAIOffset: offset,
-                  frameLength: try document.optionalInteger("frame_length", in: 16...2048),
-                  itemsPerRequest: items, housekeepingPeriodMilliseconds: period,
-                  parameters: parameters, structures: structures, events: events, functions: functions,
-                  channels: channels, devices: devices, monitors: monitors, modes: modes, failureCodeNames: codes)
+        self.init(
+            vehicle: try document.optionalString("vehicle") ?? "",
+            apid: UInt16(try document.integer("apid", in: 0...0x7FE)),
+            spacecraftID: UInt16(try document.integer("spacecraft_id", in: 0...0x3FF)),
+            timeFormat: timeFormat, utcToTAIOffset: offset,
+            frameLength: try document.optionalInteger("frame_length", in: 16...2048),
+            itemsPerRequest: items, housekeepingPeriodMilliseconds: period,
+            parameters: parameters, structures: structures, events: events, functions: functions,
+            channels: channels, devices: devices, monitors: monitors, modes: modes, failureCodeNames: codes)
         modeReasons = reasons
         monitorStates = states
     }
@@ -526,7 +535,11 @@ private struct JSONObject {
         guard let list = value as? [Any] else { throw .invalid(path: at(key), expected: "an array of strings or nulls") }
         var strings: [String?] = []
         for item in list {
-            if item is NSNull { strings.append(nil) } else if let text = item as? String { strings.append(text) } else {
+            if item is NSNull {
+                strings.append(nil)
+            } else if let text = item as? String {
+                strings.append(text)
+            } else {
                 throw .invalid(path: at(key), expected: "an array of strings or nulls")
             }
         }
@@ -568,9 +581,9 @@ private struct JSONObject {
     /// Whether JSONSerialization produced this number from `true`/`false`.
     private static func isBoolean(_ number: NSNumber) -> Bool {
         #if canImport(Darwin)
-        return CFGetTypeID(number) == CFBooleanGetTypeID()
+            return CFGetTypeID(number) == CFBooleanGetTypeID()
         #else
-        return String(cString: number.objCType) == "c"
+            return String(cString: number.objCType) == "c"
         #endif
     }
 }

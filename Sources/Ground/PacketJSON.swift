@@ -78,7 +78,8 @@ public enum PacketJSON {
     public static func line(_ packet: DecodedPacket, mib: MissionInformationBase) -> String {
         let object = object(packet, mib: mib)
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
-              let text = String(data: data, encoding: .utf8) else {
+            let text = String(data: data, encoding: .utf8)
+        else {
             return "{\"kind\":\"unencodable\"}"
         }
         return text

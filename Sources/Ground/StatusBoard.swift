@@ -45,29 +45,35 @@ public struct StatusBoard: Sendable {
         lines.append(label("MODE") + paint(mode, modeColour(status.modeValue)))
 
         let ls = status.lifeSupport
-        lines.append(label("LIFE SUPPORT") + [
-            "ppO2 " + Self.format(ls.ppO2kPa, 1, "kPa"),
-            "O2 " + Self.format(ls.o2Percent, 1, "%"),
-            "CO2 " + Self.format(ls.co2ppm, 0, "ppm"),
-            "ppCO2 " + Self.format(ls.ppCO2mmHg, 1, "mmHg"),
-            "T " + Self.format(ls.temperatureC, 1, "°C"),
-            "P " + Self.format(ls.pressurekPa, 1, "kPa"),
-            "RH " + Self.format(ls.humidityPercent, 0, "%"),
-        ].joined(separator: "  "))
-        lines.append(label("") + [
-            "scrubber stage " + Self.format(ls.scrubberStage, 0, ""),
-            "O2 valve " + Self.onOff(ls.o2Valve),
-            "heater " + Self.heater(ls.heater),
-        ].joined(separator: "  "))
+        lines.append(
+            label("LIFE SUPPORT")
+                + [
+                    "ppO2 " + Self.format(ls.ppO2kPa, 1, "kPa"),
+                    "O2 " + Self.format(ls.o2Percent, 1, "%"),
+                    "CO2 " + Self.format(ls.co2ppm, 0, "ppm"),
+                    "ppCO2 " + Self.format(ls.ppCO2mmHg, 1, "mmHg"),
+                    "T " + Self.format(ls.temperatureC, 1, "°C"),
+                    "P " + Self.format(ls.pressurekPa, 1, "kPa"),
+                    "RH " + Self.format(ls.humidityPercent, 0, "%"),
+                ].joined(separator: "  "))
+        lines.append(
+            label("")
+                + [
+                    "scrubber stage " + Self.format(ls.scrubberStage, 0, ""),
+                    "O2 valve " + Self.onOff(ls.o2Valve),
+                    "heater " + Self.heater(ls.heater),
+                ].joined(separator: "  "))
 
         let power = status.power
-        lines.append(label("POWER") + [
-            "SoC " + Self.format(power.socPercent, 1, "%"),
-            "battery " + Self.format(power.batteryVoltage, 2, "V") + " " + Self.format(power.batteryCurrent, 2, "A", signed: true),
-            "array " + Self.format(power.arrayPowerW, 0, "W"),
-            power.eclipse.map { $0 ? paint("ECLIPSE", .blue) : "sunlit" } ?? "eclipse —",
-            "shed level " + Self.format(power.shedLevel, 0, ""),
-        ].joined(separator: "  "))
+        lines.append(
+            label("POWER")
+                + [
+                    "SoC " + Self.format(power.socPercent, 1, "%"),
+                    "battery " + Self.format(power.batteryVoltage, 2, "V") + " " + Self.format(power.batteryCurrent, 2, "A", signed: true),
+                    "array " + Self.format(power.arrayPowerW, 0, "W"),
+                    power.eclipse.map { $0 ? paint("ECLIPSE", .blue) : "sunlit" } ?? "eclipse —",
+                    "shed level " + Self.format(power.shedLevel, 0, ""),
+                ].joined(separator: "  "))
 
         let attitude = status.attitude
         let quaternion = attitude.quaternion.map { Self.format($0, 4, "", signed: true) }.joined(separator: " ")
@@ -93,8 +99,9 @@ public struct StatusBoard: Sendable {
         lines.append(label("COMMANDS") + (status.verifications.isEmpty ? "no verification reports yet" : "last \(status.verifications.count) reports"))
         for entry in status.verifications.reversed() {
             let outcome = "\(entry.outcome)"
-            lines.append("  " + UTCText.timeOfDay(entry.time, utcToTAIOffset: utcToTAIOffset) + "  APID 0x\(String(entry.request.apid, radix: 16)) seq \(entry.request.sequenceCount)  "
-                         + paint(outcome, entry.outcome.isFailure ? .red : (entry.outcome == .completed ? .green : nil)))
+            lines.append(
+                "  " + UTCText.timeOfDay(entry.time, utcToTAIOffset: utcToTAIOffset) + "  APID 0x\(String(entry.request.apid, radix: 16)) seq \(entry.request.sequenceCount)  "
+                    + paint(outcome, entry.outcome.isFailure ? .red : (entry.outcome == .completed ? .green : nil)))
         }
 
         lines.append("")
@@ -102,15 +109,17 @@ public struct StatusBoard: Sendable {
         let frames = link.frames
         let rate = status.frameRate.map { " (" + Self.fixed($0, 1) + "/s)" } ?? ""
         let gaps = frames.masterChannelFramesLost
-        lines.append(label("LINK") + [
-            "frames \(frames.framesAccepted)\(rate)",
-            "gaps " + (gaps > 0 ? paint("\(gaps)", .yellow) : "0"),
-            "FECF errors " + (frames.badCRC > 0 ? paint("\(frames.badCRC)", .red) : "0"),
-            "rejected \(frames.framesRejected)",
-            "idle \(frames.idleFrames)",
-            "packets \(link.packets)",
-            "packet errors \(link.packetErrorCount)",
-        ].joined(separator: "  "))
+        lines.append(
+            label("LINK")
+                + [
+                    "frames \(frames.framesAccepted)\(rate)",
+                    "gaps " + (gaps > 0 ? paint("\(gaps)", .yellow) : "0"),
+                    "FECF errors " + (frames.badCRC > 0 ? paint("\(frames.badCRC)", .red) : "0"),
+                    "rejected \(frames.framesRejected)",
+                    "idle \(frames.idleFrames)",
+                    "packets \(link.packets)",
+                    "packet errors \(link.packetErrorCount)",
+                ].joined(separator: "  "))
         let services = link.servicePackets.keys.sorted().map { "\($0):\(link.servicePackets[$0] ?? 0)" }.joined(separator: " ")
         lines.append(label("") + "per service " + (services.isEmpty ? "—" : services) + "  dropped on gap \(frames.packetsDroppedOnGap)")
         if link.clcwByVirtualChannel.isEmpty {
@@ -127,10 +136,11 @@ public struct StatusBoard: Sendable {
     /// One CLCW: `VC 0  lockout no  wait no  retransmit no  V(R) 12`.
     public func clcwText(_ clcw: CLCW) -> String {
         func flag(_ name: String, _ set: Bool, _ colour: Colour) -> String { name + " " + (set ? paint("YES", colour) : "no") }
-        return "VC \(clcw.virtualChannel)  " + [
-            flag("lockout", clcw.lockout, .red), flag("wait", clcw.wait, .yellow), flag("retransmit", clcw.retransmit, .yellow),
-            "V(R) \(clcw.reportValue)", "FARM-B \(clcw.farmBCounter)",
-        ].joined(separator: "  ") + (clcw.noRFAvailable || clcw.noBitLock ? "  " + paint("no RF/bit lock", .red) : "")
+        return "VC \(clcw.virtualChannel)  "
+            + [
+                flag("lockout", clcw.lockout, .red), flag("wait", clcw.wait, .yellow), flag("retransmit", clcw.retransmit, .yellow),
+                "V(R) \(clcw.reportValue)", "FARM-B \(clcw.farmBCounter)",
+            ].joined(separator: "  ") + (clcw.noRFAvailable || clcw.noBitLock ? "  " + paint("no RF/bit lock", .red) : "")
     }
 
     /// One event: `12:00:01  high    co2_alarm  co2_ppm=5012 limit=5000`.
@@ -179,11 +189,11 @@ public struct StatusBoard: Sendable {
 
     private func modeColour(_ value: Int?) -> Colour? {
         switch value {
-        case 0: .cyan       // BOOT
-        case 1: .green      // NOMINAL
-        case 2: .yellow     // DEGRADED
-        case 3: .magenta    // SAFE
-        case 4: .red        // EMERGENCY
+        case 0: .cyan // BOOT
+        case 1: .green // NOMINAL
+        case 2: .yellow // DEGRADED
+        case 3: .magenta // SAFE
+        case 4: .red // EMERGENCY
         default: nil
         }
     }

@@ -50,8 +50,9 @@ public struct ServiceRequest: Sendable, Hashable {
 
     /// The PUS-C telecommand: the database's APID, all four acknowledgement flags (0b1111).
     public func telecommand(apid: UInt16, sequenceCount: UInt16, acknowledgementFlags: AcknowledgementFlags = .all) -> PUSTelecommand {
-        PUSTelecommand(apid: apid, sequenceCount: sequenceCount & 0x3FFF, messageType: messageType,
-                       acknowledgementFlags: acknowledgementFlags, applicationData: applicationData)
+        PUSTelecommand(
+            apid: apid, sequenceCount: sequenceCount & 0x3FFF, messageType: messageType,
+            acknowledgementFlags: acknowledgementFlags, applicationData: applicationData)
     }
 }
 
@@ -108,7 +109,8 @@ public struct CommandParser: Sendable {
             switch rest[0] {
             case "enable": return ServiceRequest(HousekeepingRequest.enablePeriodic([structure.id]), summary: "TC[3,5] enable \(structure.name)")
             case "disable": return ServiceRequest(HousekeepingRequest.disablePeriodic([structure.id]), summary: "TC[3,6] disable \(structure.name)")
-            case "now": return ServiceRequest(HousekeepingRequest.generateOneShot([structure.id]), expectedReply: .housekeeping(structureID: structure.id), summary: "TC[3,27] one-shot \(structure.name)")
+            case "now":
+                return ServiceRequest(HousekeepingRequest.generateOneShot([structure.id]), expectedReply: .housekeeping(structureID: structure.id), summary: "TC[3,27] one-shot \(structure.name)")
             default: throw CommandError("unknown hk action \"\(rest[0])\"; valid: enable, disable, now")
             }
         case "param":
@@ -168,7 +170,8 @@ public struct CommandParser: Sendable {
             }
             let key = String(word[..<equals])
             let text = String(word[word.index(after: equals)...])
-            let argument = function.arguments.first { $0.name == key }
+            let argument =
+                function.arguments.first { $0.name == key }
                 ?? parseInteger(key).flatMap { id in function.arguments.first { Int($0.id) == id } }
             guard let argument else { throw CommandError("unknown argument \"\(key)\" for \(function.name); \(validArguments)") }
             guard !arguments.contains(where: { $0.id == argument.id }) else { throw CommandError("argument \(argument.name) given twice") }

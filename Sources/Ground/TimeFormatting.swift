@@ -8,7 +8,8 @@ public enum UTCText {
     /// following second's first instant, as POSIX time does.
     public static func iso8601(_ time: CUCTime, utcToTAIOffset: Int64 = CUCTime.defaultUTCToTAIOffset) -> String {
         // Work in whole milliseconds since the Unix epoch, rounded to nearest.
-        let milliseconds = (Int64(time.coarse) - CUCTime.epochOffsetFrom1958To1970 - utcToTAIOffset) * 1000
+        let milliseconds =
+            (Int64(time.coarse) - CUCTime.epochOffsetFrom1958To1970 - utcToTAIOffset) * 1000
             + (Int64(time.fine) * 1000 + 32_768) / 65_536
         return iso8601(unixMilliseconds: milliseconds)
     }

@@ -201,22 +201,25 @@ public struct VehicleStatus: Sendable {
     public var modeName: String? { modeValue.map { mib.modeName($0) ?? "mode \($0)" } }
 
     public var lifeSupport: LifeSupportStatus {
-        LifeSupportStatus(ppO2kPa: number(BoardParameters.ppO2), o2Percent: number(BoardParameters.o2Percent), co2ppm: number(BoardParameters.co2),
-                          ppCO2kPa: number(BoardParameters.ppCO2),
-                          temperatureC: number(BoardParameters.temperature), pressurekPa: number(BoardParameters.pressure),
-                          humidityPercent: number(BoardParameters.humidity), scrubberStage: number(BoardParameters.scrubberStage),
-                          o2Valve: number(BoardParameters.o2Valve), heater: number(BoardParameters.heater))
+        LifeSupportStatus(
+            ppO2kPa: number(BoardParameters.ppO2), o2Percent: number(BoardParameters.o2Percent), co2ppm: number(BoardParameters.co2),
+            ppCO2kPa: number(BoardParameters.ppCO2),
+            temperatureC: number(BoardParameters.temperature), pressurekPa: number(BoardParameters.pressure),
+            humidityPercent: number(BoardParameters.humidity), scrubberStage: number(BoardParameters.scrubberStage),
+            o2Valve: number(BoardParameters.o2Valve), heater: number(BoardParameters.heater))
     }
 
     public var power: PowerStatus {
-        PowerStatus(socPercent: number(BoardParameters.soc), batteryVoltage: number(BoardParameters.batteryVoltage),
-                    batteryCurrent: number(BoardParameters.batteryCurrent), arrayPowerW: number(BoardParameters.arrayPower),
-                    eclipse: flag(BoardParameters.eclipse), shedLevel: number(BoardParameters.shedLevel))
+        PowerStatus(
+            socPercent: number(BoardParameters.soc), batteryVoltage: number(BoardParameters.batteryVoltage),
+            batteryCurrent: number(BoardParameters.batteryCurrent), arrayPowerW: number(BoardParameters.arrayPower),
+            eclipse: flag(BoardParameters.eclipse), shedLevel: number(BoardParameters.shedLevel))
     }
 
     public var attitude: AttitudeStatus {
-        AttitudeStatus(quaternion: BoardParameters.quaternion.map { number($0) }, tracking: flag(BoardParameters.tracking),
-                       starsTracked: number(BoardParameters.starsTracked), rates: BoardParameters.rates.map { number($0) })
+        AttitudeStatus(
+            quaternion: BoardParameters.quaternion.map { number($0) }, tracking: flag(BoardParameters.tracking),
+            starsTracked: number(BoardParameters.starsTracked), rates: BoardParameters.rates.map { number($0) })
     }
 
     public var radiation: RadiationStatus {

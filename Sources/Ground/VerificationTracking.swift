@@ -52,8 +52,9 @@ public enum VerificationOutcome: Sendable, Hashable, CustomStringConvertible {
     public init(_ report: VerificationReport, mib: MissionInformationBase?) {
         func failed(_ stage: VerificationStage, _ notice: FailureNotice) -> VerificationOutcome {
             let name = mib?.failureCodeName(notice.code) ?? notice.knownCode.map { "\($0)" }
-            return .failed(stage: stage, code: notice.code, name: name, data: notice.data,
-                           detail: mib.flatMap { FailureData.describe(code: notice.code, data: notice.data, mib: $0) })
+            return .failed(
+                stage: stage, code: notice.code, name: name, data: notice.data,
+                detail: mib.flatMap { FailureData.describe(code: notice.code, data: notice.data, mib: $0) })
         }
         switch report {
         case .acceptanceSuccess: self = .accepted

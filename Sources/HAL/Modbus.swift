@@ -218,7 +218,8 @@ public enum ModbusFloat {
 
     public static func decode(_ registers: ArraySlice<UInt16>, order: WordOrder = .highWordFirst) -> Float? {
         guard registers.count == 2, let first = registers.first, let last = registers.last else { return nil }
-        let bits: UInt32 = order == .highWordFirst
+        let bits: UInt32 =
+            order == .highWordFirst
             ? UInt32(first) << 16 | UInt32(last)
             : UInt32(last) << 16 | UInt32(first)
         return Float(bitPattern: bits)

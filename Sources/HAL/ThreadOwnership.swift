@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Synchronization
 
@@ -18,9 +18,9 @@ public final class ThreadOwnership: Sendable {
 
     private static var currentThread: UInt {
         #if canImport(Glibc)
-        return UInt(pthread_self())
+            return UInt(pthread_self())
         #else
-        return 1
+            return 1
         #endif
     }
 

@@ -42,8 +42,9 @@ public struct DownlinkBacklog: Sendable {
     /// - Returns: packets the downlink accepted in this call.
     @discardableResult
     public mutating func forward(to downlink: Downlink, produce: (_ limit: Int) -> [OutgoingPacket]) -> Int {
-        forward(enqueue: { downlink.enqueue($0.bytes, priority: $0.priority) },
-                room: { downlink.room($0) }, isFull: { downlink.room($0) == 0 }, produce: produce)
+        forward(
+            enqueue: { downlink.enqueue($0.bytes, priority: $0.priority) },
+            room: { downlink.room($0) }, isFull: { downlink.room($0) == 0 }, produce: produce)
     }
 
     /// The same against a ``DownlinkScheduler`` (synchronous use: tests and simulation).
@@ -58,8 +59,10 @@ public struct DownlinkBacklog: Sendable {
         return accepted
     }
 
-    private mutating func forward(enqueue: (OutgoingPacket) -> Bool, room: (DownlinkPriority) -> Int, isFull: (DownlinkPriority) -> Bool,
-                                  produce: (_ limit: Int) -> [OutgoingPacket]) -> Int {
+    private mutating func forward(
+        enqueue: (OutgoingPacket) -> Bool, room: (DownlinkPriority) -> Int, isFull: (DownlinkPriority) -> Bool,
+        produce: (_ limit: Int) -> [OutgoingPacket]
+    ) -> Int {
         var accepted = 0
         offerWaiting(enqueue: enqueue, isFull: isFull, accepted: &accepted)
         guard waiting.isEmpty else { return accepted }

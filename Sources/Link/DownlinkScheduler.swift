@@ -91,11 +91,15 @@ public struct DownlinkConfiguration: Sendable, Hashable {
     public var assignsSequenceCounts: Bool
 
     /// - Precondition: positive bit rate, capacities, catch-up and housekeeping share; three distinct VCs ≤ 7.
-    public init(frame: TMFrameConfiguration, bitRate: Int = 64_000, idleFill: Bool = true, capacity: DownlinkQueueCapacity = DownlinkQueueCapacity(), realTimeVirtualChannel: UInt8 = 0, playbackVirtualChannel: UInt8 = 1, idleVirtualChannel: UInt8 = 7, maximumCatchUpFrames: Int = 4, housekeepingShare: Int = 4, assignsSequenceCounts: Bool = true) {
+    public init(
+        frame: TMFrameConfiguration, bitRate: Int = 64_000, idleFill: Bool = true, capacity: DownlinkQueueCapacity = DownlinkQueueCapacity(), realTimeVirtualChannel: UInt8 = 0,
+        playbackVirtualChannel: UInt8 = 1, idleVirtualChannel: UInt8 = 7, maximumCatchUpFrames: Int = 4, housekeepingShare: Int = 4, assignsSequenceCounts: Bool = true
+    ) {
         precondition(bitRate > 0 && maximumCatchUpFrames > 0 && housekeepingShare > 0, "bit rate, catch-up and housekeeping share must be positive")
         precondition(DownlinkPriority.allCases.allSatisfy { capacity[$0] > 0 }, "queue capacities must be positive")
-        precondition(Set([realTimeVirtualChannel, playbackVirtualChannel, idleVirtualChannel]).count == 3
-            && max(realTimeVirtualChannel, playbackVirtualChannel, idleVirtualChannel) <= 7, "three distinct TM VCs, each ≤ 7")
+        precondition(
+            Set([realTimeVirtualChannel, playbackVirtualChannel, idleVirtualChannel]).count == 3
+                && max(realTimeVirtualChannel, playbackVirtualChannel, idleVirtualChannel) <= 7, "three distinct TM VCs, each ≤ 7")
         self.frame = frame
         self.bitRate = bitRate
         self.idleFill = idleFill
@@ -266,7 +270,8 @@ public struct DownlinkScheduler: Sendable {
         self.configuration = configuration
         pacing = configuration.pacing
         clcwReport = clcw
-        master = TMMasterChannel(configuration: configuration.frame, virtualChannels: [configuration.realTimeVirtualChannel, configuration.playbackVirtualChannel], idleVirtualChannel: configuration.idleVirtualChannel)
+        master = TMMasterChannel(
+            configuration: configuration.frame, virtualChannels: [configuration.realTimeVirtualChannel, configuration.playbackVirtualChannel], idleVirtualChannel: configuration.idleVirtualChannel)
         queues = DownlinkPriority.allCases.map { PacketQueue(capacity: configuration.capacity[$0]) }
     }
 
@@ -317,7 +322,9 @@ public struct DownlinkScheduler: Sendable {
     /// slot without idle fill yields nothing but is used up all the same.
     public mutating func pump(now: MonotonicInstant) -> [[UInt8]] {
         let start: MonotonicInstant
-        if let epoch { start = epoch } else {
+        if let epoch {
+            start = epoch
+        } else {
             start = now
             epoch = now
         }

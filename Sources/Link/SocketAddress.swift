@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why a `"HOST:PORT"` endpoint could not be parsed.
@@ -103,7 +103,8 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         guard !host.isEmpty else { throw .invalidHost(text) }
         guard !portText.isEmpty else { throw .missingPort(text) }
         guard portText.count <= 5, portText.allSatisfy({ $0 >= "0" && $0 <= "9" }),
-              let value = UInt32(portText), value <= UInt32(UInt16.max) else {
+            let value = UInt32(portText), value <= UInt32(UInt16.max)
+        else {
             throw .invalidPort(String(portText))
         }
         try self.init(host: String(host), port: UInt16(value))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import HAL
 import Systems
@@ -36,7 +36,8 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
     public var errno: Int32? {
         switch self {
         case .create(let code), .bind(_, let code), .connect(_, let code), .send(let code),
-             .receive(let code), .poll(let code), .localAddress(let code): code
+            .receive(let code), .poll(let code), .localAddress(let code):
+            code
         case .partialSend, .familyMismatch, .invalidAddress, .closed: nil
         }
     }
@@ -90,9 +91,9 @@ public final class UDPSocket: @unchecked Sendable {
     public init(family: SocketAddress.Family) throws(SocketError) {
         self.family = family
         #if os(Linux)
-        let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         #else
-        let type = SOCK_DGRAM
+            let type = SOCK_DGRAM
         #endif
         let fd = socket(family == .ipv4 ? AF_INET : AF_INET6, type, 0)
         guard fd >= 0 else { throw .create(errno: currentErrno()) }
@@ -180,7 +181,7 @@ public final class UDPSocket: @unchecked Sendable {
         }
         if received < 0 {
             let code = currentErrno()
-            if code == EAGAIN || code == EWOULDBLOCK { return nil }   // readiness vanished
+            if code == EAGAIN || code == EWOULDBLOCK { return nil } // readiness vanished
             throw .receive(errno: code)
         }
         return ReceivedDatagram(count: min(received, buffer.count), originalLength: received, sender: SocketAddress(storage: storage))
@@ -233,7 +234,7 @@ public final class UDPSocket: @unchecked Sendable {
             let ready = poll(&descriptorSet, 1, milliseconds)
             if ready > 0 { return true }
             if ready == 0 {
-                if let deadline, monotonicNow() < deadline { continue }   // woke a little early
+                if let deadline, monotonicNow() < deadline { continue } // woke a little early
                 return false
             }
             let code = currentErrno()

@@ -241,7 +241,8 @@ public struct UplinkReceiver: Sendable {
         var rest = data
         while !rest.isEmpty {
             guard let header = try? SpacePacketHeader.decode(rest), rest.count >= header.packetLength,
-                  CRC16.compute(rest.prefix(header.packetLength)) == 0 else {
+                CRC16.compute(rest.prefix(header.packetLength)) == 0
+            else {
                 packets.append(rest)
                 break
             }

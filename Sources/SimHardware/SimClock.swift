@@ -1,6 +1,5 @@
 import HAL
 
-
 /// Simulated monotonic time that moves only when advanced.
 ///
 /// Modelled on swift-nio's `EmbeddedEventLoop`: time starts at zero and moves with

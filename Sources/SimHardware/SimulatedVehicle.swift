@@ -22,8 +22,10 @@ public struct SimulatedDeviceSpec: Sendable, Equatable {
     /// Numeric driver settings the model must agree with (`shunt_ohms`, `cal_mv`, `cal_ppo2_kpa`).
     public var settings: [String: Double]
 
-    public init(name: String, driver: String, address: Address, role: String? = nil, lines: [GPIOLineID] = [],
-                load: String? = nil, settings: [String: Double] = [:]) {
+    public init(
+        name: String, driver: String, address: Address, role: String? = nil, lines: [GPIOLineID] = [],
+        load: String? = nil, settings: [String: Double] = [:]
+    ) {
         self.name = name
         self.driver = driver
         self.address = address
@@ -76,8 +78,10 @@ public final class SimulatedVehicle: @unchecked Sendable {
         case starTracker(String, StarTrackerModel)
     }
 
-    public init(seed: UInt64, clock: SimClock, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
-                refreshInterval: Duration = .milliseconds(100)) {
+    public init(
+        seed: UInt64, clock: SimClock, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
+        refreshInterval: Duration = .milliseconds(100)
+    ) {
         self.clock = clock
         self.faults = FaultInjector(clock: clock, seed: seed ^ 0xFA17)
         self.refreshInterval = refreshInterval
@@ -113,8 +117,10 @@ public final class SimulatedVehicle: @unchecked Sendable {
                 bus.attach(model, at: address, deviceName: device.name)
                 binding = .environment(device.name, bus, model)
             case "ads1115-o2":
-                let model = ADS1115Model(cell: .init(calibrationMillivolts: device.settings["cal_mv"] ?? 10.0,
-                                                     calibrationPPO2kPa: device.settings["cal_ppo2_kpa"] ?? 21.2))
+                let model = ADS1115Model(
+                    cell: .init(
+                        calibrationMillivolts: device.settings["cal_mv"] ?? 10.0,
+                        calibrationPPO2kPa: device.settings["cal_ppo2_kpa"] ?? 21.2))
                 bus.attach(model, at: address, deviceName: device.name)
                 binding = .oxygen(device.name, bus, model)
             case "ina226":
@@ -284,30 +290,33 @@ public final class SimulatedVehicle: @unchecked Sendable {
                 bus.withBusLocked { model.set(rateRadS: r, accelMS2: (0, 0, 0), temperatureC: t) }
             case .carbonDioxide(let name, let model):
                 guard takeCO2 || force else { continue }
-                model.set(co2Ppm: value(name, "co2_ppm", atmosphere.co2PartsPerMillion),
-                          temperatureC: value(name, "temperature_c", cabinC),
-                          humidityPct: value(name, "humidity_pct", atmosphere.relativeHumidityPercent))
+                model.set(
+                    co2Ppm: value(name, "co2_ppm", atmosphere.co2PartsPerMillion),
+                    temperatureC: value(name, "temperature_c", cabinC),
+                    humidityPct: value(name, "humidity_pct", atmosphere.relativeHumidityPercent))
             case .chargeController(let name, let model):
                 let power = physics.power
                 let state: Int
                 switch power.chargeState {
-                case .charging: state = 2       // boost
-                case .full: state = 1           // float
+                case .charging: state = 2 // boost
+                case .full: state = 1 // float
                 case .discharging, .empty: state = 0
                 }
-                model.set(pvVoltage: value(name, "pv_voltage_v", power.arrayVoltage),
-                          pvCurrent: value(name, "pv_current_a", power.arrayCurrent),
-                          batteryVoltage: value(name, "battery_voltage_v", power.batteryVoltage),
-                          chargeCurrent: max(0, power.batteryCurrent),
-                          batterySoC: value(name, "battery_soc_pct", power.stateOfCharge * 100),
-                          chargingState: state,
-                          batteryCurrent: value(name, "battery_current_a", power.batteryCurrent))
+                model.set(
+                    pvVoltage: value(name, "pv_voltage_v", power.arrayVoltage),
+                    pvCurrent: value(name, "pv_current_a", power.arrayCurrent),
+                    batteryVoltage: value(name, "battery_voltage_v", power.batteryVoltage),
+                    chargeCurrent: max(0, power.batteryCurrent),
+                    batterySoC: value(name, "battery_soc_pct", power.stateOfCharge * 100),
+                    chargingState: state,
+                    batteryCurrent: value(name, "battery_current_a", power.batteryCurrent))
             case .starTracker(let name, let model):
                 let attitude = physics.attitude
                 let q = attitude.starTrackerMeasurement ?? attitude.attitude
                 let tracking = attitude.starTrackerTracking && attitude.starTrackerMeasurement != nil
-                model.set(attitude: (value(name, "q_w", q.w), value(name, "q_x", q.x), value(name, "q_y", q.y), value(name, "q_z", q.z)),
-                          stars: tracking ? 12 : 0, tracking: tracking, timeTag: now.seconds)
+                model.set(
+                    attitude: (value(name, "q_w", q.w), value(name, "q_x", q.x), value(name, "q_y", q.y), value(name, "q_z", q.z)),
+                    stars: tracking ? 12 : 0, tracking: tracking, timeTag: now.seconds)
             }
         }
     }

@@ -35,9 +35,11 @@ public struct Scenario: Sendable, Equatable {
     /// The file the scenario was read from.
     public var path: String
 
-    public init(name: String, description: String = "", duration: Duration = .seconds(3600),
-                configurationPath: String = "config/sim.toml", seed: UInt64? = nil, sampleInterval: Duration = .seconds(60),
-                physics: ScenarioPhysics = ScenarioPhysics(), events: [ScenarioEvent] = [], path: String = "") {
+    public init(
+        name: String, description: String = "", duration: Duration = .seconds(3600),
+        configurationPath: String = "config/sim.toml", seed: UInt64? = nil, sampleInterval: Duration = .seconds(60),
+        physics: ScenarioPhysics = ScenarioPhysics(), events: [ScenarioEvent] = [], path: String = ""
+    ) {
         self.name = name
         self.description = description
         self.duration = duration
@@ -85,9 +87,10 @@ public struct Scenario: Sendable, Equatable {
             events.append(contentsOf: try ScenarioEvent.parse(table))
         }
         try root.rejectUnknownKeys()
-        return Scenario(name: name, description: description, duration: duration,
-                        configurationPath: resolve(configuration, from: path), seed: seed, sampleInterval: interval,
-                        physics: physics, events: events, path: path)
+        return Scenario(
+            name: name, description: description, duration: duration,
+            configurationPath: resolve(configuration, from: path), seed: seed, sampleInterval: interval,
+            physics: physics, events: events, path: path)
     }
 
     /// A relative configuration path is looked up from the scenario's folder upwards (so
@@ -123,9 +126,11 @@ public struct ScenarioPhysics: Sendable, Equatable {
     /// Cabin CO2 at start, ppm of the total pressure: `cabin_co2_ppm` (physics default 400 ppm).
     public var cabinCO2PartsPerMillion: Double?
 
-    public init(initialStateOfChargePercent: Double? = nil, orbitPhase: Double? = nil, betaAngleDegrees: Double? = nil,
-                orbitPeriodMinutes: Double? = nil, eclipseMinutes: Double? = nil,
-                cabinTemperatureCelsius: Double? = nil, cabinCO2PartsPerMillion: Double? = nil) {
+    public init(
+        initialStateOfChargePercent: Double? = nil, orbitPhase: Double? = nil, betaAngleDegrees: Double? = nil,
+        orbitPeriodMinutes: Double? = nil, eclipseMinutes: Double? = nil,
+        cabinTemperatureCelsius: Double? = nil, cabinCO2PartsPerMillion: Double? = nil
+    ) {
         self.initialStateOfChargePercent = initialStateOfChargePercent
         self.orbitPhase = orbitPhase
         self.betaAngleDegrees = betaAngleDegrees
@@ -216,8 +221,7 @@ public struct ScenarioEvent: Sendable, Equatable {
         let line = table.error(nil, "").line ?? 0
         for key in table.keys where key != "at" && key != "action" && !(actionKeys[actionName] ?? []).contains(key) {
             let accepted = (actionKeys[actionName] ?? []).map { "\"\($0)\"" }
-            throw table.error(key, "not a key of action \"\(actionName)\"" +
-                              (accepted.isEmpty ? " (it takes none)" : " (it takes \(accepted.joined(separator: ", ")))"))
+            throw table.error(key, "not a key of action \"\(actionName)\"" + (accepted.isEmpty ? " (it takes none)" : " (it takes \(accepted.joined(separator: ", ")))"))
         }
         func device() throws(ConfigurationError) -> String {
             let name = try table.string("device")
@@ -275,8 +279,9 @@ public struct ScenarioEvent: Sendable, Equatable {
         case "actuator":
             let channel = try table.string("channel")
             let state = try table.choice("state", ["on": Bool?.some(true), "off": Bool?.some(false), "release": Bool?.none])
-            let source = try table.choice("source", ["controller": ActuatorSource.controller, "command": ActuatorSource.command],
-                                          default: .controller)
+            let source = try table.choice(
+                "source", ["controller": ActuatorSource.controller, "command": ActuatorSource.command],
+                default: .controller)
             action = .actuator(channel: channel, source: source, state: state)
         case "executive_overrun":
             let group = try table.string("group", default: RateGroupName.monitoring)

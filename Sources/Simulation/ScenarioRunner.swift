@@ -5,9 +5,9 @@ import HAL
 import SimHardware
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Systems
 
@@ -109,8 +109,10 @@ public final class ScenarioRunner {
 
         for event in scenario.events {
             func refuse(_ message: String) -> ScenarioError {
-                .configuration(ConfigurationError(file: scenario.path, line: event.line == 0 ? nil : event.line,
-                                                  context: "event at \(Format.clock(event.time))", message: message))
+                .configuration(
+                    ConfigurationError(
+                        file: scenario.path, line: event.line == 0 ? nil : event.line,
+                        context: "event at \(Format.clock(event.time))", message: message))
             }
             switch event.action {
             case .sensorFault(let device, _, _), .deviceOffline(let device), .clearFaults(.some(let device)):
@@ -150,8 +152,9 @@ public final class ScenarioRunner {
             guard let handle = try? simulation.pool.handle(named: name) else { throw .topology(.assembly("no parameter named \"\(name)\"")) }
             handles.append(handle)
         }
-        let trace = ParameterTrace(name: "trace.\(group)", parameters: parameters, handles: handles, pool: simulation.pool,
-                                   origin: simulation.clock.now)
+        let trace = ParameterTrace(
+            name: "trace.\(group)", parameters: parameters, handles: handles, pool: simulation.pool,
+            origin: simulation.clock.now)
         simulation.topology.executive.add(trace, to: group)
         traces.append(trace)
         return trace
@@ -195,9 +198,10 @@ public final class ScenarioRunner {
         }
         drainEvents(origin: origin, record: record)
 
-        let summary = ScenarioSummary(scenario: scenario.name, simulated: simulation.clock.now - origin,
-                                      wallSeconds: Self.wallSeconds() - wallStart, finalMode: simulation.mode,
-                                      eventCounts: timeline.eventCounts, eventsDropped: simulation.topology.eventLog.droppedCount)
+        let summary = ScenarioSummary(
+            scenario: scenario.name, simulated: simulation.clock.now - origin,
+            wallSeconds: Self.wallSeconds() - wallStart, finalMode: simulation.mode,
+            eventCounts: timeline.eventCounts, eventsDropped: simulation.topology.eventLog.droppedCount)
         return ScenarioResult(timeline: timeline, summary: summary)
     }
 

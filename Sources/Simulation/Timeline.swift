@@ -120,10 +120,26 @@ public struct Timeline: Sendable, Equatable {
         self.columns = columns
     }
 
-    public var events: [TimelineEvent] { entries.compactMap { if case .event(let event) = $0 { return event }; return nil } }
-    public var modeChanges: [ModeChange] { entries.compactMap { if case .mode(let change) = $0 { return change }; return nil } }
-    public var samples: [TimelineSample] { entries.compactMap { if case .sample(let sample) = $0 { return sample }; return nil } }
-    public var actions: [AppliedAction] { entries.compactMap { if case .action(let action) = $0 { return action }; return nil } }
+    public var events: [TimelineEvent] {
+        entries.compactMap {
+            if case .event(let event) = $0 { return event }; return nil
+        }
+    }
+    public var modeChanges: [ModeChange] {
+        entries.compactMap {
+            if case .mode(let change) = $0 { return change }; return nil
+        }
+    }
+    public var samples: [TimelineSample] {
+        entries.compactMap {
+            if case .sample(let sample) = $0 { return sample }; return nil
+        }
+    }
+    public var actions: [AppliedAction] {
+        entries.compactMap {
+            if case .action(let action) = $0 { return action }; return nil
+        }
+    }
 
     /// The events named `name`, in time order.
     public func events(named name: String) -> [TimelineEvent] { events.filter { $0.name == name } }
@@ -191,7 +207,9 @@ extension TimelineEntry {
             let values = zip(columns, sample.values).map { column, value -> String in
                 let shown: String
                 if let value {
-                    shown = column.label == "mode" ? (VehicleMode(rawValue: UInt8(clamping: Int(value))).map(\.description) ?? Format.number(value))
+                    shown =
+                        column.label == "mode"
+                        ? (VehicleMode(rawValue: UInt8(clamping: Int(value))).map(\.description) ?? Format.number(value))
                         : Format.number((value * 100).rounded() / 100)
                 } else {
                     shown = "-"

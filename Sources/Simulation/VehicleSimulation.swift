@@ -22,12 +22,15 @@ public final class VehicleSimulation {
     ///   - seed: overrides the configuration's `[vehicle] seed`.
     ///   - utc: monotonic time to UTC for the services' telemetry (default 1970 at zero).
     /// - Throws: ``AssemblyError``.
-    public init(configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
-                seed: UInt64? = nil, standInForHardware: Bool = false, utc: UTCMapping? = nil) throws(AssemblyError) {
+    public init(
+        configuration: VehicleConfiguration, physics: VehiclePhysics.Configuration = VehiclePhysics.Configuration(),
+        seed: UInt64? = nil, standInForHardware: Bool = false, utc: UTCMapping? = nil
+    ) throws(AssemblyError) {
         self.configuration = configuration
-        assembly = try VehicleAssembly(configuration: configuration,
-                                       mode: .simulatedTime(RunMode.SimulatedTime(seed: seed, physics: physics, standInForHardware: standInForHardware)),
-                                       options: AssemblyOptions(utc: utc))
+        assembly = try VehicleAssembly(
+            configuration: configuration,
+            mode: .simulatedTime(RunMode.SimulatedTime(seed: seed, physics: physics, standInForHardware: standInForHardware)),
+            options: AssemblyOptions(utc: utc))
         guard let clock = assembly.clock as? SimClock, let vehicle = assembly.simulation else {
             throw .assembly("a simulated-time assembly has a simulated clock and world")
         }

@@ -29,7 +29,10 @@ public struct CLCW: Sendable, Hashable {
     /// V(R), the next expected type-AD frame sequence number.
     public var reportValue: UInt8
 
-    public init(statusField: UInt8 = 0, copInEffect: UInt8 = 1, virtualChannel: UInt8, noRFAvailable: Bool = false, noBitLock: Bool = false, lockout: Bool = false, wait: Bool = false, retransmit: Bool = false, farmBCounter: UInt8 = 0, reportValue: UInt8 = 0) {
+    public init(
+        statusField: UInt8 = 0, copInEffect: UInt8 = 1, virtualChannel: UInt8, noRFAvailable: Bool = false, noBitLock: Bool = false, lockout: Bool = false, wait: Bool = false,
+        retransmit: Bool = false, farmBCounter: UInt8 = 0, reportValue: UInt8 = 0
+    ) {
         self.statusField = statusField & 0x07
         self.copInEffect = copInEffect & 0x03
         self.virtualChannel = virtualChannel & 0x3F
@@ -68,7 +71,10 @@ public struct CLCW: Sendable, Hashable {
     /// - Throws: ``CLCWError/notACLCW`` if the type bit is set or the version is not 0.
     public init(word: UInt32) throws(CLCWError) {
         guard word >> 29 == 0 else { throw .notACLCW }
-        self.init(statusField: UInt8((word >> 26) & 0x07), copInEffect: UInt8((word >> 24) & 0x03), virtualChannel: UInt8((word >> 18) & 0x3F), noRFAvailable: word & (1 << 15) != 0, noBitLock: word & (1 << 14) != 0, lockout: word & (1 << 13) != 0, wait: word & (1 << 12) != 0, retransmit: word & (1 << 11) != 0, farmBCounter: UInt8((word >> 9) & 0x03), reportValue: UInt8(word & 0xFF))
+        self.init(
+            statusField: UInt8((word >> 26) & 0x07), copInEffect: UInt8((word >> 24) & 0x03), virtualChannel: UInt8((word >> 18) & 0x3F), noRFAvailable: word & (1 << 15) != 0,
+            noBitLock: word & (1 << 14) != 0, lockout: word & (1 << 13) != 0, wait: word & (1 << 12) != 0, retransmit: word & (1 << 11) != 0, farmBCounter: UInt8((word >> 9) & 0x03),
+            reportValue: UInt8(word & 0xFF))
     }
 
     /// Decodes a CLCW from four octets (an operational control field).
@@ -81,9 +87,9 @@ public struct CLCW: Sendable, Hashable {
 
 /// FARM-1 states (CCSDS 232.1-B-2 §6.1.2).
 public enum FARMState: Sendable, Hashable {
-    case open      // S1
-    case wait      // S2
-    case lockout   // S3
+    case open // S1
+    case wait // S2
+    case lockout // S3
 }
 
 /// Why FARM-1 discarded a frame.
@@ -161,19 +167,19 @@ public struct FARM1: Sendable {
     public mutating func process(_ frame: TCFrame, bufferAvailable: Bool) -> FARMOutcome {
         switch frame.type {
         case .bd:
-            farmBCounter &+= 1                                          // E6
+            farmBCounter &+= 1 // E6
             return .accepted
         case .bc:
             guard let command = frame.controlCommand else { return .invalidControlCommand }
             farmBCounter &+= 1
             switch command {
-            case .unlock:                                               // E7
+            case .unlock: // E7
                 retransmitFlag = false
                 waitFlag = false
                 lockoutFlag = false
                 state = .open
                 return .executed(command)
-            case .setVR(let value):                                     // E8
+            case .setVR(let value): // E8
                 guard state != .lockout else { return .notExecuted(command) }
                 retransmitFlag = false
                 waitFlag = false
@@ -187,14 +193,14 @@ public struct FARM1: Sendable {
     }
 
     private mutating func processAD(sequenceNumber: UInt8, bufferAvailable: Bool) -> FARMOutcome {
-        let ahead = Int(sequenceNumber &- receiverFrameSequenceNumber)     // 0...255, modulo 256
+        let ahead = Int(sequenceNumber &- receiverFrameSequenceNumber) // 0...255, modulo 256
         if ahead == 0 {
             switch state {
-            case .open where bufferAvailable:                                // E1
+            case .open where bufferAvailable: // E1
                 receiverFrameSequenceNumber &+= 1
                 retransmitFlag = false
                 return .accepted
-            case .open:                                                      // E2
+            case .open: // E2
                 retransmitFlag = true
                 waitFlag = true
                 state = .wait
@@ -203,7 +209,7 @@ public struct FARM1: Sendable {
             case .lockout: return .discarded(.lockedOut)
             }
         }
-        if ahead <= positiveWidth - 1 {                                       // E3
+        if ahead <= positiveWidth - 1 { // E3
             switch state {
             case .open:
                 retransmitFlag = true
@@ -212,10 +218,10 @@ public struct FARM1: Sendable {
             case .lockout: return .discarded(.lockedOut)
             }
         }
-        if ahead >= 256 - negativeWidth {                                     // E4
+        if ahead >= 256 - negativeWidth { // E4
             return .discarded(state == .lockout ? .lockedOut : .negativeWindow)
         }
-        switch state {                                                        // E5
+        switch state { // E5
         case .open, .wait:
             lockoutFlag = true
             state = .lockout
@@ -233,7 +239,9 @@ public struct FARM1: Sendable {
 
     /// The CLCW reporting this FARM's state.
     public func clcw(statusField: UInt8 = 0, noRFAvailable: Bool = false, noBitLock: Bool = false) -> CLCW {
-        CLCW(statusField: statusField, virtualChannel: virtualChannel, noRFAvailable: noRFAvailable, noBitLock: noBitLock, lockout: lockoutFlag, wait: waitFlag, retransmit: retransmitFlag, farmBCounter: UInt8(truncatingIfNeeded: farmBCounter & 0x03), reportValue: receiverFrameSequenceNumber)
+        CLCW(
+            statusField: statusField, virtualChannel: virtualChannel, noRFAvailable: noRFAvailable, noBitLock: noBitLock, lockout: lockoutFlag, wait: waitFlag, retransmit: retransmitFlag,
+            farmBCounter: UInt8(truncatingIfNeeded: farmBCounter & 0x03), reportValue: receiverFrameSequenceNumber)
     }
 
     /// The CLCW with all link flags clear.

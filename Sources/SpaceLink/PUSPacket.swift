@@ -57,7 +57,10 @@ public struct PUSTelemetry: Sendable, Hashable {
     /// Octets of the secondary header before the time field.
     static let fixedSecondaryHeaderLength = 7
 
-    public init(apid: UInt16, sequenceCount: UInt16, messageType: MessageType, messageTypeCounter: UInt16 = 0, destinationID: UInt16 = 0, time: CUCTime, sourceData: [UInt8] = [], timeReferenceStatus: UInt8 = 0) {
+    public init(
+        apid: UInt16, sequenceCount: UInt16, messageType: MessageType, messageTypeCounter: UInt16 = 0, destinationID: UInt16 = 0, time: CUCTime, sourceData: [UInt8] = [],
+        timeReferenceStatus: UInt8 = 0
+    ) {
         self.apid = apid
         self.sequenceCount = sequenceCount
         self.messageType = messageType
@@ -108,7 +111,9 @@ public struct PUSTelemetry: Sendable, Hashable {
         }
         let coarse = reader.u32() ?? 0
         let fine = reader.u16() ?? 0
-        var packet = PUSTelemetry(apid: header.apid, sequenceCount: header.sequenceCount, messageType: MessageType(service, subtype), messageTypeCounter: counter, destinationID: destination, time: CUCTime(coarse: coarse, fine: fine), sourceData: Array(reader.rest()), timeReferenceStatus: first & 0x0F)
+        var packet = PUSTelemetry(
+            apid: header.apid, sequenceCount: header.sequenceCount, messageType: MessageType(service, subtype), messageTypeCounter: counter, destinationID: destination,
+            time: CUCTime(coarse: coarse, fine: fine), sourceData: Array(reader.rest()), timeReferenceStatus: first & 0x0F)
         packet.sequenceFlags = header.sequenceFlags
         return packet
     }
@@ -180,7 +185,9 @@ public struct PUSTelecommand: Sendable, Hashable {
         let service = reader.u8() ?? 0
         let subtype = reader.u8() ?? 0
         let source = reader.u16() ?? 0
-        var packet = PUSTelecommand(apid: header.apid, sequenceCount: header.sequenceCount, messageType: MessageType(service, subtype), acknowledgementFlags: AcknowledgementFlags(rawValue: first & 0x0F), sourceID: source, applicationData: Array(reader.rest()))
+        var packet = PUSTelecommand(
+            apid: header.apid, sequenceCount: header.sequenceCount, messageType: MessageType(service, subtype), acknowledgementFlags: AcknowledgementFlags(rawValue: first & 0x0F), sourceID: source,
+            applicationData: Array(reader.rest()))
         packet.sequenceFlags = header.sequenceFlags
         return packet
     }
@@ -258,7 +265,9 @@ public struct PUSTelemetrySource: Sendable {
 
     /// The next packet as a value (not yet encoded).
     public mutating func makePacket(_ type: MessageType, time: CUCTime, sourceData: [UInt8] = [], destinationID: UInt16 = 0) -> PUSTelemetry {
-        let packet = PUSTelemetry(apid: apid, sequenceCount: sequence, messageType: type, messageTypeCounter: counters.next(type, destination: destinationID), destinationID: destinationID, time: time, sourceData: sourceData)
+        let packet = PUSTelemetry(
+            apid: apid, sequenceCount: sequence, messageType: type, messageTypeCounter: counters.next(type, destination: destinationID), destinationID: destinationID, time: time,
+            sourceData: sourceData)
         sequence = (sequence + 1) & 0x3FFF
         return packet
     }

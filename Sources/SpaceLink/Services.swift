@@ -115,9 +115,9 @@ public struct CollectionInterval: Sendable, Hashable {
 /// Housekeeping telecommands: N (u8) then N structure IDs (u32), or N × (structure ID u32,
 /// interval ms u32) for TC[3,31].
 public enum HousekeepingRequest: ServiceMessage {
-    case enablePeriodic([UInt32])                  // TC[3,5]
-    case disablePeriodic([UInt32])                 // TC[3,6]
-    case generateOneShot([UInt32])                 // TC[3,27]
+    case enablePeriodic([UInt32]) // TC[3,5]
+    case disablePeriodic([UInt32]) // TC[3,6]
+    case generateOneShot([UInt32]) // TC[3,27]
     case modifyCollectionInterval([CollectionInterval]) // TC[3,31]
 
     public var messageType: MessageType {
@@ -151,10 +151,11 @@ public enum HousekeepingRequest: ServiceMessage {
         case .housekeepingDisablePeriodic: return .disablePeriodic(try readList(data, width: 4) { $0.u32() })
         case .housekeepingOneShot: return .generateOneShot(try readList(data, width: 4) { $0.u32() })
         case .housekeepingModifyInterval:
-            return .modifyCollectionInterval(try readList(data, width: 8) { reader in
-                guard let id = reader.u32(), let ms = reader.u32() else { return nil }
-                return CollectionInterval(structureID: id, milliseconds: ms)
-            })
+            return .modifyCollectionInterval(
+                try readList(data, width: 8) { reader in
+                    guard let id = reader.u32(), let ms = reader.u32() else { return nil }
+                    return CollectionInterval(structureID: id, milliseconds: ms)
+                })
         default: throw .wrongMessageType(type)
         }
     }

@@ -62,12 +62,13 @@ public struct TMFrameHeader: Sendable, Hashable {
 
     func write(into frame: inout [UInt8]) {
         let id = spacecraftID & 0x3FF
-        frame[0] = UInt8(id >> 4)                                   // TFVN 00 + SCID high 6 bits
+        frame[0] = UInt8(id >> 4) // TFVN 00 + SCID high 6 bits
         frame[1] = UInt8(id & 0x0F) << 4 | (virtualChannel & 0x07) << 1 | (hasOperationalControlField ? 1 : 0)
         frame[2] = masterChannelFrameCount
         frame[3] = virtualChannelFrameCount
         let fhp = firstHeaderPointer & 0x7FF
-        frame[4] = (hasSecondaryHeader ? 0x80 : 0) | (synchronizationFlag ? 0x40 : 0) | (packetOrderFlag ? 0x20 : 0)
+        frame[4] =
+            (hasSecondaryHeader ? 0x80 : 0) | (synchronizationFlag ? 0x40 : 0) | (packetOrderFlag ? 0x20 : 0)
             | (segmentLengthID & 0x03) << 3 | UInt8(fhp >> 8)
         frame[5] = UInt8(fhp & 0xFF)
     }
@@ -130,7 +131,9 @@ public struct TMFrame: Sendable, Hashable {
         guard fhp < configuration.dataFieldLength || fhp >= TMFrameConfiguration.idleDataOnly else {
             throw .invalidFirstHeaderPointer(fhp)
         }
-        var header = TMFrameHeader(spacecraftID: spacecraft, virtualChannel: (bytes[base + 1] >> 1) & 0x07, hasOperationalControlField: ocfFlag, masterChannelFrameCount: bytes[base + 2], virtualChannelFrameCount: bytes[base + 3], firstHeaderPointer: fhp)
+        var header = TMFrameHeader(
+            spacecraftID: spacecraft, virtualChannel: (bytes[base + 1] >> 1) & 0x07, hasOperationalControlField: ocfFlag, masterChannelFrameCount: bytes[base + 2],
+            virtualChannelFrameCount: bytes[base + 3], firstHeaderPointer: fhp)
         header.packetOrderFlag = status & 0x20 != 0
         header.segmentLengthID = (status >> 3) & 0x03
         var ocf: UInt32?
@@ -234,7 +237,9 @@ public struct TMFrameBuilder: Sendable {
 
     private mutating func assemble(masterChannelFrameCount: UInt8, firstHeaderPointer: UInt16, data: ArraySlice<UInt8>?, operationalControlField: UInt32) -> [UInt8] {
         var frame = [UInt8](repeating: 0x55, count: configuration.frameLength)
-        let header = TMFrameHeader(spacecraftID: configuration.spacecraftID, virtualChannel: virtualChannel, hasOperationalControlField: configuration.hasOperationalControlField, masterChannelFrameCount: masterChannelFrameCount, virtualChannelFrameCount: virtualChannelFrameCount, firstHeaderPointer: firstHeaderPointer)
+        let header = TMFrameHeader(
+            spacecraftID: configuration.spacecraftID, virtualChannel: virtualChannel, hasOperationalControlField: configuration.hasOperationalControlField,
+            masterChannelFrameCount: masterChannelFrameCount, virtualChannelFrameCount: virtualChannelFrameCount, firstHeaderPointer: firstHeaderPointer)
         header.write(into: &frame)
         var index = TMFrameConfiguration.primaryHeaderLength
         if let data {

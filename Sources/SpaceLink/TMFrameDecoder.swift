@@ -37,7 +37,7 @@ public struct TMLinkStatistics: Sendable, Hashable {
         case .operationalControlFieldMismatch: operationalControlFieldMismatch += 1
         case .unsupportedDataFieldStatus: unsupportedDataFieldStatus += 1
         case .invalidFirstHeaderPointer: invalidFirstHeaderPointer += 1
-        case .invalidPacket, .unknownVirtualChannel: break   // builder-side errors
+        case .invalidPacket, .unknownVirtualChannel: break // builder-side errors
         }
     }
 }

@@ -99,14 +99,14 @@ public struct FailureNotice: Sendable, Hashable {
 /// Source data: request ID (4 octets); progress reports add a step ID (u16, mission choice);
 /// failure reports add the failure notice (code u16 + optional data).
 public enum VerificationReport: Sendable, Hashable {
-    case acceptanceSuccess(RequestID)                                   // TM[1,1]
-    case acceptanceFailure(RequestID, FailureNotice)                    // TM[1,2]
-    case startSuccess(RequestID)                                        // TM[1,3]
-    case startFailure(RequestID, FailureNotice)                         // TM[1,4]
-    case progressSuccess(RequestID, step: UInt16)                       // TM[1,5]
-    case progressFailure(RequestID, step: UInt16, FailureNotice)        // TM[1,6]
-    case completionSuccess(RequestID)                                   // TM[1,7]
-    case completionFailure(RequestID, FailureNotice)                    // TM[1,8]
+    case acceptanceSuccess(RequestID) // TM[1,1]
+    case acceptanceFailure(RequestID, FailureNotice) // TM[1,2]
+    case startSuccess(RequestID) // TM[1,3]
+    case startFailure(RequestID, FailureNotice) // TM[1,4]
+    case progressSuccess(RequestID, step: UInt16) // TM[1,5]
+    case progressFailure(RequestID, step: UInt16, FailureNotice) // TM[1,6]
+    case completionSuccess(RequestID) // TM[1,7]
+    case completionFailure(RequestID, FailureNotice) // TM[1,8]
 
     public var messageType: MessageType {
         switch self {
@@ -124,7 +124,7 @@ public enum VerificationReport: Sendable, Hashable {
     public var requestID: RequestID {
         switch self {
         case .acceptanceSuccess(let id), .acceptanceFailure(let id, _), .startSuccess(let id), .startFailure(let id, _),
-             .progressSuccess(let id, _), .progressFailure(let id, _, _), .completionSuccess(let id), .completionFailure(let id, _):
+            .progressSuccess(let id, _), .progressFailure(let id, _, _), .completionSuccess(let id), .completionFailure(let id, _):
             id
         }
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Synchronization
 
@@ -61,14 +61,16 @@ public final class DedicatedThread: @unchecked Sendable {
         self.name = name
         let start = Unmanaged.passRetained(Start(thread: self, body: body))
         var created = pthread_t()
-        let code = pthread_create(&created, nil, { argument in
-            guard let argument else { return nil }
-            let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
-            DedicatedThread.nameCallingThread(start.thread.name)
-            start.body(start.thread)
-            start.thread.finished.set()
-            return nil
-        }, start.toOpaque())
+        let code = pthread_create(
+            &created, nil,
+            { argument in
+                guard let argument else { return nil }
+                let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
+                DedicatedThread.nameCallingThread(start.thread.name)
+                start.body(start.thread)
+                start.thread.finished.set()
+                return nil
+            }, start.toOpaque())
         guard code == 0 else {
             start.release()
             reaped.store(true, ordering: .relaxed)

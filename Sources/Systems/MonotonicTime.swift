@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `CLOCK_MONOTONIC`: nanoseconds since boot, not counting suspend — the clock the kernel stamps

@@ -99,13 +99,15 @@ enum EncodingBenchmark {
             elapsed = (clock.now - start).nanoseconds
         }
         let time = Double(elapsed) / 1e9
-        return TelemetryRun(packetsPerSecond: Double(packets) / time, octetsPerSecond: Double(octets) / time,
-                            frameOctetsPerSecond: Double(frameOctets) / time, packetLength: packetLength, checksum: checksum)
+        return TelemetryRun(
+            packetsPerSecond: Double(packets) / time, octetsPerSecond: Double(octets) / time,
+            frameOctetsPerSecond: Double(frameOctets) / time, packetLength: packetLength, checksum: checksum)
     }
 
     static func decodeTelecommands(for seconds: Double, clock: SystemMonotonicClock) -> (framesPerSecond: Double, frameLength: Int, checksum: UInt64) {
-        let telecommand = PUSTelecommand(apid: 0x123, sequenceCount: 1, messageType: MessageType(17, 1),
-                                         applicationData: [UInt8](repeating: 0xA5, count: 64))
+        let telecommand = PUSTelecommand(
+            apid: 0x123, sequenceCount: 1, messageType: MessageType(17, 1),
+            applicationData: [UInt8](repeating: 0xA5, count: 64))
         let frames: [[UInt8]] = (0..<256).map { number in
             TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: UInt8(number), data: telecommand.encoded).encoded
         }

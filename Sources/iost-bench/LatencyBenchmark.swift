@@ -103,9 +103,11 @@ enum LatencyBenchmark {
             guard configuration.buses.allSatisfy({ $0.kind.isSimulated }) else {
                 IostBench.fail("\(path): every bus must be simulated for this benchmark")
             }
-            assembly = try VehicleAssembly(configuration: configuration, mode: .realTimeOnSimulatedBuses,
-                                           options: AssemblyOptions(downlink: [groundAddress.description], uplink: "127.0.0.1:0",
-                                                                    scheduler: LinuxRealtimeScheduler(), utc: .fixedEpoch(UTCTime(unixSeconds: 0))))
+            assembly = try VehicleAssembly(
+                configuration: configuration, mode: .realTimeOnSimulatedBuses,
+                options: AssemblyOptions(
+                    downlink: [groundAddress.description], uplink: "127.0.0.1:0",
+                    scheduler: LinuxRealtimeScheduler(), utc: .fixedEpoch(UTCTime(unixSeconds: 0))))
         } catch {
             IostBench.fail("cannot assemble the vehicle: \(error)")
         }
@@ -155,11 +157,12 @@ enum LatencyBenchmark {
                         arrivals.frames += 1
                         for packet in decoder.receive(buffer[0..<datagram.count]) {
                             guard let telemetry = try? PUSTelemetry.decode(packet), telemetry.messageType == .housekeepingReport,
-                                  let structure = try? HousekeepingReport.structureID(of: telemetry.sourceData[...]) else { continue }
+                                let structure = try? HousekeepingReport.structureID(of: telemetry.sourceData[...])
+                            else { continue }
                             arrivals.arrivals.append((telemetry.sequenceCount, structure, telemetry.time, time))
                         }
                     }
-                },
+                }
             ]
             assembly.applySafeStates()
             try assembly.startThreads()
@@ -193,7 +196,8 @@ enum LatencyBenchmark {
             let instant = instant(of: arrival.cuc, utcToTAIOffset: services.configuration.telemetry.utcToTAIOffset)
             // The hk cycle whose scheduled time is the report's time (CUC resolution 15 µs).
             guard let cycle = (0..<recorder.count).first(where: { abs(Int64(bitPattern: recorder.cycleTimes[$0] &- instant)) < 1_000_000 }),
-                  let enqueueTime = enqueued.times[arrival.sequence] else {
+                let enqueueTime = enqueued.times[arrival.sequence]
+            else {
                 unmatched += 1
                 continue
             }
@@ -203,7 +207,7 @@ enum LatencyBenchmark {
             toWire.append(Double(Int64(bitPattern: arrival.time &- enqueueTime)) / 1e6)
             for (slot, entry) in recorder.slots.enumerated() where entry.structure == structure {
                 let sampled = recorder.sampleTimes[cycle * recorder.slots.count + slot]
-                guard sampled >= start.nanoseconds else { continue }   // not sampled yet at that cycle
+                guard sampled >= start.nanoseconds else { continue } // not sampled yet at that cycle
                 total.append(Double(arrival.time - sampled) / 1e6)
                 age.append(Double(Int64(bitPattern: collect &- sampled)) / 1e6)
             }

@@ -53,8 +53,9 @@ enum LoopBenchmark {
             realtime: FlightCore.RealtimeSettings(priority: priority, lockMemory: lock, holdsZeroCPULatency: !options.flag("no-pm-qos")))
         let executive: Executive
         do {
-            executive = try Executive(configuration: configuration, clock: clock, pool: ParameterPool(),
-                                      events: EventLog(capacity: 256), scheduler: LinuxRealtimeScheduler())
+            executive = try Executive(
+                configuration: configuration, clock: clock, pool: ParameterPool(),
+                events: EventLog(capacity: 256), scheduler: LinuxRealtimeScheduler())
         } catch {
             IostBench.fail("cannot build the executive: \(error)")
         }

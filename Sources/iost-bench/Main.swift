@@ -2,7 +2,7 @@
 // one measurement on the release build and prints one JSON object on stdout; bench/run.py
 // orchestrates them with cyclictest and `iostd run`, takes medians and writes bench/results.json.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Systems
 

@@ -149,8 +149,9 @@ struct Console: ParsableCommand {
                         Output.write(board.eventLine(EventEntry(time: packet.time, event: event)) + "\n")
                     case .verification(let report):
                         let outcome = VerificationOutcome(report, mib: mib)
-                        Output.write(UTCText.iso8601(packet.time, utcToTAIOffset: mib.utcToTAIOffset)
-                                     + " VERIFY apid 0x\(String(report.requestID.apid, radix: 16)) seq \(report.requestID.sequenceCount) \(outcome)\n")
+                        Output.write(
+                            UTCText.iso8601(packet.time, utcToTAIOffset: mib.utcToTAIOffset)
+                                + " VERIFY apid 0x\(String(report.requestID.apid, radix: 16)) seq \(report.requestID.sequenceCount) \(outcome)\n")
                     default:
                         break
                     }
@@ -250,8 +251,9 @@ struct Send: ParsableCommand {
             throw ExitCode(Status.unavailable)
         }
         defer { socket.close() }
-        let exchange = CommandExchange(mib: mib, framing: UplinkFraming(spacecraftID: mib.spacecraftID, virtualChannel: vc, frameType: ad ? .ad : .bd),
-                                       uplink: uplinkAddress, timeout: timeoutDuration)
+        let exchange = CommandExchange(
+            mib: mib, framing: UplinkFraming(spacecraftID: mib.spacecraftID, virtualChannel: vc, frameType: ad ? .ad : .bd),
+            uplink: uplinkAddress, timeout: timeoutDuration)
         let sequenceCount = sequence ?? SequenceStore.next()
         let json = self.json
         let result: ExchangeResult
@@ -588,7 +590,8 @@ struct Farm: ParsableCommand {
         case .confirmed(let clcw): Output.write("confirmed: VC \(clcw.virtualChannel) lockout no, wait \(clcw.wait ? "yes" : "no"), V(R) \(clcw.reportValue)\n")
         case .lockedOut(let clcw): Output.write("not executed: FARM-1 of VC \(clcw.virtualChannel) is in lockout (run `iost-ground farm unlock` first)\n")
         case .timedOut(let last):
-            Output.write("timeout after \(timeout): " + (last.map { "last CLCW of VC \($0.virtualChannel): lockout \($0.lockout ? "yes" : "no"), V(R) \($0.reportValue)" } ?? "no CLCW for VC \(vc)") + "\n")
+            Output.write(
+                "timeout after \(timeout): " + (last.map { "last CLCW of VC \($0.virtualChannel): lockout \($0.lockout ? "yes" : "no"), V(R) \($0.reportValue)" } ?? "no CLCW for VC \(vc)") + "\n")
         }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -66,14 +66,17 @@ final class FlightDaemon: @unchecked Sendable {
         self.log = log
         clock = SystemMonotonicClock.shared
         do {
-            assembly = try VehicleAssembly(configuration: configuration, mode: .realTime(for: configuration),
-                                           options: AssemblyOptions(downlink: downlinkOverride, uplink: uplinkOverride,
-                                                                    scheduler: LinuxRealtimeScheduler()))
+            assembly = try VehicleAssembly(
+                configuration: configuration, mode: .realTime(for: configuration),
+                options: AssemblyOptions(
+                    downlink: downlinkOverride, uplink: uplinkOverride,
+                    scheduler: LinuxRealtimeScheduler()))
         } catch {
             throw DaemonStartError(error)
         }
-        eventJournal = EventJournal(definitions: assembly.flight.eventDefinitions, parameters: assembly.flight.pool.definitions,
-                                    logger: Logger(label: "iostd.events"))
+        eventJournal = EventJournal(
+            definitions: assembly.flight.eventDefinitions, parameters: assembly.flight.pool.definitions,
+            logger: Logger(label: "iostd.events"))
         for slot in assembly.devices.slots {
             if case .unavailable(let name, _, let reason) = slot { log.warning("device unavailable: \(name): \(reason)") }
         }
@@ -87,8 +90,10 @@ final class FlightDaemon: @unchecked Sendable {
         let flight = assembly.flight
         assembly.applySafeStates()
         let unavailable = flight.devices.slots.filter { $0.device == nil }.count
-        flight.router.raise(FlightEvent(id: LifecycleEvents.started, severity: .informative, time: clock.now,
-                                        a: assembly.simulation == nil ? 0 : 1, b: Double(configuration.devices.count), c: Double(unavailable), count: 3))
+        flight.router.raise(
+            FlightEvent(
+                id: LifecycleEvents.started, severity: .informative, time: clock.now,
+                a: assembly.simulation == nil ? 0 : 1, b: Double(configuration.devices.count), c: Double(unavailable), count: 3))
         for (index, slot) in flight.devices.slots.enumerated() where slot.device == nil {
             flight.router.raise(FlightEvent(id: LifecycleEvents.deviceUnavailable, severity: .low, time: clock.now, a: Double(index), count: 1))
         }
@@ -131,12 +136,16 @@ final class FlightDaemon: @unchecked Sendable {
         sequence.add("stop the executive", budget: .seconds(2)) { [self] in _ = assembly.stopExecutive(timeout: .seconds(1)) }
         sequence.add("actuators to their safe state", budget: .seconds(2)) { [self] in
             let flight = assembly.flight
-            flight.router.raise(FlightEvent(id: LifecycleEvents.shutdownRequested, severity: .medium, time: clock.now,
-                                            a: Double(reason?.signal.number ?? 0), b: Double(reason?.senderPID ?? 0), count: 2))
+            flight.router.raise(
+                FlightEvent(
+                    id: LifecycleEvents.shutdownRequested, severity: .medium, time: clock.now,
+                    a: Double(reason?.signal.number ?? 0), b: Double(reason?.senderPID ?? 0), count: 2))
             assembly.applySafeStates()
             let failures = flight.channels.filter { $0.consecutiveFailures > 0 }.count
-            flight.router.raise(FlightEvent(id: LifecycleEvents.actuatorsSafed, severity: .medium, time: clock.now,
-                                            a: Double(flight.channels.count), b: Double(failures), count: 2))
+            flight.router.raise(
+                FlightEvent(
+                    id: LifecycleEvents.actuatorsSafed, severity: .medium, time: clock.now,
+                    a: Double(flight.channels.count), b: Double(failures), count: 2))
         }
         sequence.add("stop device I/O", budget: .seconds(2)) { [self] in _ = assembly.stopDeviceIO(timeout: .seconds(1)) }
         sequence.add("flush telemetry", budget: .seconds(3)) { [self] in _ = assembly.flushTelemetry(timeout: .milliseconds(2500)) }

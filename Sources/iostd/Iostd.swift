@@ -2,7 +2,7 @@ import ArgumentParser
 import FlightCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Systems
 

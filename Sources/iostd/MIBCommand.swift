@@ -19,8 +19,9 @@ struct MIBCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.load()
         do {
-            let assembly = try VehicleAssembly(configuration: configuration,
-                                               mode: .simulatedTime(RunMode.SimulatedTime(standInForHardware: true)))
+            let assembly = try VehicleAssembly(
+                configuration: configuration,
+                mode: .simulatedTime(RunMode.SimulatedTime(standInForHardware: true)))
             Terminal.out(assembly.services.missionDatabase.json)
         } catch {
             Terminal.error("iostd: \(error)")

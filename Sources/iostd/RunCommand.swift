@@ -12,7 +12,7 @@ import SpaceLink
 import Systems
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `iostd run`: the flight software as a daemon (systemd service on an SBC, the emulated bench,
@@ -118,22 +118,24 @@ struct RunCommand: ParsableCommand {
             log.notice("ready", metadata: ["config": "\(configuration.path)", "devices": "\(configuration.devices.count)"])
             // What [executive.realtime] asked for and did not get (applied before the first cycle).
             for (setting, outcome) in daemon.executive.realtimeReport.outcomes where outcome != .applied {
-                log.warning("real time: \(setting.name) not in effect: \(SystemCallError(call: setting.name, errno: outcome.errno).message)",
-                            metadata: ["errno": "\(outcome.errno)"])
+                log.warning(
+                    "real time: \(setting.name) not in effect: \(SystemCallError(call: setting.name, errno: outcome.errno).message)",
+                    metadata: ["errno": "\(outcome.errno)"])
             }
         } else {
             log.error("the executive did not complete a cycle within 5 s")
         }
         let executive = daemon.executive
         let clock = daemon.clock
-        let watchdog = Watchdog(policy: policy, notifier: notifier,
-                                isHealthy: { executive.isHealthy(at: clock.now, maximumSilence: .seconds(1)) },
-                                onEvent: { event in
-                                    switch event {
-                                    case .withholding: Logger(label: "iostd.watchdog").error("withholding watchdog pings: a rate group missed its deadline")
-                                    case .resumed: Logger(label: "iostd.watchdog").notice("watchdog pings resumed")
-                                    }
-                                })
+        let watchdog = Watchdog(
+            policy: policy, notifier: notifier,
+            isHealthy: { executive.isHealthy(at: clock.now, maximumSilence: .seconds(1)) },
+            onEvent: { event in
+                switch event {
+                case .withholding: Logger(label: "iostd.watchdog").error("withholding watchdog pings: a rate group missed its deadline")
+                case .resumed: Logger(label: "iostd.watchdog").notice("watchdog pings resumed")
+                }
+            })
         do {
             try watchdog?.start(clock: clock)
         } catch {

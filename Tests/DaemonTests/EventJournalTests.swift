@@ -8,9 +8,10 @@ import Testing
 @Suite("EventJournal")
 struct EventJournalTests {
     static let definitions = [
-        EventDefinition(EventID(0x0600), "device_failed", .medium,
-                        arguments: ["health parameter ID", "consecutive errors", "fault category (1 bus, 2 identity)"],
-                        "A device failed."),
+        EventDefinition(
+            EventID(0x0600), "device_failed", .medium,
+            arguments: ["health parameter ID", "consecutive errors", "fault category (1 bus, 2 identity)"],
+            "A device failed."),
         EventDefinition(EventID(0x0601), "device_recovered", .informative, arguments: ["health parameter ID"], "A device recovered."),
         EventDefinition(EventID(0x0503), "mode_safe", .high, arguments: ["from mode", "to mode"], "SAFE entered."),
     ]
@@ -42,11 +43,12 @@ struct EventJournalTests {
             FlightEvent(id: EventID(0x0601), severity: .informative, time: .zero, a: 0x1000, count: 1),
             FlightEvent(id: EventID(0x0503), severity: .high, time: .zero, a: 1, b: 3, count: 2),
         ])
-        #expect(lines == [
-            "<4>iostd.events: device_failed: A device failed. consecutive_errors=3 fault_category=1 health_parameter_id=dev.o2-a.health",
-            "<6>iostd.events: device_recovered: A device recovered. health_parameter_id=dev.o2-a.health",
-            "<3>iostd.events: mode_safe: SAFE entered. from_mode=1 to_mode=3",
-        ])
+        #expect(
+            lines == [
+                "<4>iostd.events: device_failed: A device failed. consecutive_errors=3 fault_category=1 health_parameter_id=dev.o2-a.health",
+                "<6>iostd.events: device_recovered: A device recovered. health_parameter_id=dev.o2-a.health",
+                "<3>iostd.events: mode_safe: SAFE entered. from_mode=1 to_mode=3",
+            ])
     }
 
     @Test("Below medium only the operator events (mode changes, recoveries) are logged")
@@ -78,4 +80,3 @@ struct EventJournalTests {
         #expect(journal.line(for: FlightEvent(id: EventID(0x0999), severity: .low, time: .zero, count: 0)) == nil)
     }
 }
-

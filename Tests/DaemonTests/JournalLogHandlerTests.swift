@@ -29,12 +29,15 @@ struct JournalLogHandlerTests {
 
     @Test("Terminal style: a short level word instead of the priority")
     func terminalLine() {
-        #expect(JournalLogHandler.format(level: .info, label: "iostd", message: "ready", metadata: ["mode": "nominal"], style: .terminal)
-            == "info   iostd: ready mode=nominal\n")
-        #expect(JournalLogHandler.format(level: .critical, label: "iostd", message: "m", metadata: [:], style: .terminal)
-            == "crit   iostd: m\n")
-        #expect(JournalLogHandler.format(level: .notice, label: "iostd", message: "m", metadata: [:], style: .terminal)
-            == "notice iostd: m\n")
+        #expect(
+            JournalLogHandler.format(level: .info, label: "iostd", message: "ready", metadata: ["mode": "nominal"], style: .terminal)
+                == "info   iostd: ready mode=nominal\n")
+        #expect(
+            JournalLogHandler.format(level: .critical, label: "iostd", message: "m", metadata: [:], style: .terminal)
+                == "crit   iostd: m\n")
+        #expect(
+            JournalLogHandler.format(level: .notice, label: "iostd", message: "m", metadata: [:], style: .terminal)
+                == "notice iostd: m\n")
     }
 
     @Test("An event stays one line: newlines escaped in the message and in values")

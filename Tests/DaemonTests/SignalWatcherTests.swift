@@ -7,7 +7,7 @@ import Testing
 struct SignalWatcherTests {
     /// Waits up to two seconds for `condition`.
     private func eventually(_ condition: () -> Bool) -> Bool {
-        for _ in 0 ..< 200 {
+        for _ in 0..<200 {
             if condition() { return true }
             usleep(10_000)
         }
@@ -48,7 +48,7 @@ struct SignalWatcherTests {
     func synchronousWait() throws {
         let watcher = try SignalWatcher(signals: [.hangup])
         #expect(watcher.wait(timeout: .milliseconds(20)) == nil)
-        pthread_kill(pthread_self(), SIGHUP)  // pending: blocked in this thread
+        pthread_kill(pthread_self(), SIGHUP) // pending: blocked in this thread
         let received = watcher.wait(timeout: .seconds(1))
         #expect(received?.signal == .hangup)
         #expect(received?.senderPID == getpid())
@@ -62,7 +62,7 @@ struct SignalWatcherTests {
         watcher.stop()
         #expect(ContinuousClock.now - start < .seconds(1))
         #expect(!watcher.deliverToWatcherThread(.hangup))
-        watcher.stop()  // twice: nothing
+        watcher.stop() // twice: nothing
     }
 
     @Test("Signal names")

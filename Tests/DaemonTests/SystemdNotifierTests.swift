@@ -17,7 +17,8 @@ private final class NotifyListener {
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let destination: SystemdNotifier.Destination = notifySocket.hasPrefix("@")
+        let destination: SystemdNotifier.Destination =
+            notifySocket.hasPrefix("@")
             ? .abstract(String(notifySocket.dropFirst())) : .path(notifySocket)
         guard var address = SystemdNotifier.address(for: destination) else { throw POSIXError(.ENAMETOOLONG) }
         let status = withUnsafePointer(to: &address.storage) {
@@ -129,7 +130,7 @@ struct SystemdNotifierTests {
         #expect(path.length == 2 + 7)
         let abstract = try #require(SystemdNotifier.address(for: .abstract("ab")))
         #expect(abstract.length == 2 + 3)
-        #expect(SystemdNotifier.address(for: .path("/" + String(repeating: "p", count: 106))) != nil)  // 108 with NUL
+        #expect(SystemdNotifier.address(for: .path("/" + String(repeating: "p", count: 106))) != nil) // 108 with NUL
         #expect(SystemdNotifier.address(for: .path("/" + String(repeating: "p", count: 107))) == nil)
     }
 }

@@ -119,8 +119,9 @@ struct SystemdUnitTests {
 
         func members(_ group: String) throws -> Set<String> {
             let result = try run(systemdAnalyze, ["syscall-filter", "--no-pager", group])
-            return Set(result.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("#") })
+            return Set(
+                result.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty && !$0.hasPrefix("#") })
         }
         let service = try members("@system-service")
         #expect(service.contains("@resources"))

@@ -32,8 +32,9 @@ struct WatchdogPolicyTests {
         #expect(WatchdogPolicy(environment: ["WATCHDOG_USEC": "0"], pid: 1) == .disabled(.invalidTimeout("0")))
         #expect(WatchdogPolicy(environment: ["WATCHDOG_USEC": "5s"], pid: 1) == .disabled(.invalidTimeout("5s")))
         #expect(WatchdogPolicy(environment: ["WATCHDOG_USEC": "-5"], pid: 1) == .disabled(.invalidTimeout("-5")))
-        #expect(WatchdogPolicy(environment: ["WATCHDOG_USEC": "5000000", "WATCHDOG_PID": "me"], pid: 1)
-            == .disabled(.invalidPID("me")))
+        #expect(
+            WatchdogPolicy(environment: ["WATCHDOG_USEC": "5000000", "WATCHDOG_PID": "me"], pid: 1)
+                == .disabled(.invalidPID("me")))
     }
 
     @Test("The test process has no watchdog")
@@ -66,21 +67,21 @@ struct WatchdogTests {
             return watchdog.tick(now: at(ms))
         }
 
-        #expect(tick(0) == .pinged)       // first tick: at once
+        #expect(tick(0) == .pinged) // first tick: at once
         #expect(tick(500) == .notDue)
         #expect(tick(999) == .notDue)
-        #expect(tick(1000) == .pinged)    // 0 + 1 s
+        #expect(tick(1000) == .pinged) // 0 + 1 s
         #expect(tick(1700) == .notDue)
-        #expect(tick(2100) == .pinged)    // a late tick pings late...
-        #expect(tick(2200) == .notDue)    // ...and once: next due at 3100
+        #expect(tick(2100) == .pinged) // a late tick pings late...
+        #expect(tick(2200) == .notDue) // ...and once: next due at 3100
         healthy.withLock { $0 = false }
-        #expect(tick(3000) == .notDue)    // not due yet: health is not even asked
+        #expect(tick(3000) == .notDue) // not due yet: health is not even asked
         #expect(tick(3100) == .withheld)
         #expect(tick(3200) == .withheld)
         #expect(tick(5000) == .withheld)
         #expect(watchdog.isWithholding)
         healthy.withLock { $0 = true }
-        #expect(tick(5050) == .pinged)    // recovery: at once, not at the next multiple
+        #expect(tick(5050) == .pinged) // recovery: at once, not at the next multiple
         #expect(tick(5500) == .notDue)
         #expect(tick(6050) == .pinged)
 
@@ -94,10 +95,12 @@ struct WatchdogTests {
     func steadyState() {
         let pings = LockedValue<[MonotonicInstant]>([])
         let now = LockedValue(MonotonicInstant.zero)
-        let watchdog = Watchdog(interval: .milliseconds(2500), isHealthy: { true }, ping: {
-            pings.withLock { $0.append(now.current) }
-        })
-        for step in 0 ..< 100 {
+        let watchdog = Watchdog(
+            interval: .milliseconds(2500), isHealthy: { true },
+            ping: {
+                pings.withLock { $0.append(now.current) }
+            })
+        for step in 0..<100 {
             now.withLock { $0 = at(UInt64(step) * 100) }
             watchdog.tick(now: now.current)
         }
@@ -127,9 +130,11 @@ struct WatchdogTests {
     func thread() throws {
         let healthy = LockedValue(true)
         let count = LockedValue(0)
-        let watchdog = Watchdog(interval: .milliseconds(40), isHealthy: { healthy.current }, ping: {
-            count.withLock { $0 += 1 }
-        })
+        let watchdog = Watchdog(
+            interval: .milliseconds(40), isHealthy: { healthy.current },
+            ping: {
+                count.withLock { $0 += 1 }
+            })
         let clock = RealClock()
         try watchdog.start(clock: clock, stopLatency: .milliseconds(10))
         usleep(300_000)

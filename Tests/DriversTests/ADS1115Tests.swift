@@ -6,13 +6,13 @@ import Testing
 @Suite struct ADS1115ConversionTests {
     @Test func codesToVoltsAcrossThePGATable() {
         // LSB = FSR / 2^15 (SBAS444 table 3).
-        #expect(ADS1115Conversion.volts(code: 0x7FFF, gain: .fullScale2_048V) == 2.0479375)       // 32767 × 62.5 µV
+        #expect(ADS1115Conversion.volts(code: 0x7FFF, gain: .fullScale2_048V) == 2.0479375) // 32767 × 62.5 µV
         #expect(ADS1115Conversion.volts(code: Int16(bitPattern: 0x8000), gain: .fullScale2_048V) == -2.048)
         #expect(ADS1115Conversion.volts(code: 1, gain: .fullScale6_144V) == 187.5e-6)
         #expect(ADS1115Conversion.volts(code: -1, gain: .fullScale4_096V) == -125e-6)
         #expect(ADS1115Conversion.volts(code: 0x4000, gain: .fullScale1_024V) == 0.512)
         #expect(ADS1115Conversion.volts(code: 0x4000, gain: .fullScale0_512V) == 0.256)
-        #expect(ADS1115Conversion.volts(code: 0x0500, gain: .fullScale0_256V) == 0.010)          // 1280 × 7.8125 µV
+        #expect(ADS1115Conversion.volts(code: 0x0500, gain: .fullScale0_256V) == 0.010) // 1280 × 7.8125 µV
         #expect(ADS1115Conversion.code(msb: 0xFF, lsb: 0xFE) == -2)
         #expect(ADS1115Gain(field: 0b111) == .fullScale0_256V)
     }
@@ -47,7 +47,7 @@ import Testing
         }
         #expect { _ = try ADS1115O2Sensor<ScriptedI2CBus>.measurement(code: .max, gain: .fullScale0_256V, cell: cell, cabinPressurePa: 101_325) } throws: { error in
             guard case ADS1115Error.cellVoltageOverRange(let mv) = error else { return false }
-            return abs(mv - 255.9921875) < 1e-9                          // 32767 × 7.8125 µV
+            return abs(mv - 255.9921875) < 1e-9 // 32767 × 7.8125 µV
         }
         #expect(ADS1115Error.cellVoltageNegative(millivolts: -1).category == .data)
         #expect(ADS1115Error.cellVoltageOverRange(millivolts: 300).category == .data)
@@ -77,13 +77,13 @@ import Testing
         #expect(readings[0].value == 10.0)
         #expect(abs(readings[1].value - 21.2) < 1e-12)
         #expect(abs(readings[2].value - 20.922773254379472) < 1e-9)
-        #expect(clock.now == MonotonicInstant(nanoseconds: 8_693_000))   // the 128 SPS conversion wait, once
+        #expect(clock.now == MonotonicInstant(nanoseconds: 8_693_000)) // the 128 SPS conversion wait, once
     }
 
     @Test func aConfigThatDoesNotReadBackIsAnIdentityError() {
         let bus = ScriptedI2CBus([
             .writeWord(0x48, register: 0x01, wire: [0x0B, 0x83]),
-            .readWord(0x48, register: 0x01, wire: [0x85, 0x83]),    // the power-on value: not our write
+            .readWord(0x48, register: 0x01, wire: [0x85, 0x83]), // the power-on value: not our write
         ])
         let sensor = ADS1115O2Sensor(name: "cabin-o2", bus: bus, clock: SimClock())
         #expect { _ = try sensor.start() } throws: { error in
@@ -118,15 +118,17 @@ import Testing
         // ppO2 at 10 mV ↔ 21.2 kPa; the model rounds to the nearest code, so the error is at most
         // half of that, 0.00828 kPa. The range stops below the 101.325 kPa cabin pressure: a
         // higher ppO2 is an O2 fraction above 100 %, which the driver rejects.
-        try sweep("ads1115.ppo2_kpa", over: 0...100, steps: 30, epsilon: 0.0083,
-                  set: { model.set(ppO2kPa: $0) },
-                  read: { try sensor.measure().ppO2kPa })
+        try sweep(
+            "ads1115.ppo2_kpa", over: 0...100, steps: 30, epsilon: 0.0083,
+            set: { model.set(ppO2kPa: $0) },
+            read: { try sensor.measure().ppO2kPa })
         // O2 fraction at a fixed 21.2 kPa ppO2 while the cabin pressure fed in goes 50…110 kPa:
         // the same half code, 0.00828 kPa, is at most 0.0166 % of O2 at 50 kPa.
         model.set(ppO2kPa: 21.2)
-        try sweep("ads1115.o2_pct", over: 19.3...42.4, steps: 10, epsilon: 0.017,
-                  set: { sensor.cabinPressurePa = 21_200 / ($0 / 100) },
-                  read: { try sensor.measure().o2Percent })
+        try sweep(
+            "ads1115.o2_pct", over: 19.3...42.4, steps: 10, epsilon: 0.017,
+            set: { sensor.cabinPressurePa = 21_200 / ($0 / 100) },
+            read: { try sensor.measure().o2Percent })
     }
 
     @Test func aNegativeCellIsADataError() throws {
@@ -138,7 +140,7 @@ import Testing
             guard device?.category == .data, case .cellVoltageNegative? = device?.underlying as? ADS1115Error else { return false }
             return true
         }
-        model.set(cellMillivolts: 400)    // beyond ±0.256 V: the ADC saturates at 0x7FFF
+        model.set(cellMillivolts: 400) // beyond ±0.256 V: the ADC saturates at 0x7FFF
         #expect { _ = try sensor.readSample() } throws: { ($0 as? DeviceError)?.category == .data }
     }
 
@@ -147,7 +149,7 @@ import Testing
         let (model, sensor) = rig(clock: clock)
         _ = try sensor.start()
         model.set(ppO2kPa: 21)
-        model.busyConfigReads = 2                     // done on the third poll: still fine
+        model.busyConfigReads = 2 // done on the third poll: still fine
         #expect(abs(try sensor.measure().ppO2kPa - 21) < 0.0083)
         model.busyConfigReads = 50
         #expect { _ = try sensor.readSample() } throws: { error in
@@ -168,6 +170,6 @@ import Testing
             guard device?.category == .bus, case .bus(let i2c)? = device?.underlying as? ADS1115Error else { return false }
             return fault == .timeout ? i2c.kind == .timeout : i2c.kind == .noAcknowledge(.address)
         }
-        #expect(abs(try sensor.measure().ppO2kPa - 21) < 0.0083)    // recovers once the fault is spent
+        #expect(abs(try sensor.measure().ppO2kPa - 21) < 0.0083) // recovers once the fault is spent
     }
 }

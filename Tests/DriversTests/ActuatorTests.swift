@@ -29,7 +29,7 @@ private final class StuckOutputLine: GPIOOutputLine {
         let chip = SimGPIOChip(lineNames: lines)
         let configuration = ActuatorConfiguration(role: .oxygenInjectionValve)
         let line = try configuration.requestLine(.name("o2-valve"), on: chip)
-        #expect(chip.outputValue(.name("o2-valve")) == false)          // requested already closed
+        #expect(chip.outputValue(.name("o2-valve")) == false) // requested already closed
         let valve = makeGPIOActuator(name: "o2-valve", line: line, configuration: configuration)
         #expect(try valve.start().contains("safe state off"))
         try valve.command(true)
@@ -46,11 +46,11 @@ private final class StuckOutputLine: GPIOOutputLine {
         let chip = SimGPIOChip(lineNames: lines)
         let configuration = ActuatorConfiguration(role: .cabinHeater, activeLow: true)
         let line = try configuration.requestLine(.name("heater"), on: chip)
-        #expect(chip.outputValue(.name("heater")) == true)              // off = electrical high
+        #expect(chip.outputValue(.name("heater")) == true) // off = electrical high
         let heater = makeGPIOActuator(name: "heater", line: line, configuration: configuration)
         _ = try heater.start()
         try heater.command(true)
-        #expect(chip.outputValue(.name("heater")) == false)             // on = electrical low
+        #expect(chip.outputValue(.name("heater")) == false) // on = electrical low
         #expect(try heater.readSample() == [Reading("state", 1)])
     }
 
@@ -99,7 +99,7 @@ private final class StuckOutputLine: GPIOOutputLine {
         let line = try configuration.requestLine(.name("payload"), on: chip)
         let payload = makeGPIOActuator(name: "payload-switch", line: line, configuration: configuration)
         try payload.command(true)
-        chip.setInput(.name("payload"), level: false)                // something else pulls it low
+        chip.setInput(.name("payload"), level: false) // something else pulls it low
         #expect(throws: DeviceError.self) { _ = try payload.readSample() }
         #expect(payload.statistics.readbackMismatches == 1)
     }
@@ -144,7 +144,7 @@ private final class StuckOutputLine: GPIOOutputLine {
         let fan = FanStages(name: "scrubber-fan", lines: [low, high], wiring: .cumulative, safeStage: 1)
         #expect(fan.levels(forStage: 2) == [true, true])
         try fan.command(stage: 2)
-        #expect(chip.outputValue(.name("fan-low")) == false && chip.outputValue(.name("fan-high")) == false)   // active-low: on = low
+        #expect(chip.outputValue(.name("fan-low")) == false && chip.outputValue(.name("fan-high")) == false) // active-low: on = low
         #expect(try fan.readBackStage() == 2)
         #expect(fan.statistics.commands == 1)
     }

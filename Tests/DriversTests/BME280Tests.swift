@@ -12,11 +12,11 @@ private let example = BME280Calibration(
 
 /// The same calibration as it sits in 0x88…0xA1 (little-endian words, 0xA0 reserved, 0xA1 dig_H1).
 private let calibrationBlock1: [UInt8] = [
-    0x70, 0x6B, 0x43, 0x67, 0x18, 0xFC,             // dig_T1 27504, dig_T2 26435, dig_T3 -1000
-    0x7D, 0x8E, 0x43, 0xD6, 0xD0, 0x0B,             // dig_P1 36477, dig_P2 -10685, dig_P3 3024
-    0x27, 0x0B, 0x8C, 0x00, 0xF9, 0xFF,             // dig_P4 2855, dig_P5 140, dig_P6 -7
-    0x8C, 0x3C, 0xF8, 0xC6, 0x70, 0x17,             // dig_P7 15500, dig_P8 -14600, dig_P9 6000
-    0x00, 0x4B,                                     // reserved, dig_H1 75
+    0x70, 0x6B, 0x43, 0x67, 0x18, 0xFC, // dig_T1 27504, dig_T2 26435, dig_T3 -1000
+    0x7D, 0x8E, 0x43, 0xD6, 0xD0, 0x0B, // dig_P1 36477, dig_P2 -10685, dig_P3 3024
+    0x27, 0x0B, 0x8C, 0x00, 0xF9, 0xFF, // dig_P4 2855, dig_P5 140, dig_P6 -7
+    0x8C, 0x3C, 0xF8, 0xC6, 0x70, 0x17, // dig_P7 15500, dig_P8 -14600, dig_P9 6000
+    0x00, 0x4B, // reserved, dig_H1 75
 ]
 /// …and in 0xE1…0xE7: dig_H2 362, dig_H3 0, dig_H4 313 = 0x13 << 4 | 0x9, dig_H5 50 = 0x03 << 4 | 0x2
 /// (0xE5 holds dig_H5[3:0] in its high nibble and dig_H4[3:0] in its low nibble), dig_H6 30.
@@ -108,17 +108,17 @@ private let calibrationBlock2: [UInt8] = [0x6A, 0x01, 0x00, 0x13, 0x29, 0x03, 0x
 @Suite struct BME280ScriptTests {
     @Test func startAndOneForcedSampleFollowTheDatasheet() throws {
         let bus = ScriptedI2CBus([
-            .readByte(0x76, register: 0xD0, returns: 0x60),          // id
-            .writeByte(0x76, register: 0xE0, value: 0xB6),           // soft reset
-            .readByte(0x76, register: 0xF3, returns: 0x00),          // status: im_update clear
+            .readByte(0x76, register: 0xD0, returns: 0x60), // id
+            .writeByte(0x76, register: 0xE0, value: 0xB6), // soft reset
+            .readByte(0x76, register: 0xF3, returns: 0x00), // status: im_update clear
             .readBlock(0x76, register: 0x88, returns: calibrationBlock1),
             .readBlock(0x76, register: 0xE1, returns: calibrationBlock2),
-            .writeByte(0x76, register: 0xF2, value: 0x01),           // ctrl_hum: osrs_h ×1 (before ctrl_meas)
-            .writeByte(0x76, register: 0xF5, value: 0x00),           // config: filter off
-            .writeByte(0x76, register: 0xF4, value: 0x24),           // ctrl_meas: osrs_t ×1, osrs_p ×1, sleep
+            .writeByte(0x76, register: 0xF2, value: 0x01), // ctrl_hum: osrs_h ×1 (before ctrl_meas)
+            .writeByte(0x76, register: 0xF5, value: 0x00), // config: filter off
+            .writeByte(0x76, register: 0xF4, value: 0x24), // ctrl_meas: osrs_t ×1, osrs_p ×1, sleep
             // readSample
-            .writeByte(0x76, register: 0xF4, value: 0x25),           // ctrl_meas: forced
-            .readByte(0x76, register: 0xF3, returns: 0x00),          // status: measuring clear
+            .writeByte(0x76, register: 0xF4, value: 0x25), // ctrl_meas: forced
+            .readByte(0x76, register: 0xF3, returns: 0x00), // status: measuring clear
             .readBlock(0x76, register: 0xF7, returns: [0x65, 0x5A, 0xC0, 0x7E, 0xED, 0x00, 0x69, 0x78]),
         ])
         let clock = SimClock()
@@ -126,17 +126,18 @@ private let calibrationBlock2: [UInt8] = [0x6A, 0x01, 0x00, 0x13, 0x29, 0x03, 0x
         #expect(try driver.start() == "chip id 0x60")
         let readings = try driver.readSample()
         bus.finish()
-        #expect(readings == [
-            Reading("temperature_c", 25.08),
-            Reading("pressure_pa", 25_767_233.0 / 256),
-            Reading("humidity_pct", 39_190.0 / 1024),
-        ])
+        #expect(
+            readings == [
+                Reading("temperature_c", 25.08),
+                Reading("pressure_pa", 25_767_233.0 / 256),
+                Reading("humidity_pct", 39_190.0 / 1024),
+            ])
         // 2 ms start-up after the reset, then the 9.3 ms maximum measurement time.
         #expect(clock.now == MonotonicInstant(nanoseconds: 11_300_000))
     }
 
     @Test func wrongChipIDIsAnIdentityError() {
-        let bus = ScriptedI2CBus([.readByte(0x76, register: 0xD0, returns: 0x58)])   // a BMP280
+        let bus = ScriptedI2CBus([.readByte(0x76, register: 0xD0, returns: 0x58)]) // a BMP280
         let driver = BME280(name: "cabin-env", bus: bus, clock: SimClock())
         #expect { _ = try driver.start() } throws: { error in
             let device = error as? DeviceError
@@ -177,19 +178,22 @@ private let calibrationBlock2: [UInt8] = [0x6A, 0x01, 0x00, 0x13, 0x29, 0x03, 0x
         // Temperature: the integer formula outputs 0.01 °C steps (±0.005 °C) and one adc_T step
         // is ~0.0003 °C; the model inverts the double-precision formula, which differs from
         // the integer one by less than 0.001 °C. 0.006 °C bounds all three.
-        try sweep("bme280.temperature_c", over: -40...85, steps: 25, epsilon: 0.006,
-                  set: { model.set(temperatureC: $0, pressurePa: 101_325, humidityPct: 40) },
-                  read: { try value("temperature_c", in: driver.readSample()) })
+        try sweep(
+            "bme280.temperature_c", over: -40...85, steps: 25, epsilon: 0.006,
+            set: { model.set(temperatureC: $0, pressurePa: 101_325, humidityPct: 40) },
+            read: { try value("temperature_c", in: driver.readSample()) })
         // Pressure: one adc_P step is ~0.16–0.5 Pa across the range (half of it after nearest-code
         // inversion) and the Q24.8 output 1/256 Pa; integer vs double formulas differ by < 0.05 Pa.
-        try sweep("bme280.pressure_pa", over: 30_000...110_000, steps: 20, epsilon: 0.35,
-                  set: { model.set(temperatureC: 21.5, pressurePa: $0, humidityPct: 40) },
-                  read: { try value("pressure_pa", in: driver.readSample()) })
+        try sweep(
+            "bme280.pressure_pa", over: 30_000...110_000, steps: 20, epsilon: 0.35,
+            set: { model.set(temperatureC: 21.5, pressurePa: $0, humidityPct: 40) },
+            read: { try value("pressure_pa", in: driver.readSample()) })
         // Humidity: one adc_H step is ~0.0016 %RH, the Q22.10 output 1/1024 %RH (~0.001), and the
         // integer and double formulas differ by up to ~0.004 %RH. 0.01 %RH bounds these.
-        try sweep("bme280.humidity_pct", over: 0...100, steps: 20, epsilon: 0.01,
-                  set: { model.set(temperatureC: 21.5, pressurePa: 101_325, humidityPct: $0) },
-                  read: { try value("humidity_pct", in: driver.readSample()) })
+        try sweep(
+            "bme280.humidity_pct", over: 0...100, steps: 20, epsilon: 0.01,
+            set: { model.set(temperatureC: 21.5, pressurePa: 101_325, humidityPct: $0) },
+            read: { try value("humidity_pct", in: driver.readSample()) })
     }
 
     @Test func forcedModeReturnsToSleep() throws {
@@ -199,7 +203,7 @@ private let calibrationBlock2: [UInt8] = [0x6A, 0x01, 0x00, 0x13, 0x29, 0x03, 0x
         _ = try driver.readSample()
         _ = try driver.readSample()
         #expect(model.forcedMeasurements == 2)
-        #expect(try driver.bus.readByteData(I2CAddress(0x76), register: 0xF4) & 0b11 == 0)   // back in sleep
+        #expect(try driver.bus.readByteData(I2CAddress(0x76), register: 0xF4) & 0b11 == 0) // back in sleep
     }
 
     @Test func aConversionThatNeverEndsIsNotReady() throws {
@@ -219,9 +223,9 @@ private let calibrationBlock2: [UInt8] = [0x6A, 0x01, 0x00, 0x13, 0x29, 0x03, 0x
     @Test func garbageSamplesAreDataErrors() throws {
         let (model, driver) = rig()
         _ = try driver.start()
-        model.setRaw(adcT: 0x80000, adcP: 0x80000, adcH: 0x8000)     // the "skipped" values
+        model.setRaw(adcT: 0x80000, adcP: 0x80000, adcH: 0x8000) // the "skipped" values
         #expect { _ = try driver.readSample() } throws: { ($0 as? DeviceError)?.category == .data }
-        model.setRaw(adcT: 519_888, adcP: 415_148, adcH: 0)           // humidity far below 0 %RH
+        model.setRaw(adcT: 519_888, adcP: 415_148, adcH: 0) // humidity far below 0 %RH
         #expect { _ = try driver.readSample() } throws: { ($0 as? DeviceError)?.category == .data }
     }
 

@@ -59,35 +59,44 @@ import Testing
     }
 
     @Test func readsEveryChannel() throws {
-        model.set(pvVoltage: 35.5, pvCurrent: 2.5, batteryVoltage: 26.4, chargeCurrent: 3.25,
-                  batterySoC: 80, chargingState: 2, batteryCurrent: -1.75)
+        model.set(
+            pvVoltage: 35.5, pvCurrent: 2.5, batteryVoltage: 26.4, chargeCurrent: 3.25,
+            batterySoC: 80, chargingState: 2, batteryCurrent: -1.75)
         let readings = try tracer.readSample()
-        #expect(readings == [
-            Reading("pv_voltage_v", 35.5), Reading("pv_current_a", 2.5), Reading("pv_power_w", 88.75),
-            Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
-            Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
-        ])
+        #expect(
+            readings == [
+                Reading("pv_voltage_v", 35.5), Reading("pv_current_a", 2.5), Reading("pv_power_w", 88.75),
+                Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
+                Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
+            ])
     }
 
     @Test func powerAboveOneRegisterUsesTheHighWord() throws {
         // Written as raw registers: 0x3102 = 0x86A0, 0x3103 = 0x0001 → 1000.00 W.
-        model.bank.update { $0.inputRegisters[0x3102] = 0x86A0; $0.inputRegisters[0x3103] = 0x0001 }
+        model.bank.update {
+            $0.inputRegisters[0x3102] = 0x86A0; $0.inputRegisters[0x3103] = 0x0001
+        }
         #expect(value(try tracer.readSample(), "pv_power_w") == 1000)
     }
 
     @Test func sweepsEveryChannel() throws {
         // Registers hold 0.01 units: rounding error at most 0.005.
-        try sweep("mppt.pv_voltage_v", over: 0...150, steps: 37, epsilon: 0.005,
-                  set: { model.set(pvVoltage: $0) }, read: { try #require(value(try tracer.readSample(), "pv_voltage_v")) })
-        try sweep("mppt.pv_current_a", over: 0...30, steps: 37, epsilon: 0.005,
-                  set: { model.set(pvCurrent: $0) }, read: { try #require(value(try tracer.readSample(), "pv_current_a")) })
-        try sweep("mppt.battery_voltage_v", over: 0...32, steps: 37, epsilon: 0.005,
-                  set: { model.set(batteryVoltage: $0) }, read: { try #require(value(try tracer.readSample(), "battery_voltage_v")) })
-        try sweep("mppt.battery_current_a", over: -30...30, steps: 37, epsilon: 0.005,
-                  set: { model.set(batteryCurrent: $0) }, read: { try #require(value(try tracer.readSample(), "battery_current_a")) })
+        try sweep(
+            "mppt.pv_voltage_v", over: 0...150, steps: 37, epsilon: 0.005,
+            set: { model.set(pvVoltage: $0) }, read: { try #require(value(try tracer.readSample(), "pv_voltage_v")) })
+        try sweep(
+            "mppt.pv_current_a", over: 0...30, steps: 37, epsilon: 0.005,
+            set: { model.set(pvCurrent: $0) }, read: { try #require(value(try tracer.readSample(), "pv_current_a")) })
+        try sweep(
+            "mppt.battery_voltage_v", over: 0...32, steps: 37, epsilon: 0.005,
+            set: { model.set(batteryVoltage: $0) }, read: { try #require(value(try tracer.readSample(), "battery_voltage_v")) })
+        try sweep(
+            "mppt.battery_current_a", over: -30...30, steps: 37, epsilon: 0.005,
+            set: { model.set(batteryCurrent: $0) }, read: { try #require(value(try tracer.readSample(), "battery_current_a")) })
         // SoC is a whole percentage.
-        try sweep("mppt.battery_soc_pct", over: 0...100, steps: 100, epsilon: 0,
-                  set: { model.set(batterySoC: $0) }, read: { try #require(value(try tracer.readSample(), "battery_soc_pct")) })
+        try sweep(
+            "mppt.battery_soc_pct", over: 0...100, steps: 100, epsilon: 0,
+            set: { model.set(batterySoC: $0) }, read: { try #require(value(try tracer.readSample(), "battery_soc_pct")) })
         for state in 0...3 {
             model.set(chargingState: state)
             #expect(value(try tracer.readSample(), "charging_state") == Double(state))
@@ -121,7 +130,7 @@ import Testing
     @Test func startReadsTheNineRatedRegisters() throws {
         // 100.00 V, 30.00 A PV; 24.00 V battery, 30.00 A charge; charging mode 2 (MPPT).
         let client = ScriptedModbusClient([
-            .read(unit: 1, .input, 0x3000, count: 9, returns: [10_000, 3000, 0, 0, 2400, 3000, 0, 0, 2]),
+            .read(unit: 1, .input, 0x3000, count: 9, returns: [10_000, 3000, 0, 0, 2400, 3000, 0, 0, 2])
         ])
         #expect(try EPEverTracer(name: "mppt", client: client).start() == "MPPT, rated PV 100 V 30 A, battery 24 V")
         client.finish()
@@ -138,11 +147,12 @@ import Testing
             .read(unit: 7, .input, 0x331A, count: 3, returns: [2640, 0xFF51, 0xFFFF]),
         ])
         let readings = try EPEverTracer(name: "mppt", client: client, unit: 7).readSample()
-        #expect(readings == [
-            Reading("pv_voltage_v", 36), Reading("pv_current_a", 2.5), Reading("pv_power_w", 1000),
-            Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
-            Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
-        ])
+        #expect(
+            readings == [
+                Reading("pv_voltage_v", 36), Reading("pv_current_a", 2.5), Reading("pv_power_w", 1000),
+                Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
+                Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
+            ])
         client.finish()
     }
 

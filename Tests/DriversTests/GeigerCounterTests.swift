@@ -68,7 +68,7 @@ import Testing
 
         clock.advance(by: .seconds(10))
         let second = try counter.readSample()
-        #expect(value("counts", in: second) == 2)       // the late pair, in their own window
+        #expect(value("counts", in: second) == 2) // the late pair, in their own window
         #expect(value("cpm", in: second) == 12)
         #expect(counter.statistics == GeigerStatistics(acceptedEvents: 32))
     }
@@ -79,7 +79,7 @@ import Testing
         _ = try counter.start()
         let accepted = counter.record([
             GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 5 * Self.second, lineOffset: 0),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 3 * Self.second, lineOffset: 0),   // backwards
+            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 3 * Self.second, lineOffset: 0), // backwards
             GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 5 * Self.second + 1, lineOffset: 0),
             GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 6 * Self.second, lineOffset: 0),
         ])
@@ -190,16 +190,19 @@ import Testing
         let counter = GeigerCounter(name: "rad", line: line, clock: clock)
         let tube = GeigerTubeModel(chip: chip, line: .name("geiger"), seed: 77)
         tube.attach(to: clock)
-        try sweep("rad.dose_rate_usv_h", over: 0...100, steps: 10, epsilon: 1.5, set: { dose in
-            tube.setDoseRate(microsievertsPerHour: dose)
-            _ = try counter.start()                           // a fresh window at the new rate
-        }, read: {
-            for _ in 0..<600 {
-                clock.advance(by: .seconds(1))
-                try counter.ingest(timeout: .zero)
-            }
-            return try counter.sample(windowEnd: clock.now).doseRateMicrosievertsPerHour
-        })
+        try sweep(
+            "rad.dose_rate_usv_h", over: 0...100, steps: 10, epsilon: 1.5,
+            set: { dose in
+                tube.setDoseRate(microsievertsPerHour: dose)
+                _ = try counter.start() // a fresh window at the new rate
+            },
+            read: {
+                for _ in 0..<600 {
+                    clock.advance(by: .seconds(1))
+                    try counter.ingest(timeout: .zero)
+                }
+                return try counter.sample(windowEnd: clock.now).doseRateMicrosievertsPerHour
+            })
         #expect(chip.droppedEvents == 0)
     }
 }

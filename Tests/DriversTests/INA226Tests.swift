@@ -32,10 +32,10 @@ import Testing
                 return error.category
             }
         }
-        #expect(check(0, 1) == .configuration)              // zero shunt
-        #expect(check(0.1, 0) == .configuration)            // zero range
-        #expect(check(0.0001, 0.01) == .configuration)      // CAL = 0.00512 / (3.05e-7 × 1e-4) = 167772 > 0x7FFF
-        #expect(check(0.1, 1.0) == .configuration)          // 1 A × 0.1 Ω = 100 mV > 81.92 mV shunt range
+        #expect(check(0, 1) == .configuration) // zero shunt
+        #expect(check(0.1, 0) == .configuration) // zero range
+        #expect(check(0.0001, 0.01) == .configuration) // CAL = 0.00512 / (3.05e-7 × 1e-4) = 167772 > 0x7FFF
+        #expect(check(0.1, 1.0) == .configuration) // 1 A × 0.1 Ω = 100 mV > 81.92 mV shunt range
         #expect(check(0.1, 0.8) == nil)
     }
 
@@ -56,10 +56,10 @@ import Testing
         // (24.414e-6 × 0.1)) = trunc(2097.15) = 2097 = 0x0831. Config: reserved 0100, AVG 16 (010),
         // VBUSCT 1.1 ms (100), VSHCT 1.1 ms (100), MODE 111 → 0x4527. Registers go MSB first.
         let bus = ScriptedI2CBus([
-            .readWord(0x40, register: 0xFE, wire: [0x54, 0x49]),     // manufacturer ID "TI"
-            .readWord(0x40, register: 0xFF, wire: [0x22, 0x60]),     // die ID
-            .writeWord(0x40, register: 0x00, wire: [0x45, 0x27]),    // configuration
-            .writeWord(0x40, register: 0x05, wire: [0x08, 0x31]),    // calibration 2097
+            .readWord(0x40, register: 0xFE, wire: [0x54, 0x49]), // manufacturer ID "TI"
+            .readWord(0x40, register: 0xFF, wire: [0x22, 0x60]), // die ID
+            .writeWord(0x40, register: 0x00, wire: [0x45, 0x27]), // configuration
+            .writeWord(0x40, register: 0x05, wire: [0x08, 0x31]), // calibration 2097
             .readWord(0x40, register: 0x05, wire: [0x08, 0x31]),
             // sample: 20 mV shunt (8000 = 0x1F40), 12 V bus (9600 = 0x2580),
             // current trunc(8000 × 2097 / 2048) = 8191 = 0x1FFF, power trunc(8191 × 9600 / 20000) = 3931 = 0x0F5B.
@@ -72,16 +72,16 @@ import Testing
         #expect(try monitor.start() == "manufacturer id 0x5449 die id 0x2260")
         let readings = try monitor.readSample()
         bus.finish()
-        let lsb = 0.00512 / (2097 * 0.1)     // the current LSB CAL = 2097 really gives
+        let lsb = 0.00512 / (2097 * 0.1) // the current LSB CAL = 2097 really gives
         #expect(readings.map(\.key) == ["bus_voltage_v", "shunt_voltage_v", "current_a", "power_w"])
         #expect(abs(readings[0].value - 12.0) < 1e-12)
         #expect(abs(readings[1].value - 0.020) < 1e-12)
-        #expect(abs(readings[2].value - 8191 * lsb) < 1e-12)      // 0.19999 A
-        #expect(abs(readings[3].value - 3931 * 25 * lsb) < 1e-12)  // 2.3995 W
+        #expect(abs(readings[2].value - 8191 * lsb) < 1e-12) // 0.19999 A
+        #expect(abs(readings[3].value - 3931 * 25 * lsb) < 1e-12) // 2.3995 W
     }
 
     @Test func wrongIDsAreIdentityErrors() {
-        let bus = ScriptedI2CBus([.readWord(0x41, register: 0xFE, wire: [0x49, 0x54])])   // byte-swapped: a bug, not a TI part
+        let bus = ScriptedI2CBus([.readWord(0x41, register: 0xFE, wire: [0x49, 0x54])]) // byte-swapped: a bug, not a TI part
         let monitor = INA226(name: "solar", bus: bus, address: I2CAddress(0x41))
         #expect { _ = try monitor.start() } throws: { error in
             let device = error as? DeviceError
@@ -114,16 +114,18 @@ import Testing
         let solarModel = INA226Model(shuntOhms: 0.01)
         bus.attach(batteryModel, at: I2CAddress(0x40), deviceName: "battery")
         bus.attach(solarModel, at: I2CAddress(0x41), deviceName: "solar")
-        return ((batteryModel, INA226(name: "battery", bus: bus, configuration: .init(shuntOhms: 0.1, maxCurrentA: 0.8))),
-                (solarModel, INA226(name: "solar", bus: bus, address: I2CAddress(0x41), configuration: .init(shuntOhms: 0.01, maxCurrentA: 5))))
+        return (
+            (batteryModel, INA226(name: "battery", bus: bus, configuration: .init(shuntOhms: 0.1, maxCurrentA: 0.8))),
+            (solarModel, INA226(name: "solar", bus: bus, address: I2CAddress(0x41), configuration: .init(shuntOhms: 0.01, maxCurrentA: 5)))
+        )
     }
 
     @Test func sweepsVoltageAndCurrentOfBothMonitors() throws {
         let (battery, solar) = rig()
         _ = try battery.1.start()
         _ = try solar.1.start()
-        #expect(battery.0.calibrationRegister == 2097)     // 0.00512 / (0.8/32768 × 0.1)
-        #expect(solar.0.calibrationRegister == 3355)       // 0.00512 / (5/32768 × 0.01) = 3355.4
+        #expect(battery.0.calibrationRegister == 2097) // 0.00512 / (0.8/32768 × 0.1)
+        #expect(solar.0.calibrationRegister == 3355) // 0.00512 / (5/32768 × 0.01) = 3355.4
         for (name, model, monitor, maxCurrent, epsilonA) in [
             // Current error: half a shunt LSB (2.5 µV / R, rounded by the model) plus under one
             // current LSB (the chip truncates shunt × CAL / 2048): battery 12.5 µA + 24.4 µA,
@@ -132,13 +134,15 @@ import Testing
             ("solar", solar.0, solar.1, 5.0, 278e-6),
         ] {
             // Bus voltage: 1.25 mV LSB, rounded to nearest → 0.625 mV.
-            try sweep("\(name).bus_voltage_v", over: 0...36, steps: 36, epsilon: 0.000626,
-                      set: { model.set(busVoltageV: $0, currentA: 0.1) },
-                      read: { try monitor.measure().busVoltageV })
+            try sweep(
+                "\(name).bus_voltage_v", over: 0...36, steps: 36, epsilon: 0.000626,
+                set: { model.set(busVoltageV: $0, currentA: 0.1) },
+                read: { try monitor.measure().busVoltageV })
             // Both signs: charging and discharging.
-            try sweep("\(name).current_a", over: -maxCurrent...maxCurrent, steps: 40, epsilon: epsilonA,
-                      set: { model.set(busVoltageV: 12, currentA: $0) },
-                      read: { try monitor.measure().currentA })
+            try sweep(
+                "\(name).current_a", over: -maxCurrent...maxCurrent, steps: 40, epsilon: epsilonA,
+                set: { model.set(busVoltageV: 12, currentA: $0) },
+                read: { try monitor.measure().currentA })
         }
         // Power follows the chip's own arithmetic: 0.5 A at 12 V on the battery is 6 W within a
         // power LSB (25 × 24.4 µA = 0.61 mW) plus the current error × 12 V.
@@ -152,7 +156,7 @@ import Testing
     @Test func aSaturatedShuntIsADataError() throws {
         let (battery, _) = rig()
         _ = try battery.1.start()
-        battery.0.set(busVoltageV: 12, currentA: 1.0)     // 100 mV across 0.1 Ω: beyond ±81.92 mV
+        battery.0.set(busVoltageV: 12, currentA: 1.0) // 100 mV across 0.1 Ω: beyond ±81.92 mV
         #expect { _ = try battery.1.readSample() } throws: { ($0 as? DeviceError)?.category == .data }
     }
 

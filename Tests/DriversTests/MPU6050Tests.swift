@@ -3,7 +3,7 @@ import HAL
 import SimHardware
 import Testing
 
-private let degree = 0.017453292519943295   // π / 180
+private let degree = 0.017453292519943295 // π / 180
 
 @Suite struct MPU6050ConversionTests {
     @Test func scaleFactorsOfEveryRange() {
@@ -35,23 +35,28 @@ private let degree = 0.017453292519943295   // π / 180
 @Suite struct MPU6050ScriptTests {
     @Test func startAndOneBurstSampleFollowTheRegisterMap() throws {
         let bus = ScriptedI2CBus([
-            .readByte(0x68, register: 0x75, returns: 0x68),     // WHO_AM_I
-            .writeByte(0x68, register: 0x6B, value: 0x01),      // PWR_MGMT_1: SLEEP = 0, CLKSEL = PLL X gyro
-            .writeByte(0x68, register: 0x1A, value: 0x03),      // CONFIG: DLPF 44 Hz
-            .writeByte(0x68, register: 0x1B, value: 0x00),      // GYRO_CONFIG: FS_SEL 0, ±250 °/s
-            .writeByte(0x68, register: 0x1C, value: 0x00),      // ACCEL_CONFIG: AFS_SEL 0, ±2 g
-            .readBlock(0x68, register: 0x3B, returns: [
-                0x40, 0x00, 0x00, 0x00, 0xC0, 0x00,             // accel x +16384, y 0, z −16384
-                0xFD, 0xF7,                                     // temperature −521
-                0x00, 0x83, 0xFF, 0x7D, 0x00, 0x00,             // gyro x +131, y −131, z 0
-            ]),
+            .readByte(0x68, register: 0x75, returns: 0x68), // WHO_AM_I
+            .writeByte(0x68, register: 0x6B, value: 0x01), // PWR_MGMT_1: SLEEP = 0, CLKSEL = PLL X gyro
+            .writeByte(0x68, register: 0x1A, value: 0x03), // CONFIG: DLPF 44 Hz
+            .writeByte(0x68, register: 0x1B, value: 0x00), // GYRO_CONFIG: FS_SEL 0, ±250 °/s
+            .writeByte(0x68, register: 0x1C, value: 0x00), // ACCEL_CONFIG: AFS_SEL 0, ±2 g
+            .readBlock(
+                0x68, register: 0x3B,
+                returns: [
+                    0x40, 0x00, 0x00, 0x00, 0xC0, 0x00, // accel x +16384, y 0, z −16384
+                    0xFD, 0xF7, // temperature −521
+                    0x00, 0x83, 0xFF, 0x7D, 0x00, 0x00, // gyro x +131, y −131, z 0
+                ]),
         ])
         let imu = MPU6050(name: "imu", bus: bus)
         #expect(try imu.start() == "who_am_i 0x68")
         let readings = try imu.readSample()
         bus.finish()
-        #expect(readings.map(\.key) == ["rate_x_rad_s", "rate_y_rad_s", "rate_z_rad_s",
-                                        "accel_x_m_s2", "accel_y_m_s2", "accel_z_m_s2", "temperature_c"])
+        #expect(
+            readings.map(\.key) == [
+                "rate_x_rad_s", "rate_y_rad_s", "rate_z_rad_s",
+                "accel_x_m_s2", "accel_y_m_s2", "accel_z_m_s2", "temperature_c",
+            ])
         let expected = [degree, -degree, 0, 9.80665, 0, -9.80665, 34.99764705882353]
         for (reading, value) in zip(readings, expected) {
             #expect(abs(reading.value - value) < 1e-12, "\(reading.key)")
@@ -65,11 +70,11 @@ private let degree = 0.017453292519943295   // π / 180
         configuration.lowPassFilter = .hz260
         configuration.acceptedIDs = [0x68, 0x70]
         let bus = ScriptedI2CBus([
-            .readByte(0x69, register: 0x75, returns: 0x70),     // an MPU-6500, accepted by configuration
+            .readByte(0x69, register: 0x75, returns: 0x70), // an MPU-6500, accepted by configuration
             .writeByte(0x69, register: 0x6B, value: 0x01),
             .writeByte(0x69, register: 0x1A, value: 0x00),
-            .writeByte(0x69, register: 0x1B, value: 0x18),      // FS_SEL 3: ±2000 °/s
-            .writeByte(0x69, register: 0x1C, value: 0x18),      // AFS_SEL 3: ±16 g
+            .writeByte(0x69, register: 0x1B, value: 0x18), // FS_SEL 3: ±2000 °/s
+            .writeByte(0x69, register: 0x1C, value: 0x18), // AFS_SEL 3: ±16 g
         ])
         #expect(try MPU6050(name: "imu", bus: bus, address: I2CAddress(0x69), configuration: configuration).start() == "who_am_i 0x70")
         bus.finish()
@@ -117,17 +122,24 @@ private let degree = 0.017453292519943295   // π / 180
             func vector(_ value: Double) -> (x: Double, y: Double, z: Double) {
                 (axis == 0 ? value : 0, axis == 1 ? value : 0, axis == 2 ? value : 0)
             }
-            try sweep("mpu6050.rate_\(axes[axis])_rad_s", over: -rateTop...rateTop, steps: 20, epsilon: rateEpsilon,
-                      set: { model.set(rateRadS: vector($0), accelMS2: (0, 0, 9.80665), temperatureC: 25) },
-                      read: { let r = try imu.measure().rateRadS; return [r.x, r.y, r.z][axis] })
-            try sweep("mpu6050.accel_\(axes[axis])_m_s2", over: -accelRange_...accelRange_, steps: 20, epsilon: accelEpsilon,
-                      set: { model.set(rateRadS: (0, 0, 0), accelMS2: vector($0), temperatureC: 25) },
-                      read: { let a = try imu.measure().accelMS2; return [a.x, a.y, a.z][axis] })
+            try sweep(
+                "mpu6050.rate_\(axes[axis])_rad_s", over: -rateTop...rateTop, steps: 20, epsilon: rateEpsilon,
+                set: { model.set(rateRadS: vector($0), accelMS2: (0, 0, 9.80665), temperatureC: 25) },
+                read: {
+                    let r = try imu.measure().rateRadS; return [r.x, r.y, r.z][axis]
+                })
+            try sweep(
+                "mpu6050.accel_\(axes[axis])_m_s2", over: -accelRange_...accelRange_, steps: 20, epsilon: accelEpsilon,
+                set: { model.set(rateRadS: (0, 0, 0), accelMS2: vector($0), temperatureC: 25) },
+                read: {
+                    let a = try imu.measure().accelMS2; return [a.x, a.y, a.z][axis]
+                })
         }
         // Temperature: 1/340 °C per LSB, rounded → 1/680 °C.
-        try sweep("mpu6050.temperature_c", over: -40...85, steps: 25, epsilon: 1.0 / 680 + 1e-12,
-                  set: { model.set(rateRadS: (0, 0, 0), accelMS2: (0, 0, 9.80665), temperatureC: $0) },
-                  read: { try imu.measure().temperatureC })
+        try sweep(
+            "mpu6050.temperature_c", over: -40...85, steps: 25, epsilon: 1.0 / 680 + 1e-12,
+            set: { model.set(rateRadS: (0, 0, 0), accelMS2: (0, 0, 9.80665), temperatureC: $0) },
+            read: { try imu.measure().temperatureC })
     }
 
     @Test(arguments: [InjectedFault.noAcknowledge, .timeout, .disconnect])
@@ -147,9 +159,9 @@ private let degree = 0.017453292519943295   // π / 180
     @Test func aDeviceResetPutsItBackToSleep() throws {
         let (model, imu) = rig()
         _ = try imu.start()
-        try imu.bus.writeByteData(I2CAddress(0x68), register: 0x6B, value: 0x80)   // DEVICE_RESET
+        try imu.bus.writeByteData(I2CAddress(0x68), register: 0x6B, value: 0x80) // DEVICE_RESET
         #expect(model.isSleeping)
-        _ = try imu.start()                                                      // start() recovers it
+        _ = try imu.start() // start() recovers it
         #expect(!model.isSleeping)
     }
 }

@@ -93,15 +93,18 @@ import Testing
         let scd30 = sensor()
         _ = try scd30.start()
         // float32 carries 24 significant bits: at 10 000 ppm one step is 0.001 ppm.
-        try sweep("scd30.co2_ppm", over: 0...10_000, steps: 50, epsilon: 0.001,
-                  set: { model.set(co2Ppm: $0, temperatureC: 20, humidityPct: 40) },
-                  read: { try #require(value(try scd30.readSample(), "co2_ppm")) })
-        try sweep("scd30.temperature_c", over: -40...70, steps: 44, epsilon: 1e-5,
-                  set: { model.set(co2Ppm: 400, temperatureC: $0, humidityPct: 40) },
-                  read: { try #require(value(try scd30.readSample(), "temperature_c")) })
-        try sweep("scd30.humidity_pct", over: 0...100, steps: 40, epsilon: 1e-5,
-                  set: { model.set(co2Ppm: 400, temperatureC: 20, humidityPct: $0) },
-                  read: { try #require(value(try scd30.readSample(), "humidity_pct")) })
+        try sweep(
+            "scd30.co2_ppm", over: 0...10_000, steps: 50, epsilon: 0.001,
+            set: { model.set(co2Ppm: $0, temperatureC: 20, humidityPct: 40) },
+            read: { try #require(value(try scd30.readSample(), "co2_ppm")) })
+        try sweep(
+            "scd30.temperature_c", over: -40...70, steps: 44, epsilon: 1e-5,
+            set: { model.set(co2Ppm: 400, temperatureC: $0, humidityPct: 40) },
+            read: { try #require(value(try scd30.readSample(), "temperature_c")) })
+        try sweep(
+            "scd30.humidity_pct", over: 0...100, steps: 40, epsilon: 1e-5,
+            set: { model.set(co2Ppm: 400, temperatureC: 20, humidityPct: $0) },
+            read: { try #require(value(try scd30.readSample(), "humidity_pct")) })
     }
 
     @Test func implausibleValuesAreDataErrors() throws {
@@ -167,9 +170,9 @@ import Testing
 
     @Test func startReadsTheFirmwareThenSetsTheIntervalThenStartsWithPressureCompensation() throws {
         let client = ScriptedModbusClient([
-            .read(unit: Self.unit, .holding, 0x0020, count: 1, returns: [0x0342]),   // §1.4.10 firmware 3.66
-            .writeRegister(unit: Self.unit, 0x0025, value: 5),                        // §1.4.3 interval 5 s
-            .writeRegister(unit: Self.unit, 0x0036, value: 1013),                     // §1.4.1 start, 1013 mbar
+            .read(unit: Self.unit, .holding, 0x0020, count: 1, returns: [0x0342]), // §1.4.10 firmware 3.66
+            .writeRegister(unit: Self.unit, 0x0025, value: 5), // §1.4.3 interval 5 s
+            .writeRegister(unit: Self.unit, 0x0036, value: 1013), // §1.4.1 start, 1013 mbar
         ])
         let scd30 = SCD30(name: "cabin-co2", client: client, configuration: SCD30Configuration(measurementIntervalSeconds: 5, ambientPressureMbar: 1013))
         #expect(try scd30.start() == "firmware 3.66")
@@ -190,7 +193,7 @@ import Testing
         let client = ScriptedModbusClient([
             .read(unit: Self.unit, .holding, 0x0027, count: 1, returns: [1]),
             .read(unit: Self.unit, .holding, 0x0028, count: 6, returns: Self.measurementWords),
-            .read(unit: Self.unit, .holding, 0x0027, count: 1, returns: [0]),          // not ready: nothing more is read
+            .read(unit: Self.unit, .holding, 0x0027, count: 1, returns: [0]), // not ready: nothing more is read
         ])
         let scd30 = SCD30(name: "cabin-co2", client: client)
         #expect(try scd30.readSample() == [Reading("co2_ppm", 500), Reading("temperature_c", 21), Reading("humidity_pct", 40)])
@@ -206,11 +209,11 @@ import Testing
 
     @Test func aFailedFirmwareReadStopsTheStart() {
         let client = ScriptedModbusClient([
-            .fail(unit: Self.unit, .readHoldingRegisters(address: 0x0020, count: 1), .timeout(unit: Self.unit)),
+            .fail(unit: Self.unit, .readHoldingRegisters(address: 0x0020, count: 1), .timeout(unit: Self.unit))
         ])
         let error = expectDeviceError(.bus) { _ = try SCD30(name: "cabin-co2", client: client).start() }
         #expect(error?.underlying as? SCD30Error == .bus(.timeout(unit: Self.unit)))
-        client.finish()   // and nothing was written after the failure
+        client.finish() // and nothing was written after the failure
     }
 
     @Test func aBadConfigurationSendsNothing() {

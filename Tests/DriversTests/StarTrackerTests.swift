@@ -18,7 +18,7 @@ import Testing
 
     @Test func secondsUseTheHighWordFirst() throws {
         var block = Self.block
-        block[10] = 0x0001; block[11] = 0x0000; block[12] = 0   // 65536 s
+        block[10] = 0x0001; block[11] = 0x0000; block[12] = 0 // 65536 s
         #expect(try StarTrackerConversion.solution(block).timeTagSeconds == 65536)
     }
 
@@ -28,7 +28,7 @@ import Testing
         #expect(throws: StarTrackerError.implausible("tracking with 0 stars")) { try StarTrackerConversion.solution(noStars) }
 
         var long = Self.block
-        long[2] = 0x3F8C; long[3] = 0xCCCD   // w = 1.1: ‖q‖ = √(1.21 + 0.75) = 1.4
+        long[2] = 0x3F8C; long[3] = 0xCCCD // w = 1.1: ‖q‖ = √(1.21 + 0.75) = 1.4
         #expect(throws: StarTrackerError.self) { try StarTrackerConversion.solution(long) }
 
         var badFlag = Self.block
@@ -38,7 +38,7 @@ import Testing
 
     @Test func anInvalidAttitudeIsNotReported() throws {
         var block = Self.block
-        block[0] = 0x0002; block[1] = 0; block[13] = 0   // lost in space
+        block[0] = 0x0002; block[1] = 0; block[13] = 0 // lost in space
         let s = try StarTrackerConversion.solution(block)
         #expect(s.quaternion == nil)
         #expect(s.status == .lostInSpace)
@@ -70,15 +70,16 @@ import Testing
     @Test func readsTheSolution() throws {
         _ = try tracker.start()
         model.set(attitude: (0.5, -0.5, 0.5, -0.5), stars: 9, tracking: true, timeTag: 1234.25)
-        #expect(try tracker.readSample() == [
-            Reading("stars_tracked", 9), Reading("tracking", 1), Reading("time_tag_s", 1234.25),
-            Reading("q_w", 0.5), Reading("q_x", -0.5), Reading("q_y", 0.5), Reading("q_z", -0.5),
-        ])
+        #expect(
+            try tracker.readSample() == [
+                Reading("stars_tracked", 9), Reading("tracking", 1), Reading("time_tag_s", 1234.25),
+                Reading("q_w", 0.5), Reading("q_x", -0.5), Reading("q_y", 0.5), Reading("q_z", -0.5),
+            ])
     }
 
     @Test func inStandbyNothingIsTracked() throws {
         model.set(attitude: (1, 0, 0, 0), stars: 9, tracking: true, timeTag: 1)
-        let readings = try tracker.readSample()   // never started: mode standby
+        let readings = try tracker.readSample() // never started: mode standby
         #expect(value(readings, "tracking") == 0)
         #expect(value(readings, "stars_tracked") == 0)
         #expect(value(readings, "q_w") == nil)
@@ -89,21 +90,26 @@ import Testing
         // Each component swept over −1…1 with the others keeping the norm at 1; float32 carries
         // ~6e-8 relative: epsilon 1e-6.
         func unit(_ c: Double) -> Double { (1 - c * c).squareRoot() }
-        try sweep("st.q_w", over: -1...1, steps: 40, epsilon: 1e-6,
-                  set: { model.set(attitude: ($0, unit($0), 0, 0), stars: 10, tracking: true) },
-                  read: { try #require(value(try tracker.readSample(), "q_w")) })
-        try sweep("st.q_x", over: -1...1, steps: 40, epsilon: 1e-6,
-                  set: { model.set(attitude: (unit($0), $0, 0, 0), stars: 10, tracking: true) },
-                  read: { try #require(value(try tracker.readSample(), "q_x")) })
-        try sweep("st.q_y", over: -1...1, steps: 40, epsilon: 1e-6,
-                  set: { model.set(attitude: (0, 0, $0, unit($0)), stars: 10, tracking: true) },
-                  read: { try #require(value(try tracker.readSample(), "q_y")) })
-        try sweep("st.q_z", over: -1...1, steps: 40, epsilon: 1e-6,
-                  set: { model.set(attitude: (0, unit($0), 0, $0), stars: 10, tracking: true) },
-                  read: { try #require(value(try tracker.readSample(), "q_z")) })
-        try sweep("st.time_tag_s", over: 0...86_400, steps: 24, epsilon: 1.0 / 65536,
-                  set: { model.set(attitude: (1, 0, 0, 0), stars: 10, tracking: true, timeTag: $0) },
-                  read: { try #require(value(try tracker.readSample(), "time_tag_s")) })
+        try sweep(
+            "st.q_w", over: -1...1, steps: 40, epsilon: 1e-6,
+            set: { model.set(attitude: ($0, unit($0), 0, 0), stars: 10, tracking: true) },
+            read: { try #require(value(try tracker.readSample(), "q_w")) })
+        try sweep(
+            "st.q_x", over: -1...1, steps: 40, epsilon: 1e-6,
+            set: { model.set(attitude: (unit($0), $0, 0, 0), stars: 10, tracking: true) },
+            read: { try #require(value(try tracker.readSample(), "q_x")) })
+        try sweep(
+            "st.q_y", over: -1...1, steps: 40, epsilon: 1e-6,
+            set: { model.set(attitude: (0, 0, $0, unit($0)), stars: 10, tracking: true) },
+            read: { try #require(value(try tracker.readSample(), "q_y")) })
+        try sweep(
+            "st.q_z", over: -1...1, steps: 40, epsilon: 1e-6,
+            set: { model.set(attitude: (0, unit($0), 0, $0), stars: 10, tracking: true) },
+            read: { try #require(value(try tracker.readSample(), "q_z")) })
+        try sweep(
+            "st.time_tag_s", over: 0...86_400, steps: 24, epsilon: 1.0 / 65536,
+            set: { model.set(attitude: (1, 0, 0, 0), stars: 10, tracking: true, timeTag: $0) },
+            read: { try #require(value(try tracker.readSample(), "time_tag_s")) })
     }
 
     @Test func nonUnitQuaternionOrTrackingWithoutStarsIsData() throws {
@@ -142,8 +148,8 @@ import Testing
 @Suite struct StarTrackerTransactionTests {
     @Test func startChecksTheMagicThenWritesModeAndExposureInOneRequest() throws {
         let client = ScriptedModbusClient([
-            .read(unit: 0x20, .input, 0x0000, count: 2, returns: [0x5354, 0x0102]),   // "ST", protocol 1.2
-            .writeRegisters(unit: 0x20, 0x0100, values: [1, 80]),                     // track, 80 ms
+            .read(unit: 0x20, .input, 0x0000, count: 2, returns: [0x5354, 0x0102]), // "ST", protocol 1.2
+            .writeRegisters(unit: 0x20, 0x0100, values: [1, 80]), // track, 80 ms
         ])
         let tracker = StarTracker(name: "st1", client: client, configuration: StarTrackerConfiguration(mode: .track, exposureMs: 80))
         #expect(try tracker.start() == "star tracker protocol 1.2")
@@ -159,10 +165,11 @@ import Testing
     @Test func aSampleIsOneFourteenRegisterRead() throws {
         let client = ScriptedModbusClient([.read(unit: 0x20, .input, 0x0002, count: 14, returns: StarTrackerConversionTests.block)])
         let readings = try StarTracker(name: "st1", client: client).readSample()
-        #expect(readings == [
-            Reading("stars_tracked", 12), Reading("tracking", 1), Reading("time_tag_s", 100.5),
-            Reading("q_w", 0.5), Reading("q_x", 0.5), Reading("q_y", 0.5), Reading("q_z", 0.5),
-        ])
+        #expect(
+            readings == [
+                Reading("stars_tracked", 12), Reading("tracking", 1), Reading("time_tag_s", 100.5),
+                Reading("q_w", 0.5), Reading("q_x", 0.5), Reading("q_y", 0.5), Reading("q_z", 0.5),
+            ])
         client.finish()
     }
 }

@@ -5,32 +5,32 @@ import Testing
 
 @Suite struct ConfigurationTests {
     static let minimal = """
-    [vehicle]
-    name = "t"
+        [vehicle]
+        name = "t"
 
-    [[bus]]
-    name = "i2c-1"
-    kind = "i2c"
-    device = "/dev/i2c-1"
+        [[bus]]
+        name = "i2c-1"
+        kind = "i2c"
+        device = "/dev/i2c-1"
 
-    [[bus]]
-    name = "rs485-1"
-    kind = "modbus-tcp"
-    host = "127.0.0.1"
-    port = 1502
+        [[bus]]
+        name = "rs485-1"
+        kind = "modbus-tcp"
+        host = "127.0.0.1"
+        port = 1502
 
-    [[device]]
-    name = "cabin-env"
-    driver = "bme280"
-    bus = "i2c-1"
-    address = 0x76
+        [[device]]
+        name = "cabin-env"
+        driver = "bme280"
+        bus = "i2c-1"
+        address = 0x76
 
-    [[device]]
-    name = "cabin-co2"
-    driver = "scd30"
-    bus = "rs485-1"
-    unit = 97
-    """
+        [[device]]
+        name = "cabin-co2"
+        driver = "scd30"
+        bus = "rs485-1"
+        unit = 97
+        """
 
     @Test func parsesBusesAndDevices() throws {
         let config = try VehicleConfiguration.parse(text: Self.minimal, path: "t.toml")
@@ -67,8 +67,9 @@ import Testing
 
     @Test func outOfRangeAddressAndUnit() {
         #expect(error(Self.minimal.replacingOccurrences(of: "address = 0x76", with: "address = 0x80"))?.key == "address")
-        #expect(error(Self.minimal.replacingOccurrences(of: "unit = 97", with: "unit = 0"))?.description
-            == "bad.toml:25: device \"cabin-co2\": key \"unit\": expected an integer in 1...247, found 0")
+        #expect(
+            error(Self.minimal.replacingOccurrences(of: "unit = 97", with: "unit = 0"))?.description
+                == "bad.toml:25: device \"cabin-co2\": key \"unit\": expected an integer in 1...247, found 0")
     }
 
     @Test func unknownBusAndKindAreExplained() {

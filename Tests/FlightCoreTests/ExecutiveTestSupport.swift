@@ -2,7 +2,7 @@
 import HAL
 import SimHardware
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A rate-group member that runs a closure (tests only: it may allocate).

@@ -39,18 +39,22 @@ struct ExecutiveTests {
         var log: [String] = []
         var contexts: [String: [CycleContext]] = [:]
         for (name, group) in [("b1", "base"), ("a1", "att"), ("b2", "base"), ("a2", "att"), ("l1", "lsp"), ("h1", "hk")] {
-            executive.add(ClosureMember(name) { member, cycle in
-                log.append(member.name)
-                contexts[member.name, default: []].append(cycle)
-            }, to: group)
+            executive.add(
+                ClosureMember(name) { member, cycle in
+                    log.append(member.name)
+                    contexts[member.name, default: []].append(cycle)
+                }, to: group)
         }
         executive.runCycles(6)
-        #expect(log == ["b1", "b2", "a1", "a2",          // tick 0
-                        "b1", "b2", "l1",                // tick 1 (lsp offset 1)
-                        "b1", "b2", "a1", "a2",          // tick 2
-                        "b1", "b2",                      // tick 3
-                        "b1", "b2", "a1", "a2",          // tick 4
-                        "b1", "b2", "h1"])               // tick 5 (hk offset 5)
+        #expect(
+            log == [
+                "b1", "b2", "a1", "a2", // tick 0
+                "b1", "b2", "l1", // tick 1 (lsp offset 1)
+                "b1", "b2", "a1", "a2", // tick 2
+                "b1", "b2", // tick 3
+                "b1", "b2", "a1", "a2", // tick 4
+                "b1", "b2", "h1",
+            ]) // tick 5 (hk offset 5)
         let lsp = try #require(contexts["l1"]?.first)
         #expect(lsp.time == MonotonicInstant(nanoseconds: 10_000_000))
         #expect(lsp.period == .milliseconds(100))
@@ -65,7 +69,7 @@ struct ExecutiveTests {
         // starts 500 µs after its deadline.
         executive.add(ClosureMember("slow") { _, _ in clock.advance(by: .microseconds(500)) }, to: "base")
         executive.add(ClosureMember("att"), to: "att")
-        executive.runCycles(101)    // the statistics are published on ticks 0 and 100
+        executive.runCycles(101) // the statistics are published on ticks 0 and 100
         #expect(pool.value(named: "exec.cycles") == 101)
         #expect(pool.value(named: "exec.base.cycles") == 101)
         #expect(pool.value(named: "exec.att.cycles") == 51)
@@ -91,9 +95,10 @@ struct ExecutiveTests {
         let (executive, clock, pool, sink) = try make()
         // The third lsp run (tick 21, t = 210 ms) takes 150 ms: it ends at 360 ms, 50 ms past
         // the group's next deadline (310 ms).
-        executive.add(ClosureMember("stuck") { member, _ in
-            if member.runs == 3 { clock.advance(by: .milliseconds(150)) }
-        }, to: "lsp")
+        executive.add(
+            ClosureMember("stuck") { member, _ in
+                if member.runs == 3 { clock.advance(by: .milliseconds(150)) }
+            }, to: "lsp")
         executive.run(until: MonotonicInstant(nanoseconds: 990_000_000))
         let group = try #require(executive.group(named: "lsp"))
         #expect(group.statistics.slips == 1)
@@ -132,10 +137,11 @@ struct ExecutiveTests {
         configuration.healthWindow = 20
         let (executive, clock, pool, _) = try make(configuration)
         var inject = false
-        executive.add(ClosureMember("stuck") { _, _ in
-            if inject { clock.advance(by: .milliseconds(150)); inject = false }
-        }, to: "lsp")
-        #expect(!executive.isHealthy)        // nothing has run yet
+        executive.add(
+            ClosureMember("stuck") { _, _ in
+                if inject { clock.advance(by: .milliseconds(150)); inject = false }
+            }, to: "lsp")
+        #expect(!executive.isHealthy) // nothing has run yet
         executive.runCycles(1)
         #expect(executive.isHealthy)
         executive.runCycles(30)
@@ -174,23 +180,23 @@ struct ExecutiveTests {
 
     @Test func configurationFromTOML() throws {
         let text = """
-        [executive]
-        base_rate_hz = 200
-        health_window = 50
-        slip_event_interval = "5s"
-        [executive.realtime]
-        priority = 80
-        lock_memory = true
-        cpu_affinity = [1]
-        [[executive.group]]
-        name = "fast"
-        divisor = 1
-        [[executive.group]]
-        name = "slow"
-        divisor = 20
-        offset = 3
-        budget = "2ms"
-        """
+            [executive]
+            base_rate_hz = 200
+            health_window = 50
+            slip_event_interval = "5s"
+            [executive.realtime]
+            priority = 80
+            lock_memory = true
+            cpu_affinity = [1]
+            [[executive.group]]
+            name = "fast"
+            divisor = 1
+            [[executive.group]]
+            name = "slow"
+            divisor = 20
+            offset = 3
+            budget = "2ms"
+            """
         let vehicle = try VehicleConfiguration.parse(text: text, path: "test.toml")
         let configuration = try ExecutiveConfiguration(table: vehicle.root.table("executive"))
         #expect(configuration.baseRate == 200)
@@ -198,8 +204,11 @@ struct ExecutiveTests {
         #expect(configuration.healthWindow == 50)
         #expect(configuration.slipEventInterval == .seconds(5))
         #expect(configuration.realtime == RealtimeSettings(priority: 80, lockMemory: true, cpuAffinity: [1]))
-        #expect(configuration.groups == [RateGroupConfiguration(name: "fast", divisor: 1),
-                                         RateGroupConfiguration(name: "slow", divisor: 20, offset: 3, budget: .milliseconds(2))])
+        #expect(
+            configuration.groups == [
+                RateGroupConfiguration(name: "fast", divisor: 1),
+                RateGroupConfiguration(name: "slow", divisor: 20, offset: 3, budget: .milliseconds(2)),
+            ])
 
         let defaults = try ExecutiveConfiguration(table: try VehicleConfiguration.parse(text: "", path: "t.toml").root.table("executive"))
         #expect(defaults == ExecutiveConfiguration())
@@ -217,8 +226,8 @@ struct ExecutiveTests {
         // 50 falls in [48, 51] (2^5 split in 16 buckets of 2), reported as its upper edge.
         #expect(LatencyHistogram.upperEdge(of: LatencyHistogram.bucket(of: 50)) == 51)
         #expect(histogram.percentile(0.5) == 51)
-        #expect(histogram.percentile(0.99) == 99)    // bucket [96, 99]
-        #expect(histogram.percentile(1.0) == 100)    // capped at the exact maximum
+        #expect(histogram.percentile(0.99) == 99) // bucket [96, 99]
+        #expect(histogram.percentile(1.0) == 100) // capped at the exact maximum
         #expect(histogram.maximum == 100)
         #expect(LatencyHistogram.bucket(of: 31) == 31)
         #expect(LatencyHistogram.upperEdge(of: LatencyHistogram.bucket(of: 1_000_000)) == 1_015_807)
@@ -253,8 +262,9 @@ struct ExecutiveThreadTests {
         let log = EventLog(capacity: 64)
         var configuration = ExecutiveConfiguration(baseRate: 1000)
         configuration.realtime = RealtimeSettings(priority: 80, lockMemory: true, cpuAffinity: [0])
-        let executive = try Executive(configuration: configuration, clock: WallClock(), pool: pool, events: log,
-                                      scheduler: UnprivilegedScheduler())
+        let executive = try Executive(
+            configuration: configuration, clock: WallClock(), pool: pool, events: log,
+            scheduler: UnprivilegedScheduler())
         let member = ClosureMember("count")
         executive.add(member, to: "att")
         try executive.start()
@@ -312,8 +322,9 @@ struct ExecutiveThreadTests {
         let log = EventLog(capacity: 64)
         var configuration = ExecutiveConfiguration(baseRate: 1000)
         configuration.realtime = RealtimeSettings(priority: 80)
-        let executive = try Executive(configuration: configuration, clock: WallClock(), pool: pool, events: log,
-                                      scheduler: NoPMQoSScheduler())
+        let executive = try Executive(
+            configuration: configuration, clock: WallClock(), pool: pool, events: log,
+            scheduler: NoPMQoSScheduler())
         try executive.start()
         let clock = WallClock()
         let until = clock.now + .seconds(5)

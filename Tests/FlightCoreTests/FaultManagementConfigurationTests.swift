@@ -5,63 +5,63 @@ import Testing
 @Suite("FaultManagement configuration")
 struct FaultManagementConfigurationTests {
     static let example = """
-    [fault_management]
-    inbox_capacity = 128
-    monitor_state_parameter_base = 0x4400
+        [fault_management]
+        inbox_capacity = 128
+        monitor_state_parameter_base = 0x4400
 
-    [[monitor]]
-    name = "cabin_leak"
-    parameter = "cabin.pressure_pa"
-    kind = "rate"
-    warning_low = -30.0
-    alarm_low = -50.0
-    window = "60s"
-    rate_per = "1min"
-    persistence = 3
+        [[monitor]]
+        name = "cabin_leak"
+        parameter = "cabin.pressure_pa"
+        kind = "rate"
+        warning_low = -30.0
+        alarm_low = -50.0
+        window = "60s"
+        rate_per = "1min"
+        persistence = 3
 
-    [[monitor]]
-    name = "cabin_co2"
-    parameter = "cabin.co2_ppm"
-    kind = "limit"
-    warning_high = 3000
-    alarm_high = 5000
-    alarm_event = 0x0490
-    group = "fast"
+        [[monitor]]
+        name = "cabin_co2"
+        parameter = "cabin.co2_ppm"
+        kind = "limit"
+        warning_high = 3000
+        alarm_high = 5000
+        alarm_event = 0x0490
+        group = "fast"
 
-    [[monitor]]
-    name = "pump_status"
-    parameter = "dev.pump.status"
-    kind = "expected"
-    expected = 1
-    mask = 3
-    enabled = false
+        [[monitor]]
+        name = "pump_status"
+        parameter = "dev.pump.status"
+        kind = "expected"
+        expected = 1
+        mask = 3
+        enabled = false
 
-    [[monitor]]
-    name = "co2_fresh"
-    parameter = "cabin.co2_ppm"
-    kind = "stale"
-    persistence = 5
+        [[monitor]]
+        name = "co2_fresh"
+        parameter = "cabin.co2_ppm"
+        kind = "stale"
+        persistence = 5
 
-    [[event_action]]
-    monitor = "cabin_leak"
-    state = "alarm_low"
-    action = "set_mode"
-    mode = "EMERGENCY"
+        [[event_action]]
+        monitor = "cabin_leak"
+        state = "alarm_low"
+        action = "set_mode"
+        mode = "EMERGENCY"
 
-    [[event_action]]
-    event = "device_failed"
-    argument = 2
-    action = "power_cycle"
-    channel = "co2-power"
-    off_time = "10s"
-    enabled = false
+        [[event_action]]
+        event = "device_failed"
+        argument = 2
+        action = "power_cycle"
+        channel = "co2-power"
+        off_time = "10s"
+        enabled = false
 
-    [mode_machine]
-    emergency_dwell = "2min"
-    battery_critical_soc_pct = 12.5
-    critical_devices = ["cabin-env"]
-    emergency_monitors = ["cabin_leak", "cabin_co2"]
-    """
+        [mode_machine]
+        emergency_dwell = "2min"
+        battery_critical_soc_pct = 12.5
+        critical_devices = ["cabin-env"]
+        emergency_monitors = ["cabin_leak", "cabin_co2"]
+        """
 
     @Test("The example configuration reads into the expected values")
     func example() throws {
@@ -78,11 +78,13 @@ struct FaultManagementConfigurationTests {
         #expect(configuration.monitors[2].kind == .expectedValue(expected: 1, mask: 3))
         #expect(configuration.monitors[2].enabled == false)
         #expect(configuration.monitors[3].kind == .staleness)
-        #expect(configuration.eventActions == [
-            EventActionConfiguration(trigger: .monitor("cabin_leak", states: MonitorStateSet(.alarmLow)), action: .setMode(.emergency)),
-            EventActionConfiguration(trigger: .eventNamed("device_failed"), argument: 2,
-                                     action: .powerCycle(channel: "co2-power", offTime: .seconds(10)), enabled: false),
-        ])
+        #expect(
+            configuration.eventActions == [
+                EventActionConfiguration(trigger: .monitor("cabin_leak", states: MonitorStateSet(.alarmLow)), action: .setMode(.emergency)),
+                EventActionConfiguration(
+                    trigger: .eventNamed("device_failed"), argument: 2,
+                    action: .powerCycle(channel: "co2-power", offTime: .seconds(10)), enabled: false),
+            ])
         #expect(configuration.modeMachine.emergencyDwell == .seconds(120))
         #expect(configuration.modeMachine.degradedDwell == .seconds(30))
         #expect(configuration.modeMachine.batteryCriticalSoCPercent == 12.5)
@@ -100,18 +102,20 @@ struct FaultManagementConfigurationTests {
         #expect(configuration.modeMachine.modeParameterID == ParameterID(0x0500))
     }
 
-    @Test("Bad configurations are rejected with the line and key", arguments: [
-        ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_hgh = 3\nalarm_high = 4\n", 5, "alarm_hgh"),
-        ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"stale\"\nalarm_high = 4\n", 5, "alarm_high"),
-        ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_low = 5\nalarm_high = 4\n", 1, nil),
-        ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_high = 4\nalarm_event = 0x0401\n", 6, "alarm_event"),
-        ("[[monitor]]\nname = \"a b\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_high = 4\n", 2, "name"),
-        ("[[event_action]]\nevent = \"x\"\nmonitor = \"m\"\naction = \"crew_alarm\"\n", 1, nil),
-        ("[[event_action]]\nmonitor = \"m\"\nstate = \"alarmed\"\naction = \"crew_alarm\"\n", 3, "state"),
-        ("[[event_action]]\nevent = \"x\"\naction = \"set_mode\"\nmode = \"NOMINAL\"\n", 4, "mode"),
-        ("[mode_machine]\nemergency_dwel = 5\n", 2, "emergency_dwel"),
-        ("[fault_management]\ninbox_capacity = 0\n", 2, "inbox_capacity"),
-    ] as [(String, Int, String?)])
+    @Test(
+        "Bad configurations are rejected with the line and key",
+        arguments: [
+            ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_hgh = 3\nalarm_high = 4\n", 5, "alarm_hgh"),
+            ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"stale\"\nalarm_high = 4\n", 5, "alarm_high"),
+            ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_low = 5\nalarm_high = 4\n", 1, nil),
+            ("[[monitor]]\nname = \"a\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_high = 4\nalarm_event = 0x0401\n", 6, "alarm_event"),
+            ("[[monitor]]\nname = \"a b\"\nparameter = \"p\"\nkind = \"limit\"\nalarm_high = 4\n", 2, "name"),
+            ("[[event_action]]\nevent = \"x\"\nmonitor = \"m\"\naction = \"crew_alarm\"\n", 1, nil),
+            ("[[event_action]]\nmonitor = \"m\"\nstate = \"alarmed\"\naction = \"crew_alarm\"\n", 3, "state"),
+            ("[[event_action]]\nevent = \"x\"\naction = \"set_mode\"\nmode = \"NOMINAL\"\n", 4, "mode"),
+            ("[mode_machine]\nemergency_dwel = 5\n", 2, "emergency_dwel"),
+            ("[fault_management]\ninbox_capacity = 0\n", 2, "inbox_capacity"),
+        ] as [(String, Int, String?)])
     func rejected(text: String, line: Int, key: String?) throws {
         let root = try configurationRoot(text)
         #expect {
@@ -128,9 +132,10 @@ struct FaultManagementConfigurationTests {
             let pool = ParameterPool()
             try register(pool, 1, "cabin.ppo2_kpa")
             let configuration = try FaultManagementConfiguration(root: configurationRoot(text + "\n[mode_machine]\nbattery_soc_parameter = \"\"\no2_sensor_status_parameter = \"\"\n"))
-            _ = try FaultManagement(configuration: configuration, pool: pool, router: EventRouter(), catalog: catalog, devices: [],
-                                    actuators: ModeActuators(), channels: [ActuatorChannel(name: "fan", device: nil, safeState: false)],
-                                    recoverDevice: hook ? { _ in } : nil)
+            _ = try FaultManagement(
+                configuration: configuration, pool: pool, router: EventRouter(), catalog: catalog, devices: [],
+                actuators: ModeActuators(), channels: [ActuatorChannel(name: "fan", device: nil, safeState: false)],
+                recoverDevice: hook ? { _ in } : nil)
         }
         let monitor = "[[monitor]]\nname = \"ppo2\"\nparameter = \"cabin.ppo2_kpa\"\nkind = \"limit\"\nalarm_low = 16\n"
         #expect(throws: FaultManagementError.unknownParameter("cabin.co2_ppm", user: "monitor \"co2\"")) {
@@ -154,21 +159,24 @@ struct FaultManagementConfigurationTests {
         // The mode machine's names: its section is appended by build(), so check it on its own.
         let pool = ParameterPool()
         #expect(throws: FaultManagementError.unknownParameter("power.battery_soc_pct", user: "mode_machine")) {
-            _ = try ModeMachine(configuration: ModeMachineConfiguration(), pool: pool, events: EventRouter(), monitors: nil,
-                                devices: [], actuators: ModeActuators(), safing: SafingRequests())
+            _ = try ModeMachine(
+                configuration: ModeMachineConfiguration(), pool: pool, events: EventRouter(), monitors: nil,
+                devices: [], actuators: ModeActuators(), safing: SafingRequests())
         }
         var configuration = ModeMachineConfiguration()
         configuration.batterySoCParameter = ""
         configuration.o2SensorStatusParameter = ""
         configuration.emergencyMonitors = ["leak"]
         #expect(throws: FaultManagementError.unknownMonitor("leak", user: "mode_machine")) {
-            _ = try ModeMachine(configuration: configuration, pool: pool, events: EventRouter(), monitors: nil,
-                                devices: [], actuators: ModeActuators(), safing: SafingRequests())
+            _ = try ModeMachine(
+                configuration: configuration, pool: pool, events: EventRouter(), monitors: nil,
+                devices: [], actuators: ModeActuators(), safing: SafingRequests())
         }
         configuration.emergencyMonitors = []
         #expect(throws: FaultManagementError.unknownParameter("dev.cabin-env.health", user: "mode_machine")) {
-            _ = try ModeMachine(configuration: configuration, pool: pool, events: EventRouter(), monitors: nil,
-                                devices: ["cabin-env"], actuators: ModeActuators(), safing: SafingRequests())
+            _ = try ModeMachine(
+                configuration: configuration, pool: pool, events: EventRouter(), monitors: nil,
+                devices: ["cabin-env"], actuators: ModeActuators(), safing: SafingRequests())
         }
     }
 

@@ -32,13 +32,16 @@ struct FaultManagementMonitorTests {
 
     @Test("Limit check: persistence, reset by an agreeing check, every level, back to nominal; one event per change")
     func limitCheck() throws {
-        let fixture = try Fixture(MonitorConfiguration(
-            name: "ppo2", parameter: "cabin.ppo2_kpa",
-            kind: .limit(MonitorLevels(alarmLow: 16, warningLow: 18, warningHigh: 23.5, alarmHigh: 25)), persistence: 3))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "ppo2", parameter: "cabin.ppo2_kpa",
+                kind: .limit(MonitorLevels(alarmLow: 16, warningLow: 18, warningHigh: 23.5, alarmHigh: 25)), persistence: 3))
         let script: [Double] = [21, 21, 21, 17.5, 21, 17.5, 17.5, 17.5, 15, 15, 15, 26, 26, 26, 24, 24, 24, 20, 20, 20]
-        let expected: [MonitorState] = [.unchecked, .unchecked, .nominal, .nominal, .nominal, .nominal, .nominal, .warningLow,
-                                        .warningLow, .warningLow, .alarmLow, .alarmLow, .alarmLow, .alarmHigh,
-                                        .alarmHigh, .alarmHigh, .warningHigh, .warningHigh, .warningHigh, .nominal]
+        let expected: [MonitorState] = [
+            .unchecked, .unchecked, .nominal, .nominal, .nominal, .nominal, .nominal, .warningLow,
+            .warningLow, .warningLow, .alarmLow, .alarmLow, .alarmLow, .alarmHigh,
+            .alarmHigh, .alarmHigh, .warningHigh, .warningHigh, .warningHigh, .nominal,
+        ]
         for (cycle, value) in script.enumerated() {
             fixture.step(value)
             #expect(fixture.state == expected[cycle], "cycle \(cycle)")
@@ -60,8 +63,10 @@ struct FaultManagementMonitorTests {
 
     @Test("Invalid and stale validity are states of their own")
     func invalidAndStaleValidity() throws {
-        let fixture = try Fixture(MonitorConfiguration(name: "co2", parameter: "cabin.co2_ppm",
-                                                       kind: .limit(MonitorLevels(alarmHigh: 5000)), persistence: 2))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "co2", parameter: "cabin.co2_ppm",
+                kind: .limit(MonitorLevels(alarmHigh: 5000)), persistence: 2))
         fixture.step(800)
         fixture.step(800)
         #expect(fixture.state == .nominal)
@@ -69,8 +74,12 @@ struct FaultManagementMonitorTests {
         #expect(fixture.state == .nominal)
         fixture.driver.cycle(before: { fixture.pool.invalidate(fixture.value, at: $0) })
         #expect(fixture.state == .invalid)
-        fixture.driver.cycle(before: { fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value) })
-        fixture.driver.cycle(before: { fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value) })
+        fixture.driver.cycle(before: {
+            fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value)
+        })
+        fixture.driver.cycle(before: {
+            fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value)
+        })
         #expect(fixture.state == .stale)
         fixture.step(800)
         fixture.step(800)
@@ -81,8 +90,10 @@ struct FaultManagementMonitorTests {
 
     @Test("A parameter never set leaves a limit monitor unchecked")
     func unsetStaysUnchecked() throws {
-        let fixture = try Fixture(MonitorConfiguration(name: "co2", parameter: "cabin.co2_ppm",
-                                                       kind: .limit(MonitorLevels(alarmHigh: 5000))))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "co2", parameter: "cabin.co2_ppm",
+                kind: .limit(MonitorLevels(alarmHigh: 5000))))
         for _ in 0..<5 { fixture.step(nil) }
         #expect(fixture.state == .unchecked)
         #expect(fixture.recorder.events.isEmpty)
@@ -90,8 +101,10 @@ struct FaultManagementMonitorTests {
 
     @Test("Expected-value check with a mask: unexpected after persistence, back to nominal")
     func expectedValue() throws {
-        let fixture = try Fixture(MonitorConfiguration(name: "status", parameter: "dev.pump.status",
-                                                       kind: .expectedValue(expected: 1, mask: 0b11), persistence: 2))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "status", parameter: "dev.pump.status",
+                kind: .expectedValue(expected: 1, mask: 0b11), persistence: 2))
         // 5 = 0b101: masked 0b01, as expected. 3 = 0b11: unexpected.
         let script: [Double] = [1, 1, 5, 3, 3, 1, 1]
         let expected: [MonitorState] = [.unchecked, .nominal, .nominal, .nominal, .unexpected, .unexpected, .nominal]
@@ -105,8 +118,10 @@ struct FaultManagementMonitorTests {
 
     @Test("Expected-value check without a mask compares exactly")
     func expectedValueExact() throws {
-        let fixture = try Fixture(MonitorConfiguration(name: "o2s", parameter: "ls.o2_sensor_status",
-                                                       kind: .expectedValue(expected: 0, mask: nil)))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "o2s", parameter: "ls.o2_sensor_status",
+                kind: .expectedValue(expected: 0, mask: nil)))
         fixture.step(0)
         #expect(fixture.state == .nominal)
         fixture.step(2)
@@ -115,10 +130,11 @@ struct FaultManagementMonitorTests {
 
     @Test("Rate of change: a scripted cabin leak of −120 Pa/min against −30/−50 Pa/min over 60 s")
     func leakDetection() throws {
-        let fixture = try Fixture(MonitorConfiguration(
-            name: "leak", parameter: "cabin.pressure_pa",
-            kind: .rateOfChange(MonitorLevels(alarmLow: -50, warningLow: -30), window: .seconds(60), per: .seconds(60)),
-            persistence: 2))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "leak", parameter: "cabin.pressure_pa",
+                kind: .rateOfChange(MonitorLevels(alarmLow: -50, warningLow: -30), window: .seconds(60), per: .seconds(60)),
+                persistence: 2))
         // 101325 Pa until cycle 100, then −2 Pa/s (−120 Pa/min) until cycle 150, then constant 101225 Pa.
         func pressure(_ cycle: Int) -> Double {
             if cycle < 100 { return 101_325 }
@@ -160,13 +176,17 @@ struct FaultManagementMonitorTests {
         // A stale monitor's persistence counts checks without a new sample; its result is taken at
         // once (a fresh sample is nominal at once; invalid and sampler-marked stale too, since the
         // sampler already applied its own threshold).
-        for _ in 0...4 { fixture.step(800) }        // cycles 0–4: fresh; nominal at cycle 0
-        for _ in 5...7 { fixture.step(nil) }        // cycles 5–7: no sample; stale at cycle 7
+        for _ in 0...4 { fixture.step(800) } // cycles 0–4: fresh; nominal at cycle 0
+        for _ in 5...7 { fixture.step(nil) } // cycles 5–7: no sample; stale at cycle 7
         #expect(fixture.state == .stale)
-        for _ in 8...10 { fixture.step(810) }       // nominal again at cycle 8
+        for _ in 8...10 { fixture.step(810) } // nominal again at cycle 8
         for _ in 11...13 { fixture.driver.cycle(before: { fixture.pool.invalidate(fixture.value, at: $0) }) }
         #expect(fixture.state == .invalid)
-        for _ in 14...16 { fixture.driver.cycle(before: { fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value) }) }
+        for _ in 14...16 {
+            fixture.driver.cycle(before: {
+                fixture.pool.set(fixture.value, 800, at: $0); fixture.pool.markStale(fixture.value)
+            })
+        }
         #expect(fixture.state == .stale)
         let transitions = fixture.transitions
         #expect(transitions.map(\.0) == [0, 7, 8, 11, 14])
@@ -187,21 +207,23 @@ struct FaultManagementMonitorTests {
 
     @Test("Disable at run time: unchecked, no events while disabled; enable: unchecked until persistence")
     func enableDisable() throws {
-        let fixture = try Fixture(MonitorConfiguration(name: "co2", parameter: "cabin.co2_ppm",
-                                                       kind: .limit(MonitorLevels(alarmHigh: 5000)), persistence: 2))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "co2", parameter: "cabin.co2_ppm",
+                kind: .limit(MonitorLevels(alarmHigh: 5000)), persistence: 2))
         fixture.step(800)
-        fixture.step(800)                               // nominal at cycle 1
+        fixture.step(800) // nominal at cycle 1
         try fixture.bank.setEnabled(monitor: 0, false)
         #expect(fixture.bank.isEnabled(0) == false)
-        fixture.step(9000)                              // cycle 2: disabled
+        fixture.step(9000) // cycle 2: disabled
         #expect(fixture.state == .unchecked)
         #expect(fixture.stateParameter == 0)
         for _ in 3...6 { fixture.step(9000) }
         #expect(fixture.state == .unchecked)
         try fixture.bank.setEnabled(monitor: 0, true)
-        fixture.step(9000)                              // cycle 7: enabled, first check
+        fixture.step(9000) // cycle 7: enabled, first check
         #expect(fixture.state == .unchecked)
-        fixture.step(9000)                              // cycle 8: alarm
+        fixture.step(9000) // cycle 8: alarm
         #expect(fixture.state == .alarmHigh)
         #expect(fixture.transitions.map(\.1) == [0x0401, 0x0407, 0x0408, 0x0403])
         #expect(fixture.transitions.map(\.0) == [1, 2, 7, 8])
@@ -210,9 +232,11 @@ struct FaultManagementMonitorTests {
 
     @Test("Configured per-monitor event IDs replace the generic warning and alarm events")
     func configuredEventIDs() throws {
-        let fixture = try Fixture(MonitorConfiguration(name: "co2", parameter: "cabin.co2_ppm",
-                                                       kind: .limit(MonitorLevels(warningHigh: 3000, alarmHigh: 5000)),
-                                                       warningEvent: EventID(0x0490), alarmEvent: EventID(0x0491)))
+        let fixture = try Fixture(
+            MonitorConfiguration(
+                name: "co2", parameter: "cabin.co2_ppm",
+                kind: .limit(MonitorLevels(warningHigh: 3000, alarmHigh: 5000)),
+                warningEvent: EventID(0x0490), alarmEvent: EventID(0x0491)))
         fixture.step(800)
         fixture.step(4000)
         fixture.step(6000)
@@ -226,10 +250,11 @@ struct FaultManagementMonitorTests {
         let recorder = EventRecorder()
         let slowValue = try register(pool, 0x0100, "a")
         let fastValue = try register(pool, 0x0101, "b")
-        let bank = try MonitorBank(configurations: [
-            MonitorConfiguration(name: "slow", parameter: "a", kind: .limit(MonitorLevels(alarmHigh: 1))),
-            MonitorConfiguration(name: "fast", parameter: "b", kind: .limit(MonitorLevels(alarmHigh: 1)), group: "fast"),
-        ], pool: pool, events: recorder)
+        let bank = try MonitorBank(
+            configurations: [
+                MonitorConfiguration(name: "slow", parameter: "a", kind: .limit(MonitorLevels(alarmHigh: 1))),
+                MonitorConfiguration(name: "fast", parameter: "b", kind: .limit(MonitorLevels(alarmHigh: 1)), group: "fast"),
+            ], pool: pool, events: recorder)
         #expect(bank.groups == ["fast", "mon"])
         let fast = bank.member(group: "fast", period: .milliseconds(100))
         #expect(fast.indices == [1])

@@ -21,29 +21,32 @@ struct FaultManagementReactionTimeTests {
         init() throws {
             ppo2 = try register(pool, 0x0201, "cabin.ppo2_kpa")
             crewAlarm = ActuatorChannel(name: "crew-alarm", device: alarmDevice, safeState: false)
-            let configuration = try FaultManagementConfiguration(root: configurationRoot("""
-            [[monitor]]
-            name = "ppo2"
-            parameter = "cabin.ppo2_kpa"
-            kind = "limit"
-            alarm_low = 16.0
-            persistence = 3
+            let configuration = try FaultManagementConfiguration(
+                root: configurationRoot(
+                    """
+                    [[monitor]]
+                    name = "ppo2"
+                    parameter = "cabin.ppo2_kpa"
+                    kind = "limit"
+                    alarm_low = 16.0
+                    persistence = 3
 
-            [[event_action]]
-            monitor = "ppo2"
-            state = "alarm_low"
-            action = "shed_load"
-            channel = "experiment"
+                    [[event_action]]
+                    monitor = "ppo2"
+                    state = "alarm_low"
+                    action = "shed_load"
+                    channel = "experiment"
 
-            [mode_machine]
-            battery_soc_parameter = ""
-            o2_sensor_status_parameter = ""
-            emergency_monitors = ["ppo2"]
-            boot_dwell = 0
-            """))
+                    [mode_machine]
+                    battery_soc_parameter = ""
+                    o2_sensor_status_parameter = ""
+                    emergency_monitors = ["ppo2"]
+                    boot_dwell = 0
+                    """))
             let channels = [crewAlarm, payload, experiment]
-            fdir = try FaultManagement(configuration: configuration, pool: pool, router: router, catalog: [], devices: [],
-                                       actuators: ModeActuators(crewAlarm: crewAlarm, payload: [payload]), channels: channels)
+            fdir = try FaultManagement(
+                configuration: configuration, pool: pool, router: router, catalog: [], devices: [],
+                actuators: ModeActuators(crewAlarm: crewAlarm, payload: [payload]), channels: channels)
             driver = CycleDriver(members: fdir.monitoringMembers(period: .seconds(1)) + [OutputStage(channels)])
         }
     }
@@ -63,7 +66,7 @@ struct FaultManagementReactionTimeTests {
         }
         #expect(vehicle.fdir.modeMachine.mode == .emergency)
         #expect(alarmRequested[Self.k + 1]! == nil)
-        #expect(alarmRequested[Self.k + 2]! == true)        // the third check: k + persistence − 1
+        #expect(alarmRequested[Self.k + 2]! == true) // the third check: k + persistence − 1
         #expect(experimentRequested[Self.k + 1]! == nil)
         #expect(experimentRequested[Self.k + 2]! == false)
         // The output stage of the same cycle drove the device: one command at t = k + 2.

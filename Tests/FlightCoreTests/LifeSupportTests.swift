@@ -437,16 +437,16 @@ struct LifeSupportModeTests {
     @Test("configuration from [life_support]: overrides, unknown keys and inconsistent limits rejected")
     func configuration() throws {
         let text = """
-        [life_support]
-        ppo2_low_kpa = 20.2
-        valve_min_off = "10s"
-        scrubber_channels = ["fan-1", "fan-2", "fan-3"]
-        scrubber_mapping = "cumulative"
-        co2_stage_on_kpa = [0.2, 0.3, 0.35]
-        co2_stage_off_kpa = [0.1, 0.25, 0.32]
-        co2_warning_kpa = 0.38
-        co2_alarm_kpa = 0.45
-        """
+            [life_support]
+            ppo2_low_kpa = 20.2
+            valve_min_off = "10s"
+            scrubber_channels = ["fan-1", "fan-2", "fan-3"]
+            scrubber_mapping = "cumulative"
+            co2_stage_on_kpa = [0.2, 0.3, 0.35]
+            co2_stage_off_kpa = [0.1, 0.25, 0.32]
+            co2_warning_kpa = 0.38
+            co2_alarm_kpa = 0.45
+            """
         let table = try VehicleConfiguration.parse(text: text, path: "ls.toml").root.table("life_support")
         let configuration = try LifeSupportController.Configuration(table: table)
         #expect(configuration.ppo2LowKPa == 20.2)
@@ -475,8 +475,10 @@ struct LifeSupportModeTests {
         #expect(error("[life_support]\nco2_warning_kpa = 0.45\n")?.key == "co2_warning_kpa")
         #expect(error("[life_support]\nco2_alarm_clear_kpa = 0.41\n")?.key == "co2_alarm_clear_kpa")
         // The ppm keys of earlier versions name their replacement.
-        for (old, new) in [("co2_stage_on_ppm", "co2_stage_on_kpa"), ("co2_stage_off_ppm", "co2_stage_off_kpa"),
-                           ("co2_alarm_ppm", "co2_alarm_kpa"), ("co2_alarm_clear_ppm", "co2_alarm_clear_kpa")] {
+        for (old, new) in [
+            ("co2_stage_on_ppm", "co2_stage_on_kpa"), ("co2_stage_off_ppm", "co2_stage_off_kpa"),
+            ("co2_alarm_ppm", "co2_alarm_kpa"), ("co2_alarm_clear_ppm", "co2_alarm_clear_kpa"),
+        ] {
             let replaced = error("[life_support]\n\(old) = 5000\n")
             #expect(replaced?.key == old)
             #expect(replaced?.line == 2)

@@ -28,8 +28,10 @@ final class ModeFixture {
     let driver: CycleDriver
     var inputs = Inputs()
     let crewAlarm = ActuatorChannel(name: "crew-alarm", device: nil, safeState: false)
-    let scrubbers = [ActuatorChannel(name: "scrubber-1", device: nil, safeState: false),
-                     ActuatorChannel(name: "scrubber-2", device: nil, safeState: false)]
+    let scrubbers = [
+        ActuatorChannel(name: "scrubber-1", device: nil, safeState: false),
+        ActuatorChannel(name: "scrubber-2", device: nil, safeState: false),
+    ]
     let payload = ActuatorChannel(name: "payload", device: nil, safeState: false)
     let radio = ActuatorChannel(name: "radio-high", device: nil, safeState: false)
     let heater = ActuatorChannel(name: "heater-aux", device: nil, safeState: false)
@@ -42,54 +44,58 @@ final class ModeFixture {
 
     init(eventActions: String = "", modeMachine: String = "") throws {
         var handles: [String: ParameterHandle] = [:]
-        for (id, name) in [(0x0300, "power.battery_soc_pct"), (0x0200, "ls.o2_sensor_status"), (0x0600, "dev.cabin-env.health"),
-                           (0x0601, "dev.co2-b.health"), (0x0201, "cabin.ppo2_kpa"), (0x0202, "cabin.co2_ppm"),
-                           (0x0900, "adcs.st_tracking"), (0x0901, "adcs.gyro_rate"), (0x0203, "cabin.temperature_c")] {
+        for (id, name) in [
+            (0x0300, "power.battery_soc_pct"), (0x0200, "ls.o2_sensor_status"), (0x0600, "dev.cabin-env.health"),
+            (0x0601, "dev.co2-b.health"), (0x0201, "cabin.ppo2_kpa"), (0x0202, "cabin.co2_ppm"),
+            (0x0900, "adcs.st_tracking"), (0x0901, "adcs.gyro_rate"), (0x0203, "cabin.temperature_c"),
+        ] {
             handles[name] = try register(pool, UInt16(id), name)
         }
         self.handles = handles
         router = EventRouter(inboxCapacity: 32, downstream: [recorder])
         let text = """
-        [[monitor]]
-        name = "ppo2"
-        parameter = "cabin.ppo2_kpa"
-        kind = "limit"
-        alarm_low = 16.0
-        alarm_high = 30.0
+            [[monitor]]
+            name = "ppo2"
+            parameter = "cabin.ppo2_kpa"
+            kind = "limit"
+            alarm_low = 16.0
+            alarm_high = 30.0
 
-        [[monitor]]
-        name = "co2"
-        parameter = "cabin.co2_ppm"
-        kind = "limit"
-        alarm_high = 5000
+            [[monitor]]
+            name = "co2"
+            parameter = "cabin.co2_ppm"
+            kind = "limit"
+            alarm_high = 5000
 
-        [[monitor]]
-        name = "cabin_temp"
-        parameter = "cabin.temperature_c"
-        kind = "limit"
-        warning_high = 30.0
-        alarm_high = 35.0
+            [[monitor]]
+            name = "cabin_temp"
+            parameter = "cabin.temperature_c"
+            kind = "limit"
+            warning_high = 30.0
+            alarm_high = 35.0
 
-        \(eventActions)
+            \(eventActions)
 
-        [mode_machine]
-        critical_devices = ["cabin-env"]
-        emergency_monitors = ["ppo2", "co2"]
-        o2_valve_close_monitor = "ppo2"
-        attitude_tracking_parameter = "adcs.st_tracking"
-        attitude_rate_parameter = "adcs.gyro_rate"
-        \(modeMachine)
-        """
+            [mode_machine]
+            critical_devices = ["cabin-env"]
+            emergency_monitors = ["ppo2", "co2"]
+            o2_valve_close_monitor = "ppo2"
+            attitude_tracking_parameter = "adcs.st_tracking"
+            attitude_rate_parameter = "adcs.gyro_rate"
+            \(modeMachine)
+            """
         let configuration = try FaultManagementConfiguration(root: configurationRoot(text))
-        let actuators = ModeActuators(crewAlarm: crewAlarm, scrubberStages: scrubbers, payload: [payload], radio: radio,
-                                      nonEssentialHeaters: [heater], o2Valve: o2Valve)
+        let actuators = ModeActuators(
+            crewAlarm: crewAlarm, scrubberStages: scrubbers, payload: [payload], radio: radio,
+            nonEssentialHeaters: [heater], o2Valve: o2Valve)
         sensorPower = ActuatorChannel(name: "co2-b-power", device: sensorSwitch, safeState: true)
         let channels = [crewAlarm] + scrubbers + [payload, radio, heater, o2Valve, sensorPower]
         let recovery = recovery
-        fdir = try FaultManagement(configuration: configuration, pool: pool, router: router,
-                                   catalog: [EventDefinition(EventID(0x0601), "device_failed", .medium, arguments: ["device index"], "A device failed.")],
-                                   devices: ["cabin-env", "co2-b"], actuators: actuators, channels: channels,
-                                   recoverDevice: { recovery.devices.append($0) })
+        fdir = try FaultManagement(
+            configuration: configuration, pool: pool, router: router,
+            catalog: [EventDefinition(EventID(0x0601), "device_failed", .medium, arguments: ["device index"], "A device failed.")],
+            devices: ["cabin-env", "co2-b"], actuators: actuators, channels: channels,
+            recoverDevice: { recovery.devices.append($0) })
         driver = CycleDriver(members: fdir.monitoringMembers(period: .seconds(1)) + [OutputStage(channels)])
     }
 
@@ -146,7 +152,7 @@ final class ModeFixture {
 
     /// Drives the fixture into `mode` with no condition active.
     func reach(_ target: VehicleMode) throws {
-        run(until: 4)  // boot dwell 3 s: NOMINAL at t = 3
+        run(until: 4) // boot dwell 3 s: NOMINAL at t = 3
         switch target {
         case .boot: preconditionFailure("make a new fixture")
         case .nominal: break
@@ -178,7 +184,7 @@ struct ModeMachineTests {
     @Test("BOOT waits for valid inputs and times out to SAFE")
     func bootTimeout() throws {
         let vehicle = try ModeFixture()
-        vehicle.inputs.health[1] = nil  // device health never reports co2-b
+        vehicle.inputs.health[1] = nil // device health never reports co2-b
         #expect(vehicle.mode(at: 59) == .boot)
         #expect(vehicle.mode(at: 60) == .safe)
         #expect(vehicle.transitions == [[B, S, Double(ModeReason.bootTimeout.rawValue), 60]])
@@ -211,14 +217,15 @@ struct ModeMachineTests {
         #expect(vehicle.mode(at: 10) == .degraded)
         vehicle.run(until: 20)
         vehicle.inputs.health[1] = 0
-        #expect(vehicle.mode(at: 20) == .degraded)   // last degraded at t = 19
+        #expect(vehicle.mode(at: 20) == .degraded) // last degraded at t = 19
         #expect(vehicle.mode(at: 48) == .degraded)
         #expect(vehicle.mode(at: 49) == .nominal)
-        #expect(vehicle.transitions == [
-            [B, N, 1, 0],
-            [N, D, Double(ModeReason.redundancyLost.rawValue), 1],
-            [D, N, Double(ModeReason.redundancyRestored.rawValue), 30],
-        ])
+        #expect(
+            vehicle.transitions == [
+                [B, N, 1, 0],
+                [N, D, Double(ModeReason.redundancyLost.rawValue), 1],
+                [D, N, Double(ModeReason.redundancyRestored.rawValue), 30],
+            ])
         #expect(vehicle.safingRequests == [nil, nil, nil, nil, nil, nil, nil])
     }
 
@@ -230,10 +237,11 @@ struct ModeMachineTests {
         #expect(vehicle.mode(at: 5) == .degraded)
         vehicle.inputs.health[0] = 2
         #expect(vehicle.mode(at: 8) == .safe)
-        #expect(vehicle.transitions.dropFirst() == [
-            [N, D, Double(ModeReason.deviceFailed.rawValue), 1],
-            [D, S, Double(ModeReason.criticalDeviceFailed.rawValue), 0],
-        ])
+        #expect(
+            vehicle.transitions.dropFirst() == [
+                [N, D, Double(ModeReason.deviceFailed.rawValue), 1],
+                [D, S, Double(ModeReason.criticalDeviceFailed.rawValue), 0],
+            ])
     }
 
     @Test("Battery critical → SAFE with minimal loads; SAFE → NOMINAL only by command, refused while SoC is critical")
@@ -251,7 +259,7 @@ struct ModeMachineTests {
         let refusal = try #require(vehicle.recorder.last(ModeEvents.commandRefused))
         #expect(refusal.argumentList == [S, N, 2, Double(ModeReason.batteryCritical.rawValue)])
         vehicle.inputs.soc = 40
-        #expect(vehicle.mode(at: 1000) == .safe)          // never leaves SAFE on its own
+        #expect(vehicle.mode(at: 1000) == .safe) // never leaves SAFE on its own
         try vehicle.command(.nominal)
         #expect(vehicle.mode == .nominal)
         #expect(vehicle.safingRequests == [nil, nil, nil, nil, nil, nil, nil])
@@ -263,7 +271,7 @@ struct ModeMachineTests {
         let vehicle = try ModeFixture()
         vehicle.run(until: 10)
         vehicle.inputs.tracking = 0
-        #expect(vehicle.mode(at: 99) == .nominal)        // gyro still valid
+        #expect(vehicle.mode(at: 99) == .nominal) // gyro still valid
         vehicle.inputs.gyroValid = false
         #expect(vehicle.mode(at: 100) == .safe)
         #expect(vehicle.transitions.last == [N, S, Double(ModeReason.attitudeLost.rawValue), 90])
@@ -272,7 +280,7 @@ struct ModeMachineTests {
         second.inputs.gyroValid = false
         second.run(until: 10)
         second.inputs.tracking = 0
-        #expect(second.mode(at: 40) == .nominal)          // 30 s without tracking: not yet more than 30 s
+        #expect(second.mode(at: 40) == .nominal) // 30 s without tracking: not yet more than 30 s
         #expect(second.mode(at: 41) == .safe)
     }
 
@@ -287,15 +295,16 @@ struct ModeMachineTests {
         #expect(vehicle.scrubbers.map(\.applied) == [true, true])
         vehicle.run(until: 20)
         vehicle.inputs.ppo2 = 21
-        #expect(vehicle.mode(at: 20) == .emergency)        // last emergency condition at t = 19
+        #expect(vehicle.mode(at: 20) == .emergency) // last emergency condition at t = 19
         #expect(vehicle.mode(at: 78) == .emergency)
         #expect(vehicle.mode(at: 79) == .safe)
         #expect(vehicle.safingRequests == [nil, nil, nil, false, false, false, nil])
         #expect(vehicle.crewAlarm.applied == false)
-        #expect(vehicle.transitions.dropFirst() == [
-            [N, E, Double(ModeReason.emergencyMonitor.rawValue), 0],
-            [E, S, Double(ModeReason.emergencyCleared.rawValue), 60],
-        ])
+        #expect(
+            vehicle.transitions.dropFirst() == [
+                [N, E, Double(ModeReason.emergencyMonitor.rawValue), 0],
+                [E, S, Double(ModeReason.emergencyCleared.rawValue), 60],
+            ])
         #expect(vehicle.fdirMode == S)
     }
 
@@ -312,7 +321,7 @@ struct ModeMachineTests {
         vehicle.inputs.ppo2 = 21
         vehicle.step()
         #expect(vehicle.o2Valve.requested(by: .safing) == nil)
-        #expect(vehicle.mode == .emergency)               // CO2 still high
+        #expect(vehicle.mode == .emergency) // CO2 still high
     }
 
     @Test("Leaving EMERGENCY by command is refused while its conditions persist")
@@ -330,7 +339,7 @@ struct ModeMachineTests {
         #expect(ModeCommandError.conditionsPersist(from: .emergency, to: .nominal, cause: ModeCause(.emergencyMonitor)).failureCode == 2)
         vehicle.inputs.ppo2 = 21
         vehicle.step()
-        try vehicle.command(.nominal)                      // clear: allowed without the dwell
+        try vehicle.command(.nominal) // clear: allowed without the dwell
         #expect(vehicle.mode == .nominal)
         #expect(vehicle.safingRequests == [nil, nil, nil, nil, nil, nil, nil])
     }
@@ -353,7 +362,7 @@ struct ModeMachineTests {
         try safe.command(.safe)
         safe.inputs.co2 = 6000
         #expect(safe.mode(at: 6) == .emergency)
-        #expect(safe.safingRequests == [true, true, true, false, nil, false, nil])   // radio back: ground contact in an emergency
+        #expect(safe.safingRequests == [true, true, true, false, nil, false, nil]) // radio back: ground contact in an emergency
 
         let degraded = try ModeFixture()
         degraded.inputs.o2Status = 1
@@ -365,13 +374,15 @@ struct ModeMachineTests {
 
     /// Every commanded transition with no condition active: allowed (✓), refused as not allowed (✗),
     /// or the current mode (=, accepted without change). Rows: from; columns: to.
-    @Test("Command matrix: every allowed and refused commanded transition", arguments: [
-        (VehicleMode.boot,      "=✗✗✓✓"),
-        (VehicleMode.nominal,   "✗=✗✓✓"),
-        (VehicleMode.degraded,  "✗✓=✓✓"),
-        (VehicleMode.safe,      "✗✓✗=✓"),
-        (VehicleMode.emergency, "✗✓✗✓="),
-    ])
+    @Test(
+        "Command matrix: every allowed and refused commanded transition",
+        arguments: [
+            (VehicleMode.boot, "=✗✗✓✓"),
+            (VehicleMode.nominal, "✗=✗✓✓"),
+            (VehicleMode.degraded, "✗✓=✓✓"),
+            (VehicleMode.safe, "✗✓✗=✓"),
+            (VehicleMode.emergency, "✗✓✗✓="),
+        ])
     func commandMatrix(from: VehicleMode, row: String) throws {
         for (target, mark) in zip([VehicleMode.boot, .nominal, .degraded, .safe, .emergency], row) {
             let vehicle = try ModeFixture()
@@ -410,21 +421,21 @@ struct ModeMachineTests {
         let vehicle = try ModeFixture()
         vehicle.run(until: 5)
         vehicle.machine.request(.degraded, entry: 2)
-        vehicle.step()                                     // t = 5
+        vehicle.step() // t = 5
         #expect(vehicle.mode == .degraded)
         #expect(vehicle.transitions.last == [N, D, Double(ModeReason.eventAction.rawValue), 2])
         #expect(vehicle.mode(at: 34) == .degraded)
-        #expect(vehicle.mode(at: 35) == .nominal)          // 30 s after the request
+        #expect(vehicle.mode(at: 35) == .nominal) // 30 s after the request
         vehicle.machine.request(.safe, entry: 0)
         vehicle.machine.request(.emergency, entry: 1)
         vehicle.machine.request(.degraded, entry: 2)
-        vehicle.step()                                     // t = 36
+        vehicle.step() // t = 36
         #expect(vehicle.mode == .emergency)
         #expect(vehicle.transitions.last == [N, E, Double(ModeReason.eventAction.rawValue), 1])
         #expect(vehicle.mode(at: 95) == .emergency)
-        #expect(vehicle.mode(at: 96) == .safe)             // 60 s after the request, nothing active
+        #expect(vehicle.mode(at: 96) == .safe) // 60 s after the request, nothing active
         vehicle.machine.request(.degraded, entry: 2)
         vehicle.step()
-        #expect(vehicle.mode == .safe)                     // no request row SAFE → DEGRADED
+        #expect(vehicle.mode == .safe) // no request row SAFE → DEGRADED
     }
 }

@@ -3,7 +3,7 @@ import HAL
 import SimHardware
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The pool belongs to the executive's thread while it runs; other threads read what it publishes.
@@ -11,14 +11,15 @@ import Glibc
     static func executive(clock: any MonotonicClock) throws -> (Executive, ParameterPool, ParameterHandle) {
         let pool = ParameterPool()
         let mode = try pool.register(ParameterDefinition(id: ParameterID(0x0F00), name: "fdir.mode", unit: "", type: .u8, initialValue: 0))
-        let executive = try Executive(configuration: ExecutiveConfiguration(baseRate: 100, groups: [RateGroupConfiguration(name: "g", divisor: 1)]),
-                                      clock: clock, pool: pool, events: RecordingSink())
+        let executive = try Executive(
+            configuration: ExecutiveConfiguration(baseRate: 100, groups: [RateGroupConfiguration(name: "g", divisor: 1)]),
+            clock: clock, pool: pool, events: RecordingSink())
         return (executive, pool, mode)
     }
 
     @Test func ownershipIsTheClaimingThreadsOrNobodys() throws {
         let ownership = ThreadOwnership()
-        #expect(ownership.isOwnedByCurrentThread)   // unclaimed: anyone may build
+        #expect(ownership.isOwnedByCurrentThread) // unclaimed: anyone may build
         let claimedElsewhere = Latch()
         let release = Latch()
         let thread = try DetachedTestThread {
@@ -41,7 +42,7 @@ import Glibc
         let published = executive.publish(mode)
         let writer = ClosureMember("writer") { _, cycle in pool.set(mode, 3, at: cycle.time) }
         executive.add(writer, to: "g")
-        #expect(published.value == nil)   // nothing published before the first cycle
+        #expect(published.value == nil) // nothing published before the first cycle
         try executive.start()
         let deadline = WallClock().now.advanced(by: .seconds(5))
         while executive.completedCycles < 3, WallClock().now < deadline { usleep(1000) }
@@ -49,25 +50,25 @@ import Glibc
         #expect(published.value == 3)
         #expect(!pool.ownership.isOwnedByCurrentThread)
         #expect(executive.stop(timeout: .seconds(2)))
-        #expect(pool.ownership.isOwnedByCurrentThread)   // released when the loop ended
+        #expect(pool.ownership.isOwnedByCurrentThread) // released when the loop ended
     }
 
     #if DEBUG
-    @Test func aMutationOffTheOwningThreadTrapsInDebugBuilds() async {
-        await #expect(processExitsWith: .failure) {
-            let pool = ParameterPool()
-            let handle = try pool.register(ParameterDefinition(id: ParameterID(1), name: "x", unit: "", type: .f64))
-            let claimed = Latch()
-            let thread = try DetachedTestThread {
-                pool.ownership.claim()
-                claimed.set()
-                Latch().wait()   // holds the claim
+        @Test func aMutationOffTheOwningThreadTrapsInDebugBuilds() async {
+            await #expect(processExitsWith: .failure) {
+                let pool = ParameterPool()
+                let handle = try pool.register(ParameterDefinition(id: ParameterID(1), name: "x", unit: "", type: .f64))
+                let claimed = Latch()
+                let thread = try DetachedTestThread {
+                    pool.ownership.claim()
+                    claimed.set()
+                    Latch().wait() // holds the claim
+                }
+                _ = thread
+                claimed.wait()
+                pool.set(handle, 1, at: .zero) // traps
             }
-            _ = thread
-            claimed.wait()
-            pool.set(handle, 1, at: .zero)   // traps
         }
-    }
     #endif
 }
 
@@ -79,12 +80,16 @@ final class DetachedTestThread: @unchecked Sendable {
     init(_ body: @escaping () -> Void) throws {
         self.body = body
         let unmanaged = Unmanaged.passRetained(self)
-        guard pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            let me = Unmanaged<DetachedTestThread>.fromOpaque(context).takeRetainedValue()
-            me.body()
-            return nil
-        }, unmanaged.toOpaque()) == 0 else {
+        guard
+            pthread_create(
+                &thread, nil,
+                { context in
+                    guard let context else { return nil }
+                    let me = Unmanaged<DetachedTestThread>.fromOpaque(context).takeRetainedValue()
+                    me.body()
+                    return nil
+                }, unmanaged.toOpaque()) == 0
+        else {
             unmanaged.release()
             throw ThreadFailure()
         }

@@ -18,8 +18,9 @@ struct PowerRig {
         pool = try controlTestPool()
         var configuration = PowerController.Configuration()
         configure(&configuration)
-        controller = try PowerController(configuration: configuration, pool: pool, channels: [payload, heaters, radio] + lifeSupport,
-                                         protectedChannels: lifeSupport, events: events)
+        controller = try PowerController(
+            configuration: configuration, pool: pool, channels: [payload, heaters, radio] + lifeSupport,
+            protectedChannels: lifeSupport, events: events)
     }
 
     func handle(_ name: String) -> ParameterHandle { try! pool.handle(named: name) }
@@ -212,8 +213,11 @@ struct PowerLoadSheddingTests {
         #expect(rig.radio.requested(by: .loadShedding) == nil)
 
         let steps = rig.events.events.filter { $0.id == PowerEvents.loadShed || $0.id == PowerEvents.loadRestored }
-        #expect(steps.map(\.id) == [PowerEvents.loadShed, PowerEvents.loadShed, PowerEvents.loadShed,
-                                    PowerEvents.loadRestored, PowerEvents.loadRestored, PowerEvents.loadRestored])
+        #expect(
+            steps.map(\.id) == [
+                PowerEvents.loadShed, PowerEvents.loadShed, PowerEvents.loadShed,
+                PowerEvents.loadRestored, PowerEvents.loadRestored, PowerEvents.loadRestored,
+            ])
         #expect(steps.map(\.arguments.0) == [0, 1, 2, 2, 1, 0]) // load indices
         #expect(steps.map(\.arguments.2) == [40, 30, 20, 25, 35, 45]) // thresholds
         #expect(steps.map(\.arguments.3) == [0, 0, 1, 1, 0, 0]) // radio is duty-cycled
@@ -308,50 +312,53 @@ struct PowerConfigurationTests {
 
     @Test("[power] with shed loads, battery and OCV table")
     func parses() throws {
-        let configuration = try parse("""
-        [power]
-        capacity_ah = 40
-        current_sign = -1
-        cells_in_series = 4
-        ocv_soc_pct = [0, 50, 100]
-        ocv_cell_v = [3.0, 3.7, 4.2]
-        rest_duration = "20min"
-        eclipse_entry_time = "1min"
+        let configuration = try parse(
+            """
+            [power]
+            capacity_ah = 40
+            current_sign = -1
+            cells_in_series = 4
+            ocv_soc_pct = [0, 50, 100]
+            ocv_cell_v = [3.0, 3.7, 4.2]
+            rest_duration = "20min"
+            eclipse_entry_time = "1min"
 
-        [[power.shed_load]]
-        name = "camera"
-        channel = "camera-power"
-        shed_below_soc_pct = 50
+            [[power.shed_load]]
+            name = "camera"
+            channel = "camera-power"
+            shed_below_soc_pct = 50
 
-        [[power.shed_load]]
-        name = "radio"
-        channel = "radio-power"
-        shed_below_soc_pct = 25
-        action = "duty"
-        duty_on = "5s"
-        duty_period = "30s"
-        """)
+            [[power.shed_load]]
+            name = "radio"
+            channel = "radio-power"
+            shed_below_soc_pct = 25
+            action = "duty"
+            duty_on = "5s"
+            duty_period = "30s"
+            """)
         #expect(configuration.capacityAh == 40)
         #expect(configuration.currentSign == -1)
         #expect(configuration.openCircuitVoltage.cellVolts == [3.0, 3.7, 4.2])
         #expect(configuration.restDuration == .seconds(1200))
         #expect(configuration.eclipseEntryTime == .seconds(60))
-        #expect(configuration.loads == [
-            SheddableLoad(name: "camera", channel: "camera-power", shedBelowSoC: 50),
-            SheddableLoad(name: "radio", channel: "radio-power", shedBelowSoC: 25, action: .duty(on: .seconds(5), period: .seconds(30))),
-        ])
+        #expect(
+            configuration.loads == [
+                SheddableLoad(name: "camera", channel: "camera-power", shedBelowSoC: 50),
+                SheddableLoad(name: "radio", channel: "radio-power", shedBelowSoC: 25, action: .duty(on: .seconds(5), period: .seconds(30))),
+            ])
         #expect(try parse("[power]\n").loads.map(\.name) == ["payload", "heaters", "radio"])
     }
 
     @Test("a life-support channel in the shed list is rejected")
     func rejectsLifeSupportLoad() throws {
-        let failure = error("""
-        [power]
-        [[power.shed_load]]
-        name = "oxygen"
-        channel = "o2-valve"
-        shed_below_soc_pct = 10
-        """)
+        let failure = error(
+            """
+            [power]
+            [[power.shed_load]]
+            name = "oxygen"
+            channel = "o2-valve"
+            shed_below_soc_pct = 10
+            """)
         #expect(failure?.key == "channel")
         #expect(failure?.message.contains("life support is never shed") == true)
 
@@ -369,8 +376,9 @@ struct PowerConfigurationTests {
         var configuration = PowerController.Configuration()
         configuration.loads = [SheddableLoad(name: "injector", channel: "oxygen-injector", shedBelowSoC: 10)]
         #expect(throws: ControlSetupError.protectedChannel(name: "oxygen-injector")) {
-            _ = try PowerController(configuration: configuration, pool: pool, channels: [valve], protectedChannels: [valve],
-                                    events: ControlTestEvents())
+            _ = try PowerController(
+                configuration: configuration, pool: pool, channels: [valve], protectedChannels: [valve],
+                events: ControlTestEvents())
         }
     }
 
@@ -379,26 +387,30 @@ struct PowerConfigurationTests {
         #expect(error("[power]\ncurrent_sign = 0\n")?.key == "current_sign")
         #expect(error("[power]\ncapacity_a = 10\n")?.message.contains("did you mean \"capacity_ah\"") == true)
         #expect(error("[power]\nocv_soc_pct = [0, 100]\nocv_cell_v = [4.2, 3.0]\n")?.key == "ocv_cell_v")
-        #expect(error("""
-        [power]
-        [[power.shed_load]]
-        name = "a"
-        channel = "a-power"
-        shed_below_soc_pct = 20
-        [[power.shed_load]]
-        name = "b"
-        channel = "b-power"
-        shed_below_soc_pct = 30
-        """)?.key == "shed_below_soc_pct")
-        #expect(error("""
-        [power]
-        [[power.shed_load]]
-        name = "radio"
-        channel = "radio-power"
-        shed_below_soc_pct = 20
-        action = "duty"
-        duty_on = "90s"
-        """)?.key == "duty_on")
+        #expect(
+            error(
+                """
+                [power]
+                [[power.shed_load]]
+                name = "a"
+                channel = "a-power"
+                shed_below_soc_pct = 20
+                [[power.shed_load]]
+                name = "b"
+                channel = "b-power"
+                shed_below_soc_pct = 30
+                """)?.key == "shed_below_soc_pct")
+        #expect(
+            error(
+                """
+                [power]
+                [[power.shed_load]]
+                name = "radio"
+                channel = "radio-power"
+                shed_below_soc_pct = 20
+                action = "duty"
+                duty_on = "90s"
+                """)?.key == "duty_on")
     }
 
     @Test("event definitions are in the power range with unique IDs and names")

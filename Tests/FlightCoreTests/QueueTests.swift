@@ -4,7 +4,7 @@ import Synchronization
 import Systems
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Queues")

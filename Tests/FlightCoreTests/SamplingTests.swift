@@ -51,15 +51,19 @@ struct SamplingTests {
     }
 
     /// A 100 Hz executive whose prologue polls the devices and whose only group ingests them.
-    func vehicle(_ sensors: [ScriptedSensor], clock: SimClock, period: Duration = .milliseconds(100),
-                 keys: [String]? = ["temperature_c", "pressure_pa"],
-                 configuration: SamplingConfiguration = SamplingConfiguration()) throws -> Vehicle {
+    func vehicle(
+        _ sensors: [ScriptedSensor], clock: SimClock, period: Duration = .milliseconds(100),
+        keys: [String]? = ["temperature_c", "pressure_pa"],
+        configuration: SamplingConfiguration = SamplingConfiguration()
+    ) throws -> Vehicle {
         let pool = ParameterPool()
         let sink = RecordingSink()
-        let executive = try Executive(configuration: ExecutiveConfiguration(groups: [RateGroupConfiguration(name: "base", divisor: 1)]),
-                                      clock: clock, pool: pool, events: sink)
-        let sampling = try DeviceSampling(devices: sensors.map { DeviceSamplingSpec(device: $0, bus: "i2c-1", period: period, readingKeys: keys) },
-                                          configuration: configuration, pool: pool, clock: clock, events: sink)
+        let executive = try Executive(
+            configuration: ExecutiveConfiguration(groups: [RateGroupConfiguration(name: "base", divisor: 1)]),
+            clock: clock, pool: pool, events: sink)
+        let sampling = try DeviceSampling(
+            devices: sensors.map { DeviceSamplingSpec(device: $0, bus: "i2c-1", period: period, readingKeys: keys) },
+            configuration: configuration, pool: pool, clock: clock, events: sink)
         executive.addPrologue(sampling.synchronousPoll)
         executive.add(sampling.ingest, to: "base")
         return Vehicle(clock: clock, pool: pool, sink: sink, executive: executive, sampling: sampling)
@@ -79,7 +83,7 @@ struct SamplingTests {
         #expect(try vehicle.sample("dev.cabin-env.errors").value == 0)
         let handle = try vehicle.pool.handle(named: "dev.cabin-env.temperature_c")
         #expect(vehicle.pool.definition(handle).unit == "degC")
-        #expect(handle.id.rawValue == 0x1002)     // health 0x1000, errors 0x1001, then the readings
+        #expect(handle.id.rawValue == 0x1002) // health 0x1000, errors 0x1001, then the readings
         #expect(vehicle.sink.events.allSatisfy { $0.id.rawValue < 0x0600 })
     }
 
@@ -88,13 +92,13 @@ struct SamplingTests {
         let sensor = ScriptedSensor("cabin-env", clock: clock)
         sensor.readFailure = { $0 > 300 ? .notReady : nil }
         let vehicle = try vehicle([sensor], clock: clock)
-        vehicle.run(untilMilliseconds: 600)      // 600 − 300 = 300 ms: not yet older than 3 periods
+        vehicle.run(untilMilliseconds: 600) // 600 − 300 = 300 ms: not yet older than 3 periods
         #expect(try vehicle.sample("dev.cabin-env.temperature_c").validity == .valid)
         vehicle.run(untilMilliseconds: 610)
         let temperature = try vehicle.sample("dev.cabin-env.temperature_c")
         #expect(temperature.validity == .stale)
         #expect(temperature.value == 20.3)
-        #expect(try vehicle.sample("dev.cabin-env.health").value == 0)     // "not ready" is not an error
+        #expect(try vehicle.sample("dev.cabin-env.health").value == 0) // "not ready" is not an error
         sensor.readFailure = { _ in nil }
         vehicle.run(untilMilliseconds: 700)
         #expect(try vehicle.sample("dev.cabin-env.temperature_c") == ParameterSample(value: 20.7, timestamp: MonotonicInstant(nanoseconds: 700_000_000), validity: .valid))
@@ -123,11 +127,11 @@ struct SamplingTests {
         let vehicle = try vehicle([sensor], clock: clock)
         let healthID = Double(try vehicle.pool.handle(named: "dev.cabin-env.health").id.rawValue)
 
-        vehicle.run(untilMilliseconds: 1_100)    // errors at 1.0 s and 1.1 s: degraded, values kept
+        vehicle.run(untilMilliseconds: 1_100) // errors at 1.0 s and 1.1 s: degraded, values kept
         #expect(try vehicle.sample("dev.cabin-env.health").value == 1)
         #expect(try vehicle.sample("dev.cabin-env.temperature_c") == ParameterSample(value: 20.9, timestamp: MonotonicInstant(nanoseconds: 900_000_000), validity: .valid))
 
-        vehicle.run(untilMilliseconds: 1_200)    // third consecutive error: FAILED, values invalid
+        vehicle.run(untilMilliseconds: 1_200) // third consecutive error: FAILED, values invalid
         #expect(try vehicle.sample("dev.cabin-env.health").value == 2)
         #expect(try vehicle.sample("dev.cabin-env.temperature_c").validity == .invalid)
         #expect(try vehicle.sample("dev.cabin-env.pressure_pa").validity == .invalid)
@@ -145,7 +149,7 @@ struct SamplingTests {
         #expect(recovered.map(\.argumentList) == [[healthID, 4, 15]])
         #expect(recovered.first?.time == MonotonicInstant(nanoseconds: 16_200_000_000))
         #expect(try vehicle.sample("dev.cabin-env.health").value == 0)
-        #expect(try vehicle.sample("dev.cabin-env.errors").value == 6)     // 3 reads + 3 recovery attempts
+        #expect(try vehicle.sample("dev.cabin-env.errors").value == 6) // 3 reads + 3 recovery attempts
         #expect(try vehicle.sample("dev.cabin-env.temperature_c") == ParameterSample(value: 20 + 19.9, timestamp: MonotonicInstant(nanoseconds: 19_900_000_000), validity: .valid))
         #expect(sensor.reads.suffix(3) == [19_700, 19_800, 19_900])
     }
@@ -159,9 +163,9 @@ struct SamplingTests {
         let vehicle = try vehicle([sensor], clock: clock)
         vehicle.run(untilMilliseconds: 100)
         powered = false
-        vehicle.run(untilMilliseconds: 5_000)    // failed at 400 ms; attempts at 1.4 s and 3.4 s failed; next at 7.4 s
+        vehicle.run(untilMilliseconds: 5_000) // failed at 400 ms; attempts at 1.4 s and 3.4 s failed; next at 7.4 s
         #expect(sensor.starts == [0, 1_400, 3_400])
-        powered = true                           // fault management power-cycled it
+        powered = true // fault management power-cycled it
         #expect(vehicle.sampling.requestRecovery(device: "co2"))
         #expect(!vehicle.sampling.requestRecovery(device: "nope"))
         vehicle.run(untilMilliseconds: 5_010)
@@ -180,7 +184,7 @@ struct SamplingTests {
         #expect(vehicle.sampling.device(named: "cabin-env")?.keys == ["temperature_c", "pressure_pa"])
         sensor.extraReading = true
         vehicle.run(untilMilliseconds: 300)
-        #expect(sensor.starts == [0])            // started at build, not again
+        #expect(sensor.starts == [0]) // started at build, not again
         #expect(try vehicle.sample("dev.cabin-env.temperature_c").value == 20.3)
         #expect(vehicle.sink.events(DeviceHealthEvents.unexpectedReading).map(\.argumentList) == [[Double(0x1000), 3]])
     }
@@ -239,8 +243,9 @@ struct SamplingTests {
         let clock = WallClock()
         let sensor = ScriptedSensor("cabin-env", clock: clock)
         let pool = ParameterPool()
-        let sampling = try DeviceSampling(devices: [DeviceSamplingSpec(device: sensor, bus: "i2c-1", period: .milliseconds(5), readingKeys: ["temperature_c", "pressure_pa"])],
-                                          pool: pool, clock: clock, events: RecordingSink())
+        let sampling = try DeviceSampling(
+            devices: [DeviceSamplingSpec(device: sensor, bus: "i2c-1", period: .milliseconds(5), readingKeys: ["temperature_c", "pressure_pa"])],
+            pool: pool, clock: clock, events: RecordingSink())
         try sampling.start()
         let until = clock.now + .seconds(2)
         while clock.now < until, sampling.device(named: "cabin-env")?.slot.refresh() != true {

@@ -8,15 +8,16 @@ import Testing
     @Test func poolValuesBecomeWireValues() {
         #expect(TelemetryEncoder.wireValue(300, type: .u8, usable: true) == .u8(255))
         #expect(TelemetryEncoder.wireValue(-4, type: .u16, usable: true) == .u16(0))
-        #expect(TelemetryEncoder.wireValue(2.5, type: .u32, usable: true) == .u32(3))      // to nearest, ties away
+        #expect(TelemetryEncoder.wireValue(2.5, type: .u32, usable: true) == .u32(3)) // to nearest, ties away
         #expect(TelemetryEncoder.wireValue(-40_000, type: .i16, usable: true) == .i16(-32_768))
         #expect(TelemetryEncoder.wireValue(.nan, type: .i32, usable: true) == .i32(0))
         #expect(TelemetryEncoder.wireValue(0.5, type: .bool, usable: true) == .bool(true))
         #expect(TelemetryEncoder.wireValue(.nan, type: .bool, usable: true) == .bool(false))
         #expect(TelemetryEncoder.wireValue(21.25, type: .f32, usable: true) == .f32(21.25))
-        #expect(TelemetryEncoder.wireValue(3, type: .u8, usable: false) == .u8(3))           // integers keep their last value
+        #expect(TelemetryEncoder.wireValue(3, type: .u8, usable: false) == .u8(3)) // integers keep their last value
         guard case .f64(let unusable) = TelemetryEncoder.wireValue(101_325, type: .f64, usable: false),
-              case .f32(let unusable32) = TelemetryEncoder.wireValue(21, type: .f32, usable: false) else {
+            case .f32(let unusable32) = TelemetryEncoder.wireValue(21, type: .f32, usable: false)
+        else {
             Issue.record("wrong types")
             return
         }
@@ -48,7 +49,7 @@ import Testing
 
     @Test func commandBudgetsCoverEveryReport() {
         let request = RequestID(packetID: 0x1923, sequenceControl: 0xC001)
-        #expect(ServiceCommand(.connectionTest, request: request, flags: .all).budget == 3)    // 1,3 + 17,2 + 1,7
+        #expect(ServiceCommand(.connectionTest, request: request, flags: .all).budget == 3) // 1,3 + 17,2 + 1,7
         #expect(ServiceCommand(.setMode, request: request, flags: .all).budget == 2)
         var oneShot = ServiceCommand(.housekeepingOneShot, request: request, flags: .all)
         oneShot.append(0)

@@ -68,11 +68,14 @@ struct MIBTests {
         #expect(error("[1]") == .invalidJSON("top level is not an object"))
         #expect(error("{\"schema\": \"other\"}") == .wrongSchema("other"))
         #expect(error("{\"spacecraft_id\": 1, \"parameters\": [], \"housekeeping\": []}") == .missing(path: "apid"))
-        #expect(error("{\"apid\": 1, \"spacecraft_id\": 1, \"parameters\": [{\"id\": 1, \"name\": \"x\", \"tag\": 9}], \"housekeeping\": []}")
+        #expect(
+            error("{\"apid\": 1, \"spacecraft_id\": 1, \"parameters\": [{\"id\": 1, \"name\": \"x\", \"tag\": 9}], \"housekeeping\": []}")
                 == .invalid(path: "parameters[0].tag", expected: "a known type tag (1…8)"))
-        #expect(error("{\"apid\": 1, \"spacecraft_id\": 1, \"parameters\": [], \"housekeeping\": [{\"id\": 1, \"name\": \"s\", \"parameters\": [true]}]}")
+        #expect(
+            error("{\"apid\": 1, \"spacecraft_id\": 1, \"parameters\": [], \"housekeeping\": [{\"id\": 1, \"name\": \"s\", \"parameters\": [true]}]}")
                 == .invalid(path: "housekeeping[0].parameters[0]", expected: "an integer in 0…65535"))
-        #expect(error("{\"apid\": 4000, \"spacecraft_id\": 1, \"parameters\": [], \"housekeeping\": []}")
+        #expect(
+            error("{\"apid\": 4000, \"spacecraft_id\": 1, \"parameters\": [], \"housekeeping\": []}")
                 == .invalid(path: "apid", expected: "an integer in 0…2046"))
     }
 }
@@ -116,11 +119,13 @@ func f64Arguments(_ values: [Double]) -> [UInt8] {
 struct DecodingTests {
     @Test("the TM[3,25] vector decodes by name against a structure of its layout")
     func housekeepingVector() {
-        let mib = MissionInformationBase(apid: 0x123, spacecraftID: 42, parameters: [
-            MIBParameter(id: 10, name: "a.u16", unit: "", type: .u16), MIBParameter(id: 11, name: "b.i16", unit: "", type: .i16),
-            MIBParameter(id: 12, name: "c.f32", unit: "", type: .f32), MIBParameter(id: 13, name: "d.u8", unit: "", type: .u8),
-            MIBParameter(id: 14, name: "e.u8", unit: "", type: .u8),
-        ], structures: [MIBStructure(id: 1, name: "vector", intervalMilliseconds: 1000, enabled: true, parameterIDs: [10, 11, 12, 13, 14])])
+        let mib = MissionInformationBase(
+            apid: 0x123, spacecraftID: 42,
+            parameters: [
+                MIBParameter(id: 10, name: "a.u16", unit: "", type: .u16), MIBParameter(id: 11, name: "b.i16", unit: "", type: .i16),
+                MIBParameter(id: 12, name: "c.f32", unit: "", type: .f32), MIBParameter(id: 13, name: "d.u8", unit: "", type: .u8),
+                MIBParameter(id: 14, name: "e.u8", unit: "", type: .u8),
+            ], structures: [MIBStructure(id: 1, name: "vector", intervalMilliseconds: 1000, enabled: true, parameterIDs: [10, 11, 12, 13, 14])])
         var decoder = DownlinkDecoder(mib: mib)
         let packet = decoder.decode(packet: hex("0923c006001d200319000100001e7e06e4008000000000011ce8fb2e3fc0000003a5f0e7"))
         #expect(packet?.sequenceCount == 6)
@@ -152,11 +157,17 @@ struct DecodingTests {
     func pipeline() throws {
         let mib = try fixtureMIB()
         var fixture = DownlinkFixture()
-        let hk = fixture.packet(.housekeepingReport, HousekeepingReport(structureID: 1, values: [
-            .u8(1), .f64(21.25), .f32(20.5), .f32(612), .u8(2), .bool(true),
-        ]).sourceData)
+        let hk = fixture.packet(
+            .housekeepingReport,
+            HousekeepingReport(
+                structureID: 1,
+                values: [
+                    .u8(1), .f64(21.25), .f32(20.5), .f32(612), .u8(2), .bool(true),
+                ]
+            ).sourceData)
         let event = fixture.packet(MessageType(5, 4), EventReport(severity: .high, eventID: 769, auxiliaryData: f64Arguments([5012, 5000])).applicationData)
-        let failure = fixture.packet(MessageType(1, 2), VerificationReport.acceptanceFailure(RequestID(packetID: 0x1923, sequenceControl: 0xC009), FailureNotice(.badArgument, data: [0x01, 0x00])).sourceData)
+        let failure = fixture.packet(
+            MessageType(1, 2), VerificationReport.acceptanceFailure(RequestID(packetID: 0x1923, sequenceControl: 0xC009), FailureNotice(.badArgument, data: [0x01, 0x00])).sourceData)
         var decoder = DownlinkDecoder(mib: mib)
         var packets: [DecodedPacket] = []
         for frame in try fixture.frames([hk, event, failure]) { packets += decoder.receive(frame: frame) }
@@ -168,8 +179,11 @@ struct DecodingTests {
             return
         }
         let byName = Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) })
-        #expect(byName == ["fdir.mode": .u8(1), "ls.ppo2_kpa": .f64(21.25), "ls.o2_fraction_pct": .f32(20.5),
-                           "dev.cabin-co2.co2_ppm": .f32(612), "ls.scrubber_stage": .u8(2), "ls.o2_valve_cmd": .bool(true)])
+        #expect(
+            byName == [
+                "fdir.mode": .u8(1), "ls.ppo2_kpa": .f64(21.25), "ls.o2_fraction_pct": .f32(20.5),
+                "dev.cabin-co2.co2_ppm": .f32(612), "ls.scrubber_stage": .u8(2), "ls.o2_valve_cmd": .bool(true),
+            ])
 
         guard case .event(let decoded) = packets[1].content else {
             Issue.record("second packet: \(packets[1].content)")
@@ -272,8 +286,9 @@ struct StatusTests {
         #expect(status.modeName == nil)
         #expect(status.lifeSupport.ppO2kPa == nil)
         func hk(_ id: UInt32, _ values: [(UInt16, ParameterValue)]) -> DecodedPacket {
-            DecodedPacket(apid: 0x123, sequenceCount: 0, messageType: .housekeepingReport, messageTypeCounter: 0, time: vectorTime,
-                          content: .housekeeping(structureID: id, structureName: "", values: values.map { NamedValue(id: $0.0, name: mib.parameter(id: $0.0)?.name ?? "?", unit: "", value: $0.1) }))
+            DecodedPacket(
+                apid: 0x123, sequenceCount: 0, messageType: .housekeepingReport, messageTypeCounter: 0, time: vectorTime,
+                content: .housekeeping(structureID: id, structureName: "", values: values.map { NamedValue(id: $0.0, name: mib.parameter(id: $0.0)?.name ?? "?", unit: "", value: $0.1) }))
         }
         status.apply(hk(1, [(1, .u8(3)), (256, .f64(20.75)), (257, .f32(.nan)), (258, .f32(640)), (259, .u8(1)), (260, .bool(false))]))
         status.apply(hk(2, [(1, .u8(3)), (512, .f32(76.5)), (513, .bool(true)), (514, .f32(-2.25))]))
@@ -292,8 +307,10 @@ struct StatusTests {
         #expect(status.attitude.tracking == nil)
 
         for id: UInt16 in [257, 769, 1283, 257] {
-            status.apply(DecodedPacket(apid: 0x123, sequenceCount: 0, messageType: MessageType(5, 1), messageTypeCounter: 0, time: vectorTime,
-                                       content: .event(DecodedEvent(id: id, name: mib.event(id: id)?.name, severity: .informative, values: [], argumentNames: []))))
+            status.apply(
+                DecodedPacket(
+                    apid: 0x123, sequenceCount: 0, messageType: MessageType(5, 1), messageTypeCounter: 0, time: vectorTime,
+                    content: .event(DecodedEvent(id: id, name: mib.event(id: id)?.name, severity: .informative, values: [], argumentNames: []))))
         }
         #expect(status.events.map(\.event.id) == [769, 1283, 257])
 
@@ -397,7 +414,7 @@ struct TelecommandTests {
         #expect(hexString(frame) == "202a041400c01923c00500062f11010000616d93b5")
         let defaultFrame = try UplinkFraming(spacecraftID: mib.spacecraftID).frame(telecommand)
         #expect(defaultFrame[2] >> 2 == 0)
-        #expect(defaultFrame[0] & 0x30 == 0x20)   // bypass, data
+        #expect(defaultFrame[0] & 0x30 == 0x20) // bypass, data
     }
 
     @Test("TC[8,1] with function 0x0042 matches its vector; AD frames carry N(S)")
@@ -455,11 +472,15 @@ struct TelecommandTests {
                 return error.message
             }
         }
-        #expect(message(["function", "set_mod"]) == "unknown function \"set_mod\" (did you mean \"set_mode\"?); valid: set_mode (1), load_switch (3), device_reset (4), release_safing_latches (7), vector_function (66)")
+        #expect(
+            message(["function", "set_mod"])
+                == "unknown function \"set_mod\" (did you mean \"set_mode\"?); valid: set_mode (1), load_switch (3), device_reset (4), release_safing_latches (7), vector_function (66)")
         #expect(message(["mode", "CRUISE"]) == "unknown mode \"CRUISE\"; valid: BOOT, NOMINAL, DEGRADED, SAFE, EMERGENCY")
         #expect(message(["hk", "enable", "thermal"]) == "unknown housekeeping structure \"thermal\"; valid: life_support (1), power (2), executive (5)")
         #expect(message(["hk-interval", "lifesupport", "2"]).hasPrefix("unknown housekeeping structure \"lifesupport\" (did you mean \"life_support\"?)"))
-        #expect(message(["param", "set", "ls.ppo2_low", "18"]) == "unknown parameter \"ls.ppo2_low\" (did you mean \"ls.ppo2_low_kpa\"?); tunable parameters: ls.ppo2_low_kpa, ls.co2_alarm_ppm, att.trim_offset")
+        #expect(
+            message(["param", "set", "ls.ppo2_low", "18"])
+                == "unknown parameter \"ls.ppo2_low\" (did you mean \"ls.ppo2_low_kpa\"?); tunable parameters: ls.ppo2_low_kpa, ls.co2_alarm_ppm, att.trim_offset")
         #expect(message(["param", "set", "ls.ppo2_kpa", "18"]) == "parameter ls.ppo2_kpa is not tunable; tunable parameters: ls.ppo2_low_kpa, ls.co2_alarm_ppm, att.trim_offset")
         #expect(message(["param", "set", "ls.ppo2_low_kpa", "30"]) == "30 is outside the range of ls.ppo2_low_kpa: 15.0…25.0 kPa")
         #expect(message(["param", "set", "ls.co2_alarm_ppm", "12.5"]) == "ls.co2_alarm_ppm is u16: \"12.5\" is not an integer in 0…65535")

@@ -21,8 +21,10 @@ final class FakeSpacecraft: @unchecked Sendable {
 
     /// Serves one telecommand on a background thread. `clcw`, if given, is first sent to
     /// `announceTo` in an idle frame (for type-AD exchanges), and is the OCF of every frame.
-    func serve(clcw: CLCW = CLCW(virtualChannel: 0), announceTo: SocketAddress? = nil,
-               answer: @escaping @Sendable (PUSTelecommand, inout PUSTelemetrySource) -> [[UInt8]]) {
+    func serve(
+        clcw: CLCW = CLCW(virtualChannel: 0), announceTo: SocketAddress? = nil,
+        answer: @escaping @Sendable (PUSTelecommand, inout PUSTelemetrySource) -> [[UInt8]]
+    ) {
         let socket = self.socket
         let received = self.received
         let done = self.done
@@ -32,8 +34,9 @@ final class FakeSpacecraft: @unchecked Sendable {
             if let announceTo { try? socket.send(channel.nextFrame(), to: announceTo) }
             var buffer = [UInt8](repeating: 0, count: 2048)
             guard let datagram = try? socket.receive(into: &buffer, timeout: .seconds(5)), let sender = datagram.sender,
-                  let frame = try? TCFrameDecoder(configuration: TCFrameConfiguration(spacecraftID: 42)).decode(buffer[0..<datagram.count]),
-                  let telecommand = try? PUSTelecommand.decode(frame.data, expectedAPID: 0x123) else { return }
+                let frame = try? TCFrameDecoder(configuration: TCFrameConfiguration(spacecraftID: 42)).decode(buffer[0..<datagram.count]),
+                let telecommand = try? PUSTelecommand.decode(frame.data, expectedAPID: 0x123)
+            else { return }
             received.withLock { $0.append((frame, telecommand)) }
             var source = PUSTelemetrySource(apid: 0x123)
             for packet in answer(telecommand, &source) {

@@ -7,21 +7,21 @@ import Testing
 @Suite struct NamingTests {
     /// A small database in the flight side's layout with the members the names come from.
     static let text = """
-    {"schema": "iost-mission-database", "apid": 291, "spacecraft_id": 42,
-     "modes": [{"value": 0, "name": "BOOT"}, {"value": 1, "name": "NOMINAL"}, {"value": 3, "name": "SAFE"}],
-     "mode_reasons": [{"value": 5, "name": "battery_critical"}, {"value": 14, "name": "command"}],
-     "monitor_states": [{"value": 1, "name": "nominal"}, {"value": 5, "name": "alarm_high"}],
-     "failure_codes": [{"code": 7, "name": "execution_failed"}, {"code": 8, "name": "not_allowed_in_mode"}, {"code": 12, "name": "constraint_violated"}],
-     "parameters": [{"id": 544, "name": "ls.ppo2_low_kpa", "type": "f32"}, {"id": 545, "name": "ls.ppo2_high_kpa", "type": "f32"}],
-     "housekeeping": [],
-     "monitors": [{"index": 0, "name": "ppo2", "parameter": "ls.ppo2_kpa"}, {"index": 1, "name": "co2", "parameter": "dev.cabin-co2.co2_ppm"}],
-     "events": [
-       {"id": 1283, "name": "mode_safe", "severity": "medium", "subtype": 3,
-        "arguments": ["from mode", "to mode", "reason", "detail"], "argument_kinds": ["mode", "mode", "mode_reason", null]},
-       {"id": 1027, "name": "monitor_alarm", "severity": "high", "subtype": 4,
-        "arguments": ["monitor index", "value", "limit", "new state"], "argument_kinds": ["monitor", null, null, "monitor_state"]}
-     ]}
-    """
+        {"schema": "iost-mission-database", "apid": 291, "spacecraft_id": 42,
+         "modes": [{"value": 0, "name": "BOOT"}, {"value": 1, "name": "NOMINAL"}, {"value": 3, "name": "SAFE"}],
+         "mode_reasons": [{"value": 5, "name": "battery_critical"}, {"value": 14, "name": "command"}],
+         "monitor_states": [{"value": 1, "name": "nominal"}, {"value": 5, "name": "alarm_high"}],
+         "failure_codes": [{"code": 7, "name": "execution_failed"}, {"code": 8, "name": "not_allowed_in_mode"}, {"code": 12, "name": "constraint_violated"}],
+         "parameters": [{"id": 544, "name": "ls.ppo2_low_kpa", "type": "f32"}, {"id": 545, "name": "ls.ppo2_high_kpa", "type": "f32"}],
+         "housekeeping": [],
+         "monitors": [{"index": 0, "name": "ppo2", "parameter": "ls.ppo2_kpa"}, {"index": 1, "name": "co2", "parameter": "dev.cabin-co2.co2_ppm"}],
+         "events": [
+           {"id": 1283, "name": "mode_safe", "severity": "medium", "subtype": 3,
+            "arguments": ["from mode", "to mode", "reason", "detail"], "argument_kinds": ["mode", "mode", "mode_reason", null]},
+           {"id": 1027, "name": "monitor_alarm", "severity": "high", "subtype": 4,
+            "arguments": ["monitor index", "value", "limit", "new state"], "argument_kinds": ["monitor", null, null, "monitor_state"]}
+         ]}
+        """
 
     func mib() throws -> MissionInformationBase { try MissionInformationBase(json: Data(Self.text.utf8)) }
 
@@ -62,7 +62,9 @@ import Testing
         #expect(FARMControl.shows(.unlock, CLCW(virtualChannel: 0, farmBCounter: 2, reportValue: 9), farmBBefore: 1) == .confirmed(CLCW(virtualChannel: 0, farmBCounter: 2, reportValue: 9)))
         #expect(FARMControl.shows(.setVR(7), CLCW(virtualChannel: 0, reportValue: 7), farmBBefore: 0) == .confirmed(CLCW(virtualChannel: 0, reportValue: 7)))
         #expect(FARMControl.shows(.setVR(7), CLCW(virtualChannel: 0, reportValue: 6), farmBBefore: 0) == nil)
-        #expect(FARMControl.shows(.setVR(7), CLCW(virtualChannel: 0, lockout: true, farmBCounter: 2, reportValue: 9), farmBBefore: 1) == .lockedOut(CLCW(virtualChannel: 0, lockout: true, farmBCounter: 2, reportValue: 9)))
+        #expect(
+            FARMControl.shows(.setVR(7), CLCW(virtualChannel: 0, lockout: true, farmBCounter: 2, reportValue: 9), farmBBefore: 1)
+                == .lockedOut(CLCW(virtualChannel: 0, lockout: true, farmBCounter: 2, reportValue: 9)))
         #expect(FARMControlResult.lockedOut(locked).exitCode == 3 && FARMControlResult.timedOut(last: nil).exitCode == 2)
     }
 }

@@ -16,13 +16,13 @@ struct RetransmissionTests {
         let groundAddress = try ground.localAddress()
         let vehicle = try UDPSocket(boundTo: .loopback(port: 0))
         defer { vehicle.close() }
-        let room = LockedValue(false)          // the command queue is full at first
+        let room = LockedValue(false) // the command queue is full at first
         let frames = LockedValue<[UplinkDisposition]>([])
         let accepted = LockedValue<[UplinkPacket]>([])
         let report = CLCWReport(virtualChannels: [0])
-        let uplink = Uplink(configuration: UplinkConfiguration(spacecraftID: 42), clcw: report, bufferAvailable: { room.current }) { packet in
-            accepted.withLock { $0.append(packet) }
-        }
+        let uplink = Uplink(
+            configuration: UplinkConfiguration(spacecraftID: 42), clcw: report, bufferAvailable: { room.current },
+            handler: { packet in accepted.withLock { $0.append(packet) } })
         let stop = LockedValue(false)
         // The vehicle: TC frames in, a TM frame with the CLCW every 20 ms out; the queue gets room
         // after 300 ms; the accepted TC is answered with TM[1,1] and TM[1,7].

@@ -21,9 +21,11 @@ import Testing
 
     static let cases: [Case] = [
         Case(name: "empty file", edit: { _ in "" }, expected: ["key \"device\"", "no [[device]]"]),
-        Case(name: "no devices", edit: { text in
-            text.components(separatedBy: "\n[[device]]").first.map { $0 + "\n" } ?? ""
-        }, expected: ["no [[device]]"]),
+        Case(
+            name: "no devices",
+            edit: { text in
+                text.components(separatedBy: "\n[[device]]").first.map { $0 + "\n" } ?? ""
+            }, expected: ["no [[device]]"]),
         Case(name: "base rate as a string", edit: replacing("base_rate_hz = 100 ", "base_rate_hz = \"fast\" "), expected: ["key \"base_rate_hz\""]),
         Case(name: "base rate 0", edit: replacing("base_rate_hz = 100 ", "base_rate_hz = 0 "), expected: ["key \"base_rate_hz\""]),
         Case(name: "base rate 1 MHz", edit: replacing("base_rate_hz = 100 ", "base_rate_hz = 1000000 "), expected: ["key \"base_rate_hz\""]),
@@ -32,13 +34,16 @@ import Testing
         Case(name: "1 ns sample period", edit: replacing("address = 0x76\n", "address = 0x76\nsample_period = \"1ns\"\n"), expected: ["key \"sample_period\"", "10ms"]),
         Case(name: "empty downlink", edit: replacing("downlink = [\"127.0.0.1:10025\", \"127.0.0.1:10027\"]", "downlink = []"), expected: ["key \"downlink\""]),
         Case(name: "100 Mbit/s", edit: replacing("bit_rate = 64000 ", "bit_rate = 100000000 "), expected: ["key \"bit_rate\""]),
-        Case(name: "two actuators on one line", edit: replacing("line_name = \"cabin-heater\"", "line_name = \"o2-valve\""),
-             expected: ["already used by device \"o2-valve\""]),
+        Case(
+            name: "two actuators on one line", edit: replacing("line_name = \"cabin-heater\"", "line_name = \"o2-valve\""),
+            expected: ["already used by device \"o2-valve\""]),
         Case(name: "misspelt address", edit: replacing("address = 0x76\n", "adress = 0x76\n"), expected: ["key \"adress\"", "did you mean \"address\""]),
-        Case(name: "unknown critical device", edit: replacing("critical_devices = [\"cabin-env\", \"cabin-co2\"]", "critical_devices = [\"cabin-env\", \"cabin-c02\"]"),
-             expected: ["key \"critical_devices\"", "cabin-c02"]),
-        Case(name: "monitor in a group that does not exist", edit: { $0 + "\n[[monitor]]\nname = \"x\"\nparameter = \"exec.cycles\"\nkind = \"stale\"\ngroup = \"monitoring\"\n" },
-             expected: ["key \"group\"", "no rate group named \"monitoring\""]),
+        Case(
+            name: "unknown critical device", edit: replacing("critical_devices = [\"cabin-env\", \"cabin-co2\"]", "critical_devices = [\"cabin-env\", \"cabin-c02\"]"),
+            expected: ["key \"critical_devices\"", "cabin-c02"]),
+        Case(
+            name: "monitor in a group that does not exist", edit: { $0 + "\n[[monitor]]\nname = \"x\"\nparameter = \"exec.cycles\"\nkind = \"stale\"\ngroup = \"monitoring\"\n" },
+            expected: ["key \"group\"", "no rate group named \"monitoring\""]),
         Case(name: "a role that does not exist", edit: replacing("role = \"crew_alarm\"", "role = \"klaxon\""), expected: ["key \"role\""]),
     ]
 

@@ -30,8 +30,11 @@ import Testing
             uplinkAddress = .loopback(port: uplinkPort)
             uplink = try UDPSocket(family: uplinkAddress.family)
             process.executableURL = PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd")
-            process.arguments = ["run", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path,
-                                 "--downlink", "127.0.0.1:\(downlinkPort)", "--uplink", "127.0.0.1:\(uplinkPort)"] + arguments
+            process.arguments =
+                [
+                    "run", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path,
+                    "--downlink", "127.0.0.1:\(downlinkPort)", "--uplink", "127.0.0.1:\(uplinkPort)",
+                ] + arguments
             var merged = ProcessInfo.processInfo.environment
             for (key, value) in environment { merged[key] = value }
             process.environment = merged
@@ -103,8 +106,10 @@ import Testing
         for length in [1, 3, 6, 12, 40, 300] {
             try daemon.sendFrame((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
         }
-        let valid = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0,
-                            data: PUSTelecommand(apid: 0x123, sequenceCount: 900, messageType: MessageType(17, 1)).encoded).encoded
+        let valid = TCFrame(
+            type: .bd, spacecraftID: 42, virtualChannel: 0,
+            data: PUSTelecommand(apid: 0x123, sequenceCount: 900, messageType: MessageType(17, 1)).encoded
+        ).encoded
         try daemon.sendFrame(Array(valid.prefix(valid.count - 3)))
         try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 7, virtualChannel: 0, data: [0x19, 0x23]).encoded)
 
@@ -142,8 +147,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("frames.bin")
         try Data(daemon.capture).write(to: file)
-        let peer = try ChildProcess(try PeerEnvironment.python(),
-                                    [PeerEnvironment.repository.appendingPathComponent("tests/peers/downlink_check.py").path, file.path, "1024", "42"])
+        let peer = try ChildProcess(
+            try PeerEnvironment.python(),
+            [PeerEnvironment.repository.appendingPathComponent("tests/peers/downlink_check.py").path, file.path, "1024", "42"])
         let line = try #require(peer.waitForLine(timeout: .seconds(30)) { $0.hasPrefix("{") })
         let result = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect((result["errors"] as? [String]) == [], "\(result["errors"] ?? "")")
@@ -171,8 +177,9 @@ import Testing
         let socket = try UnixDatagramReceiver(path: path)
         defer { socket.close() }
         // Watchdog pings every 100 ms (WATCHDOG_USEC/2); the monitoring group blocks for 3 s at 3 s.
-        let daemon = try RunningDaemon(arguments: ["--duration", "9s", "--inject-stall", "3s:3s"],
-                                       environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"])
+        let daemon = try RunningDaemon(
+            arguments: ["--duration", "9s", "--inject-stall", "3s:3s"],
+            environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"])
         var messages: [(time: ContinuousClock.Instant, text: String)] = []
         let deadline = ContinuousClock.now + .seconds(12)
         while ContinuousClock.now < deadline {

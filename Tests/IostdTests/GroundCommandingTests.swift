@@ -6,7 +6,7 @@ import SpaceLink
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension DaemonEndToEndTests {
@@ -26,12 +26,19 @@ extension DaemonEndToEndTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let mib = directory.appendingPathComponent("mib.json")
-        #expect(try run(PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
-                        ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib).status == 0)
+        #expect(
+            try run(
+                PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
+                ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib
+            ).status == 0)
 
         func send(_ words: [String], sequence: Int) throws -> (status: Int32, output: String) {
-            try run(tool, ["send"] + words + ["--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)",
-                                             "--timeout", "3s", "--sequence", String(sequence)])
+            try run(
+                tool,
+                ["send"] + words + [
+                    "--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)",
+                    "--timeout", "3s", "--sequence", String(sequence),
+                ])
         }
         var failures: [String] = []
         for index in 0..<100 {
@@ -66,13 +73,17 @@ extension DaemonEndToEndTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let mib = directory.appendingPathComponent("mib.json")
-        _ = try run(PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
-                    ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib)
+        _ = try run(
+            PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
+            ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib)
         let common = ["--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)", "--timeout", "3s"]
 
         // A type-AD frame far outside the FARM-1 window: Lockout.
-        try daemon.sendFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 100,
-                                     data: PUSTelecommand(apid: 0x123, sequenceCount: 1, messageType: .areYouAlive).encoded).encoded)
+        try daemon.sendFrame(
+            TCFrame(
+                type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 100,
+                data: PUSTelecommand(apid: 0x123, sequenceCount: 1, messageType: .areYouAlive).encoded
+            ).encoded)
         let locked = try run(tool, ["send", "ping", "--ad", "--sequence", "3000"] + common)
         #expect(locked.status == 3, "\(locked.output)")
         #expect(locked.output.contains("lockout"), "\(locked.output)")
@@ -110,14 +121,14 @@ extension DaemonEndToEndTests {
         for _ in 0..<3 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 7, virtualChannel: 0, data: ping).encoded) }
         for _ in 0..<2 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 5, data: ping).encoded) }
         var segmented = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded
-        segmented[5] = 0x40                                  // sequence flags 01: a first segment
+        segmented[5] = 0x40 // sequence flags 01: a first segment
         try daemon.sendFrame(withFECF(segmented))
         for _ in 0..<4 {
             var corrupt = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded
             corrupt[corrupt.count - 1] ^= 0xFF
             try daemon.sendFrame(corrupt)
         }
-        try daemon.sendFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 3, data: ping).encoded)   // V(R) = 0: a gap
+        try daemon.sendFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 3, data: ping).encoded) // V(R) = 0: a gap
         var wrongLength = PUSTelecommand(apid: 0x123, sequenceCount: 701, messageType: .areYouAlive).encoded
         wrongLength[5] &+= 5
         try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: wrongLength).encoded)
@@ -132,7 +143,8 @@ extension DaemonEndToEndTests {
         try daemon.listen(for: .seconds(5)) { telemetry in
             for tm in telemetry where tm.messageType == .parameterReport {
                 if case .report(let assignments)? = try? ParameterManagementMessage.decode(tm.messageType, data: tm.sourceData[...]),
-                   assignments.map(\.id) == ids {
+                    assignments.map(\.id) == ids
+                {
                     for assignment in assignments { values[assignment.id] = assignment.value }
                 }
             }

@@ -53,9 +53,10 @@ import Testing
         #expect((values("battery-power")["bus_voltage_v"] ?? 0) > 20)
         #expect(values("scrubber-fan")["stage"] == 1)
         #expect(values("o2-valve")["state"] == 0)
-        #expect(Set(objects.compactMap { $0["driver"] as? String }) == [
-            "bme280", "ads1115-o2", "ina226", "mpu6050", "geiger", "scd30", "epever-tracer", "star-tracker", "gpio-actuator", "gpio-fan",
-        ])
+        #expect(
+            Set(objects.compactMap { $0["driver"] as? String }) == [
+                "bme280", "ads1115-o2", "ina226", "mpu6050", "geiger", "scd30", "epever-tracer", "star-tracker", "gpio-actuator", "gpio-fan",
+            ])
     }
 
     @Test func textProbePrintsOneLinePerDevice() throws {

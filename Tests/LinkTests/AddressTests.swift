@@ -83,7 +83,7 @@ import Testing
 
     @Test func ipv6Loopback() throws {
         let receiver: UDPSocket
-        do { receiver = try UDPSocket(boundTo: try SocketAddress(parsing: "[::1]:0")) } catch { return }   // no IPv6 here
+        do { receiver = try UDPSocket(boundTo: try SocketAddress(parsing: "[::1]:0")) } catch { return } // no IPv6 here
         let address = try receiver.localAddress()
         let sender = try UDPSocket(family: .ipv6)
         try sender.send([7], to: address)
@@ -100,7 +100,7 @@ import Testing
         let v6 = try SocketAddress(parsing: "[::1]:9")
         #expect(throws: SocketError.familyMismatch(v6)) { try second.send([1], to: v6) }
         second.close()
-        second.close()   // idempotent
+        second.close() // idempotent
         #expect(throws: SocketError.closed) { try second.send([1], to: taken) }
         var buffer = [UInt8](repeating: 0, count: 1)
         #expect(throws: SocketError.closed) { try second.receive(into: &buffer, timeout: .zero) }
@@ -110,5 +110,5 @@ import Testing
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 import SpaceLink
@@ -87,7 +87,7 @@ import Testing
         }
         // 10 frames of 40 are housekeeping's, about ten 100-octet packets each.
         #expect(housekeeping >= 80, "\(housekeeping) housekeeping packets in 40 frames")
-        #expect(scheduler.statistics[.housekeeping].sent >= UInt64(housekeeping))   // (one may be half framed)
+        #expect(scheduler.statistics[.housekeeping].sent >= UInt64(housekeeping)) // (one may be half framed)
     }
 
     @Test func aBacklogLosesNothingWhenTheQueuesAreFull() throws {

@@ -44,14 +44,14 @@ import Testing
         var scheduler = makeScheduler()
         #expect(scheduler.nextDeadline == nil)
         let result1 = scheduler.pump(now: t0)
-        #expect(result1.count == 1)                  // first call: slot 0 at once
+        #expect(result1.count == 1) // first call: slot 0 at once
         #expect(scheduler.nextDeadline == t0 + ms(128))
         let result2 = scheduler.pump(now: t0 + ms(127))
         #expect(result2.isEmpty)
         let result3 = scheduler.pump(now: t0 + ms(128))
         #expect(result3.count == 1)
         let result4 = scheduler.pump(now: t0 + ms(128))
-        #expect(result4.isEmpty)           // slot used only once
+        #expect(result4.isEmpty) // slot used only once
         // Woken late (at 200 ms instead of 256): the next deadline stays on the grid.
         let result5 = scheduler.pump(now: t0 + ms(300))
         #expect(result5.count == 1)
@@ -101,7 +101,7 @@ import Testing
         let result9 = scheduler.enqueue(telemetryPacket(apid: 0x20, sequenceCount: 0, length: 40, tag: 1), priority: .housekeeping)
         #expect(result9)
         let early = scheduler.pump(now: t0 + ms(200))
-        #expect(early.isEmpty)                                         // waits for its slot
+        #expect(early.isEmpty) // waits for its slot
         let frames = scheduler.pump(now: t0 + ms(256))
         #expect(frames.count == 1)
         #expect(try TMFrame.decode(frames[0][...], configuration: tmConfiguration).header.virtualChannel == 0)
@@ -117,7 +117,7 @@ import Testing
         let frames = scheduler.pump(now: t0)
         var decoder = TMFrameDecoder(configuration: tmConfiguration)
         #expect(decoder.receive(frames[0]) == [packet])
-        #expect(decoder.statistics.idlePackets == 1)                 // the padding
+        #expect(decoder.statistics.idlePackets == 1) // the padding
         #expect(scheduler.statistics[.housekeeping].sent == 1)
         #expect(scheduler.isDrained)
     }
@@ -253,7 +253,7 @@ import Testing
         // sent again at once, so it is counted per destination but no frame is lost.
         #expect(waitUntil { (downlink.statistics.destinations.first?.refused ?? 0) >= 3 })
         let framesSoFar = downlink.statistics.frames
-        #expect(waitUntil { downlink.statistics.frames > framesSoFar + 10 })  // still sending
+        #expect(waitUntil { downlink.statistics.frames > framesSoFar + 10 }) // still sending
         let stats = downlink.statistics
         #expect(stats.lastSendError == .send(errno: ECONNREFUSED))
         #expect(stats.destinations.first?.lastError == .send(errno: ECONNREFUSED))
@@ -261,7 +261,7 @@ import Testing
         #expect(downlink.isRunning)
         #expect(throws: LinkError.alreadyRunning) { try downlink.start(destination: nowhere) }
         downlink.stop()
-        downlink.stop()   // idempotent
+        downlink.stop() // idempotent
         #expect(!downlink.isRunning)
     }
 
@@ -274,7 +274,7 @@ import Testing
         defer { downlink.stop() }
         var buffer = [UInt8](repeating: 0, count: 2048)
         let clock = TestSystemClock()
-        _ = try ground.receive(into: &buffer, timeout: .seconds(2))   // the first frame starts the window
+        _ = try ground.receive(into: &buffer, timeout: .seconds(2)) // the first frame starts the window
         let start = clock.now
         var frames = 0
         while clock.now < start + .milliseconds(500) {
@@ -286,7 +286,7 @@ import Testing
 
     @Test func flushWithoutSenderReportsNotDrained() {
         let downlink = Downlink(configuration: DownlinkConfiguration(frame: tmConfiguration), clock: TestSystemClock())
-        #expect(downlink.flush(timeout: .milliseconds(10)))          // nothing queued
+        #expect(downlink.flush(timeout: .milliseconds(10))) // nothing queued
         downlink.enqueue(telemetryPacket(apid: 1, sequenceCount: 0, length: 10, tag: 0), priority: .event)
         #expect(!downlink.flush(timeout: .milliseconds(10)))
         #expect(downlink.pump(now: t0).count == 1)
@@ -295,5 +295,5 @@ import Testing
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 import SpaceLink
@@ -35,7 +35,7 @@ func telemetryPacket(apid: UInt16, sequenceCount: UInt16, length: Int, tag: UInt
 }
 
 let spacecraftID: UInt16 = 0x2A
-let tmConfiguration = TMFrameConfiguration(spacecraftID: spacecraftID)   // 1024 octets, OCF, FECF
+let tmConfiguration = TMFrameConfiguration(spacecraftID: spacecraftID) // 1024 octets, OCF, FECF
 
 /// An instant far from zero, so arithmetic below it would show.
 let t0 = MonotonicInstant(nanoseconds: 1_000_000_000_000)

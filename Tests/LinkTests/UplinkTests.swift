@@ -92,7 +92,7 @@ final class PacketSink: Sendable {
         let uplink = Uplink(configuration: configuration, handler: sink.take)
         let first = adFrame(0, [telecommand(0)])
         #expect(uplink.receive(datagram: first[...]) == .accepted(packets: 1))
-        #expect(uplink.receive(datagram: first[...]) == .discarded(.negativeWindow))          // replay
+        #expect(uplink.receive(datagram: first[...]) == .discarded(.negativeWindow)) // replay
         #expect(uplink.receive(datagram: adFrame(3, [telecommand(3)])[...]) == .discarded(.positiveWindow))
         #expect(uplink.clcws[0].retransmit)
         #expect(uplink.receive(datagram: adFrame(100, [telecommand(9)])[...]) == .discarded(.enteredLockout))
@@ -102,7 +102,7 @@ final class PacketSink: Sendable {
         #expect(uplink.receive(datagram: controlFrame(.unlock)[...]) == .executed(.unlock))
         #expect(uplink.receive(datagram: controlFrame(.setVR(7))[...]) == .executed(.setVR(7)))
         #expect(uplink.receive(datagram: adFrame(7, [telecommand(7)])[...]) == .accepted(packets: 1))
-        #expect(uplink.farmState(virtualChannel: 1) == .open)                                // VCs independent
+        #expect(uplink.farmState(virtualChannel: 1) == .open) // VCs independent
         let stats = uplink.statistics
         #expect(stats.farmReplayed == 1 && stats.farmSequenceGap == 1 && stats.farmEnteredLockout == 1 && stats.farmLockedOut == 1)
         #expect(stats.framesDiscarded == 4)
@@ -181,19 +181,19 @@ final class PacketSink: Sendable {
         var state: UInt64 = 0x1234_5678
         let garbage: [[UInt8]] = (0..<20).map { n in
             (0..<(1 + n * 23)).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 return UInt8(truncatingIfNeeded: state >> 56)
             }
         }
         var datagrams: [[UInt8]] = [first]
         datagrams += garbage
         datagrams += [
-            Array(adFrame(1, [telecommand(1)]).dropLast(5)),        // truncated
-            adFrame(1, [telecommand(1)], spacecraft: 0x155),      // foreign
-            adFrame(1, [telecommand(1)], virtualChannel: 5),      // wrong VC
+            Array(adFrame(1, [telecommand(1)]).dropLast(5)), // truncated
+            adFrame(1, [telecommand(1)], spacecraft: 0x155), // foreign
+            adFrame(1, [telecommand(1)], virtualChannel: 5), // wrong VC
             badCRC,
-            first,                                                // replay
-            [UInt8](repeating: 0xAA, count: 1500),                // oversize
+            first, // replay
+            [UInt8](repeating: 0xAA, count: 1500), // oversize
             bdFrame([telecommand(50)]),
             adFrame(1, [telecommand(1), telecommand(2)]),
         ]
@@ -229,5 +229,5 @@ final class PacketSink: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

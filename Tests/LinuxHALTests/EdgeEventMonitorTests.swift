@@ -29,16 +29,23 @@ struct EdgeEventMonitorTests {
         chip.injectEdge(.name("door"), kind: .falling, at: MonotonicInstant(nanoseconds: 2_500))
         chip.injectEdge(.name("door"), kind: .rising, at: MonotonicInstant(nanoseconds: 7_000))
         var received: [GPIOEdgeEvent] = []
-        #expect(eventually { monitor.drain(into: &received); return received.count >= 3 })
+        #expect(
+            eventually {
+                monitor.drain(into: &received); return received.count >= 3
+            })
         chip.injectEdge(.name("door"), kind: .falling, at: MonotonicInstant(nanoseconds: 9_000_000))
-        #expect(eventually { monitor.drain(into: &received); return received.count >= 4 })
+        #expect(
+            eventually {
+                monitor.drain(into: &received); return received.count >= 4
+            })
 
-        #expect(received == [
-            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1, lineSequence: 1, globalSequence: 1),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1, lineSequence: 2, globalSequence: 2),
-            GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1, lineSequence: 3, globalSequence: 3),
-            GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1, lineSequence: 4, globalSequence: 4),
-        ])
+        #expect(
+            received == [
+                GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 1_000, lineOffset: 1, lineSequence: 1, globalSequence: 1),
+                GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 2_500, lineOffset: 1, lineSequence: 2, globalSequence: 2),
+                GPIOEdgeEvent(kind: .rising, timestampNanoseconds: 7_000, lineOffset: 1, lineSequence: 3, globalSequence: 3),
+                GPIOEdgeEvent(kind: .falling, timestampNanoseconds: 9_000_000, lineOffset: 1, lineSequence: 4, globalSequence: 4),
+            ])
         #expect(monitor.stop(timeout: .seconds(2)))
         #expect(!monitor.isRunning)
         #expect(monitor.statistics == EdgeEventMonitor.Statistics(received: 4, dropped: 0, waitErrors: 0, lastError: nil))
@@ -89,7 +96,7 @@ struct EdgeEventMonitorTests {
         #expect(eventually { monitor?.statistics.received == 1 })
 
         let dropped = SystemMonotonicClock.shared.now
-        monitor = nil                                     // no stop(): deinit asks the thread to end
+        monitor = nil // no stop(): deinit asks the thread to end
         #expect(monitor == nil)
         #expect(eventually(within: .seconds(2)) { !threadNames().contains(name) }, "the dropped monitor's thread is still running")
         // It ends within a poll interval plus scheduling delay; 2 s is the bound on a busy machine.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Drivers
 import Foundation
@@ -67,7 +67,7 @@ struct HILBenchGeigerTests {
     func pulsesAreCounted() throws {
         let chip = try hilChip()
         let pin = try hilPin(chip, "geiger")
-        try pin.pull(true)                                   // idle high; the tube pulls it low
+        try pin.pull(true) // idle high; the tube pulls it low
         // As DriverCatalog.geiger requests it: falling edges, bias as the board wires it.
         let line = try chip.requestEdgeEvents(.name("geiger"), edge: .falling, options: GPIOLineOptions(bias: .asIs))
         defer { line.release() }
@@ -82,7 +82,7 @@ struct HILBenchGeigerTests {
             try pin.pull(true)
         }
         var events: [GPIOEdgeEvent] = []
-        let deadline = clock.now.advanced(by: .seconds(20))         // TCG: generous
+        let deadline = clock.now.advanced(by: .seconds(20)) // TCG: generous
         while events.count < pulses, clock.now < deadline {
             events += try line.waitForEvents(timeout: .milliseconds(200))
         }
@@ -164,8 +164,10 @@ struct HILBenchActuatorTests {
         let chip = try hilChip()
         let low = try hilPin(chip, "scrubber-fan-1")
         let high = try hilPin(chip, "scrubber-fan-2")
-        let lines = [try chip.requestOutput(.name("scrubber-fan-1"), initialValue: true, options: GPIOLineOptions()),
-                     try chip.requestOutput(.name("scrubber-fan-2"), initialValue: false, options: GPIOLineOptions())]
+        let lines = [
+            try chip.requestOutput(.name("scrubber-fan-1"), initialValue: true, options: GPIOLineOptions()),
+            try chip.requestOutput(.name("scrubber-fan-2"), initialValue: false, options: GPIOLineOptions()),
+        ]
         let fan = FanStages(name: "scrubber-fan", lines: lines, wiring: .exclusive, safeStage: 1)
         defer { for line in lines { line.release() } }
         _ = try fan.start()
@@ -220,8 +222,9 @@ final class NamedSerialLine {
 /// under TCG (pymodbus takes 10-20 s to import there), hence the wide wait, unlike
 /// ``ModbusPeer/rtu(device:values:tty:baud:)`` whose 8 s suit the host.
 func startRTUPeer(device: String, values: String, tty: String, baud: Int) throws -> ChildProcess {
-    let child = try ChildProcess(try PeerEnvironment.python(),
-                                 [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--rtu", tty, "--baud", String(baud)])
+    let child = try ChildProcess(
+        try PeerEnvironment.python(),
+        [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--rtu", tty, "--baud", String(baud)])
     guard child.waitForLine(timeout: .seconds(90), { $0.hasPrefix("READY rtu ") }) != nil else {
         child.stop()
         throw HILSetupError(description: "modbus_peer.py (\(device), rtu) did not get ready within 90 s: \(child.lines)")
@@ -241,9 +244,11 @@ struct HILBenchModbusTests {
         let values = #"{"co2_ppm": 640.0, "temperature_c": 21.5, "humidity_pct": 45.0, "ready": true}"#
         var peer: ChildProcess? = try startRTUPeer(device: "scd30", values: values, tty: line.endB, baud: 19200)
         // Wide timeouts: TCG runs the Python peer 5-20x slower than the host.
-        let bus = try LinuxModbusClient(name: "rs485-hil", configuration: .rtu(
-            device: line.endA, baud: 19200, responseTimeout: .seconds(2), byteTimeout: .milliseconds(200),
-            reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))))
+        let bus = try LinuxModbusClient(
+            name: "rs485-hil",
+            configuration: .rtu(
+                device: line.endA, baud: 19200, responseTimeout: .seconds(2), byteTimeout: .milliseconds(200),
+                reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))))
         let scd30 = SCD30(name: "cabin-co2", client: bus, unit: 0x61)
         _ = try scd30.start()
         let expected = [Reading("co2_ppm", 640), Reading("temperature_c", 21.5), Reading("humidity_pct", 45)]
@@ -268,12 +273,12 @@ struct HILBenchModbusTests {
             }
             switch phase {
             case .before where good[.before, default: 0] >= 3:
-                peer?.stop()                                  // the device dies, then its adapter goes
+                peer?.stop() // the device dies, then its adapter goes
                 peer = nil
                 line.unplug()
                 phase = .down
             case .down where failures >= 3:
-                try line.plug()                               // replugged under the same name
+                try line.plug() // replugged under the same name
                 peer = try startRTUPeer(device: "scd30", values: values, tty: line.endB, baud: 19200)
                 phase = .after
             default:
@@ -299,8 +304,11 @@ struct HILBenchModbusTests {
         defer { line.unplug() }
         let configuration = ModbusBusConfiguration.rtu(device: line.endA, baud: 115200, responseTimeout: .seconds(2), byteTimeout: .milliseconds(200))
 
-        let mpptPeer = try startRTUPeer(device: "mppt", values: #"{"pv_voltage_v": 36.5, "pv_current_a": 4.2, "pv_power_w": 153.3, "battery_voltage_v": 26.4, "charge_current_a": 5.5, "charge_power_w": 145.2, "battery_soc_pct": 76, "charging_state": 2, "battery_current_a": 5.5}"#,
-                                          tty: line.endB, baud: 115200)
+        let mpptPeer = try startRTUPeer(
+            device: "mppt",
+            values:
+                #"{"pv_voltage_v": 36.5, "pv_current_a": 4.2, "pv_power_w": 153.3, "battery_voltage_v": 26.4, "charge_current_a": 5.5, "charge_power_w": 145.2, "battery_soc_pct": 76, "charging_state": 2, "battery_current_a": 5.5}"#,
+            tty: line.endB, baud: 115200)
         let mpptBus = try LinuxModbusClient(name: "rs485-hil", configuration: configuration)
         let mppt = EPEverTracer(name: "mppt", client: mpptBus, unit: 1)
         _ = try mppt.start()
@@ -313,8 +321,9 @@ struct HILBenchModbusTests {
         mpptPeer.stop()
         mpptBus.disconnect()
 
-        let trackerPeer = try startRTUPeer(device: "startracker", values: #"{"q": [0.6, 0.0, 0.8, 0.0], "stars": 14, "tracking": true, "time_s": 1234.5}"#,
-                                             tty: line.endB, baud: 115200)
+        let trackerPeer = try startRTUPeer(
+            device: "startracker", values: #"{"q": [0.6, 0.0, 0.8, 0.0], "stars": 14, "tracking": true, "time_s": 1234.5}"#,
+            tty: line.endB, baud: 115200)
         defer { trackerPeer.stop() }
         let trackerBus = try LinuxModbusClient(name: "rs485-hil", configuration: configuration)
         let tracker = StarTracker(name: "star-tracker", client: trackerBus, unit: 0x20)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 @testable import LinuxHAL
@@ -159,7 +159,10 @@ struct HILBenchGPIOTests {
         usleep(20_000)
         try writeAttribute("pull", line: 4, "pull-down")
         var events: [GPIOEdgeEvent] = []
-        #expect(eventually(within: .seconds(20)) { monitor.drain(into: &events); return events.count >= 2 })
+        #expect(
+            eventually(within: .seconds(20)) {
+                monitor.drain(into: &events); return events.count >= 2
+            })
         let after = clock.now
         #expect(monitor.stop(timeout: .seconds(5)))
         line.release()

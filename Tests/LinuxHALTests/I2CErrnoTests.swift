@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HAL
 @testable import LinuxHAL
@@ -9,26 +9,27 @@ import Testing
 struct LinuxI2CTests {
     /// Linux errno values (asm-generic/errno-base.h, asm-generic/errno.h) and the kinds they mean.
     static let table: [(errno: Int32, kind: I2CError.Kind)] = [
-        (6, .noAcknowledge(.address)),     // ENXIO: address phase not acknowledged
-        (19, .noAcknowledge(.address)),    // ENODEV: i2c-stub's answer for an address without a chip
-        (121, .noAcknowledge(.unknown)),   // EREMOTEIO: NACK, address or data depending on the adapter
-        (11, .arbitrationLost),            // EAGAIN
-        (110, .timeout),                   // ETIMEDOUT
-        (95, .unsupported),                // EOPNOTSUPP
-        (5, .bus),                         // EIO
-        (16, .bus),                        // EBUSY
-        (22, .bus),                        // EINVAL
-        (71, .other),                      // EPROTO: bad SMBus block length
-        (74, .other),                      // EBADMSG: PEC mismatch
-        (108, .other),                     // ESHUTDOWN: adapter suspended
-        (2, .other),                       // ENOENT
-        (1, .other),                       // EPERM
+        (6, .noAcknowledge(.address)), // ENXIO: address phase not acknowledged
+        (19, .noAcknowledge(.address)), // ENODEV: i2c-stub's answer for an address without a chip
+        (121, .noAcknowledge(.unknown)), // EREMOTEIO: NACK, address or data depending on the adapter
+        (11, .arbitrationLost), // EAGAIN
+        (110, .timeout), // ETIMEDOUT
+        (95, .unsupported), // EOPNOTSUPP
+        (5, .bus), // EIO
+        (16, .bus), // EBUSY
+        (22, .bus), // EINVAL
+        (71, .other), // EPROTO: bad SMBus block length
+        (74, .other), // EBADMSG: PEC mismatch
+        (108, .other), // ESHUTDOWN: adapter suspended
+        (2, .other), // ENOENT
+        (1, .other), // EPERM
     ]
 
     @Test("errno values of this platform are the asm-generic ones the table uses")
     func errnoValues() {
-        #expect([ENXIO, ENODEV, EREMOTEIO, EAGAIN, ETIMEDOUT, EOPNOTSUPP, EIO, EBUSY, EINVAL, EPROTO, EBADMSG, ESHUTDOWN, ENOENT, EPERM]
-            == [6, 19, 121, 11, 110, 95, 5, 16, 22, 71, 74, 108, 2, 1])
+        #expect(
+            [ENXIO, ENODEV, EREMOTEIO, EAGAIN, ETIMEDOUT, EOPNOTSUPP, EIO, EBUSY, EINVAL, EPROTO, EBADMSG, ESHUTDOWN, ENOENT, EPERM]
+                == [6, 19, 121, 11, 110, 95, 5, 16, 22, 71, 74, 108, 2, 1])
     }
 
     @Test("each errno maps to its kind", arguments: LinuxI2CTests.table.indices)

@@ -4,7 +4,7 @@ import HAL
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct ModbusErrnoTests {
@@ -58,8 +58,10 @@ import Glibc
         #expect(throws: ModbusError.self) { try bus.readHoldingRegisters(unit: 1, address: 0, count: 126) }
         #expect(throws: ModbusError.self) { try bus.readHoldingRegisters(unit: 0, address: 0, count: 1) }
         #expect(LinuxModbusClient.validate(.readCoils(address: 0, count: 2001), unit: 1, transport: .tcp(host: "h", port: 1)) != nil)
-        #expect(LinuxModbusClient.validate(.readInputRegisters(address: 0, count: 1), unit: 248,
-                                           transport: .rtu(device: "/dev/x", baud: 9600, parity: .none, dataBits: 8, stopBits: 1, serialMode: nil)) != nil)
+        #expect(
+            LinuxModbusClient.validate(
+                .readInputRegisters(address: 0, count: 1), unit: 248,
+                transport: .rtu(device: "/dev/x", baud: 9600, parity: .none, dataBits: 8, stopBits: 1, serialMode: nil)) != nil)
         #expect(LinuxModbusClient.validate(.readInputRegisters(address: 0, count: 1), unit: 255, transport: .tcp(host: "h", port: 1)) == nil)
         // Nothing was attempted on the network.
         #expect(bus.statistics.connectAttempts == 0)

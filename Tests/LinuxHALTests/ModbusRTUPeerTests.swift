@@ -12,8 +12,9 @@ struct ModbusRTUPeerTests {
     @Test func scd30OverRTU() throws {
         let line = try VirtualSerialLine()
         defer { line.stop() }
-        let peer = try ModbusPeer.rtu(device: "scd30", values: #"{"co2_ppm": 1234.5, "temperature_c": -5.5, "humidity_pct": 87.25}"#,
-                                      tty: line.endB, baud: 19200)
+        let peer = try ModbusPeer.rtu(
+            device: "scd30", values: #"{"co2_ppm": 1234.5, "temperature_c": -5.5, "humidity_pct": 87.25}"#,
+            tty: line.endB, baud: 19200)
         defer { peer.stop() }
         let bus = try LinuxModbusClient(name: "rs485-test", configuration: .rtu(device: line.endA, baud: 19200))
         let scd30 = SCD30(name: "cabin-co2", client: bus, configuration: SCD30Configuration(ambientPressureMbar: 950))
@@ -29,8 +30,9 @@ struct ModbusRTUPeerTests {
     @Test func concurrentDriversShareTheBusOneExchangeAtATime() throws {
         let line = try VirtualSerialLine()
         defer { line.stop() }
-        let peer = try ModbusPeer.rtu(device: "startracker", values: #"{"q": [1, 0, 0, 0], "stars": 14, "tracking": true, "time_s": 10.0}"#,
-                                      tty: line.endB, baud: 115200)
+        let peer = try ModbusPeer.rtu(
+            device: "startracker", values: #"{"q": [1, 0, 0, 0], "stars": 14, "tracking": true, "time_s": 10.0}"#,
+            tty: line.endB, baud: 115200)
         defer { peer.stop() }
         let bus = try LinuxModbusClient(name: "rs485-test", configuration: .rtu(device: line.endA, baud: 115200))
         let tracker = StarTracker(name: "st1", client: bus)

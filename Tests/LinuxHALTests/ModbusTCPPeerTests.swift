@@ -12,15 +12,19 @@ struct ModbusTCPPeerTests {
     static let scd30Values = #"{"co2_ppm": 812.5, "temperature_c": 21.25, "humidity_pct": 40.5}"#
 
     func client(_ port: UInt16, reconnect: ReconnectPolicy = ReconnectPolicy()) throws -> LinuxModbusClient {
-        try LinuxModbusClient(name: "tcp-test", configuration: .tcp(host: "127.0.0.1", port: port, responseTimeout: .milliseconds(500),
-                                                                    reconnect: reconnect))
+        try LinuxModbusClient(
+            name: "tcp-test",
+            configuration: .tcp(
+                host: "127.0.0.1", port: port, responseTimeout: .milliseconds(500),
+                reconnect: reconnect))
     }
 
     @Test func scd30StartsAndReads() throws {
         let peer = try ModbusPeer.tcp(device: "scd30", values: Self.scd30Values)
         defer { peer.stop() }
-        let scd30 = SCD30(name: "cabin-co2", client: try client(peer.port),
-                          configuration: SCD30Configuration(measurementIntervalSeconds: 5, ambientPressureMbar: 1013))
+        let scd30 = SCD30(
+            name: "cabin-co2", client: try client(peer.port),
+            configuration: SCD30Configuration(measurementIntervalSeconds: 5, ambientPressureMbar: 1013))
 
         // Not started yet: the peer reports data-ready 0.
         expectCategory(.notReady) { _ = try scd30.readSample() }
@@ -32,17 +36,19 @@ struct ModbusTCPPeerTests {
     }
 
     @Test func mpptReads() throws {
-        let values = #"{"pv_voltage_v": 35.5, "pv_current_a": 2.5, "pv_power_w": 1000.0, "battery_voltage_v": 26.4, "charge_current_a": 3.25, "charge_power_w": 85.8, "battery_soc_pct": 80, "charging_state": 2, "battery_current_a": -1.75}"#
+        let values =
+            #"{"pv_voltage_v": 35.5, "pv_current_a": 2.5, "pv_power_w": 1000.0, "battery_voltage_v": 26.4, "charge_current_a": 3.25, "charge_power_w": 85.8, "battery_soc_pct": 80, "charging_state": 2, "battery_current_a": -1.75}"#
         let peer = try ModbusPeer.tcp(device: "mppt", values: values)
         defer { peer.stop() }
         let tracer = EPEverTracer(name: "solar", client: try client(peer.port))
         #expect(try tracer.start() == "MPPT, rated PV 100 V 30 A, battery 24 V")
         // 1000.00 W needs the high word (100 000 > 65 535); −1.75 A the signed 32-bit value.
-        #expect(try tracer.readSample() == [
-            Reading("pv_voltage_v", 35.5), Reading("pv_current_a", 2.5), Reading("pv_power_w", 1000),
-            Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
-            Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
-        ])
+        #expect(
+            try tracer.readSample() == [
+                Reading("pv_voltage_v", 35.5), Reading("pv_current_a", 2.5), Reading("pv_power_w", 1000),
+                Reading("battery_voltage_v", 26.4), Reading("charge_current_a", 3.25), Reading("charge_power_w", 85.8),
+                Reading("battery_soc_pct", 80), Reading("charging_state", 2), Reading("battery_current_a", -1.75),
+            ])
     }
 
     @Test func starTrackerStartsAndReads() throws {
@@ -52,10 +58,11 @@ struct ModbusTCPPeerTests {
         let tracker = StarTracker(name: "st1", client: try client(peer.port), configuration: StarTrackerConfiguration(mode: .track, exposureMs: 80))
         #expect(try tracker.start() == "star tracker protocol 1.0")
         #expect(peer.waitForWrite(PeerWrite(unit: 0x20, function: 16, address: 0x0100, values: [1, 80])), "\(peer.writes)")
-        #expect(try tracker.readSample() == [
-            Reading("stars_tracked", 9), Reading("tracking", 1), Reading("time_tag_s", 1234.25),
-            Reading("q_w", 0.5), Reading("q_x", -0.5), Reading("q_y", 0.5), Reading("q_z", -0.5),
-        ])
+        #expect(
+            try tracker.readSample() == [
+                Reading("stars_tracked", 9), Reading("tracking", 1), Reading("time_tag_s", 1234.25),
+                Reading("q_w", 0.5), Reading("q_x", -0.5), Reading("q_y", 0.5), Reading("q_z", -0.5),
+            ])
     }
 
     @Test func exceptionsAreMapped() throws {
@@ -151,8 +158,11 @@ struct ModbusReconnectTests {
         let port = first.port
         // That peer is stopped at once: its port is free again, nobody listens.
         first.stop()
-        let client = try LinuxModbusClient(name: "late-peer", configuration: .tcp(host: "127.0.0.1", port: port, responseTimeout: .milliseconds(500),
-                                                                                  reconnect: ReconnectPolicy(initialDelay: .seconds(30), maximumDelay: .seconds(60))))
+        let client = try LinuxModbusClient(
+            name: "late-peer",
+            configuration: .tcp(
+                host: "127.0.0.1", port: port, responseTimeout: .milliseconds(500),
+                reconnect: ReconnectPolicy(initialDelay: .seconds(30), maximumDelay: .seconds(60))))
         #expect(throws: ModbusError.self) { try client.connect() }
         // Within the 30 s back-off a request fails fast without touching the network…
         #expect(throws: ModbusError.self) { _ = try client.readHoldingRegisters(unit: 0x61, address: 0x0020, count: 1) }

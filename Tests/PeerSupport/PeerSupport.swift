@@ -3,7 +3,7 @@ import HAL
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failure to set up a test peer (missing interpreter, socat, or a peer that never got ready).
@@ -148,10 +148,12 @@ public final class ModbusPeer {
 
     /// Starts the peer over TCP on 127.0.0.1 (`port` 0: any free port) and waits for READY.
     public static func tcp(device: String, values: String, port: UInt16 = 0) throws -> ModbusPeer {
-        let child = try ChildProcess(try PeerEnvironment.python(),
-                                     [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--tcp", "127.0.0.1:\(port)"])
+        let child = try ChildProcess(
+            try PeerEnvironment.python(),
+            [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--tcp", "127.0.0.1:\(port)"])
         guard let ready = child.waitForLine(timeout: .seconds(8), { $0.hasPrefix("READY tcp ") }),
-              let bound = ready.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+            let bound = ready.split(separator: ":").last.flatMap({ UInt16($0) })
+        else {
             child.stop()
             throw PeerSetupError(description: "modbus_peer.py (\(device), tcp) did not get ready: \(child.lines)")
         }
@@ -160,8 +162,9 @@ public final class ModbusPeer {
 
     /// Starts the peer over RTU on `tty` and waits for READY.
     public static func rtu(device: String, values: String, tty: String, baud: Int) throws -> ModbusPeer {
-        let child = try ChildProcess(try PeerEnvironment.python(),
-                                     [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--rtu", tty, "--baud", String(baud)])
+        let child = try ChildProcess(
+            try PeerEnvironment.python(),
+            [PeerEnvironment.peerScript.path, "--device", device, "--values", values, "--rtu", tty, "--baud", String(baud)])
         guard child.waitForLine(timeout: .seconds(8), { $0.hasPrefix("READY rtu ") }) != nil else {
             child.stop()
             throw PeerSetupError(description: "modbus_peer.py (\(device), rtu) did not get ready: \(child.lines)")
@@ -191,11 +194,13 @@ public final class VirtualSerialLine {
     public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-modbus-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        socat = try ChildProcess(try PeerEnvironment.tool("socat"), [
-            "-d", "-d",
-            "pty,raw,echo=0,link=\(directory.appendingPathComponent("A").path)",
-            "pty,raw,echo=0,link=\(directory.appendingPathComponent("B").path)",
-        ])
+        socat = try ChildProcess(
+            try PeerEnvironment.tool("socat"),
+            [
+                "-d", "-d",
+                "pty,raw,echo=0,link=\(directory.appendingPathComponent("A").path)",
+                "pty,raw,echo=0,link=\(directory.appendingPathComponent("B").path)",
+            ])
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             if FileManager.default.fileExists(atPath: endA) && FileManager.default.fileExists(atPath: endB) { return }

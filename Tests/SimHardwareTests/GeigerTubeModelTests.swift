@@ -9,8 +9,9 @@ import Testing
         let clock = SimClock()
         let chip = SimGPIOChip(lineNames: ["gm"])
         let line = try chip.requestEdgeEvents(.offset(0), edge: .falling, options: GPIOLineOptions())
-        let tube = GeigerTubeModel(chip: chip, line: .offset(0), seed: seed,
-                                   configuration: .init(deadTimeSeconds: deadTime, pulseWidthSeconds: min(deadTime, 100e-6)))
+        let tube = GeigerTubeModel(
+            chip: chip, line: .offset(0), seed: seed,
+            configuration: .init(deadTimeSeconds: deadTime, pulseWidthSeconds: min(deadTime, 100e-6)))
         tube.trueCountRate = rate
         tube.attach(to: clock)
         var stamps: [UInt64] = []

@@ -24,12 +24,15 @@ import Testing
     @Test func chokedLeakFlowByHand() {
         // Air (R_s = 287.05 J/(kg·K)) at 101 325 Pa and 295.15 K through 1 cm², Cd 0.6, into vacuum:
         // ṁ = 0.6 × 1e-4 × 101 325 × √(1.4 / (287.05 × 295.15)) × (2/2.4)^3 = 0.014302 kg/s.
-        let flow = CabinAtmosphere.orificeMassFlow(area: 1e-4, dischargeCoefficient: 0.6, pressure: 101_325, outsidePressure: 0,
-                                                   temperatureKelvin: 295.15, specificGasConstant: 287.05)
+        let flow = CabinAtmosphere.orificeMassFlow(
+            area: 1e-4, dischargeCoefficient: 0.6, pressure: 101_325, outsidePressure: 0,
+            temperatureKelvin: 295.15, specificGasConstant: 287.05)
         #expect(abs(flow - 0.014302) < 1e-5)
         // No flow without a pressure difference.
-        #expect(CabinAtmosphere.orificeMassFlow(area: 1e-4, dischargeCoefficient: 0.6, pressure: 1e5, outsidePressure: 1e5,
-                                                temperatureKelvin: 295.15, specificGasConstant: 287.05) == 0)
+        #expect(
+            CabinAtmosphere.orificeMassFlow(
+                area: 1e-4, dischargeCoefficient: 0.6, pressure: 1e5, outsidePressure: 1e5,
+                temperatureKelvin: 295.15, specificGasConstant: 287.05) == 0)
     }
 
     @Test func leakMakesPressureFallMonotonically() {
@@ -182,7 +185,7 @@ import Testing
         for _ in 0..<1000 { body.step(dt: 0.1, inputs: .init(controlTorque: SIMD3(0, 0, 2))) }
         #expect(abs(body.rate.z - 0.030769) < 1e-6)
         #expect(abs(body.attitude.angle(to: .identity) - 1.538462) < 1e-5)
-        #expect(abs(body.attitude.z - 0.695583) < 1e-5)   // sin(1.538462 / 2)
+        #expect(abs(body.attitude.z - 0.695583) < 1e-5) // sin(1.538462 / 2)
     }
 
     @Test func starTrackerLosesTrackWhenBlindedAndReacquires() {
@@ -194,14 +197,14 @@ import Testing
         body.step(dt: 1, inputs: .init(starTrackerBlinded: true))
         #expect(body.starTrackerMeasurement == nil)
         for _ in 0..<9 { body.step(dt: 1, inputs: .init()) }
-        #expect(body.starTrackerMeasurement == nil)          // 9 s of the 10 s reacquisition
+        #expect(body.starTrackerMeasurement == nil) // 9 s of the 10 s reacquisition
         body.step(dt: 1, inputs: .init())
         #expect(body.starTrackerMeasurement != nil)
     }
 
     @Test func starTrackerLosesTrackAboveItsRate() {
         var configuration = AttitudeDynamics.Configuration()
-        configuration.initialRate = SIMD3(0, 0, 2 * .pi / 180)   // 2 °/s
+        configuration.initialRate = SIMD3(0, 0, 2 * .pi / 180) // 2 °/s
         var body = AttitudeDynamics(configuration: configuration, seed: 3)
         body.step(dt: 0.1, inputs: .init())
         #expect(!body.starTrackerTracking)
@@ -231,7 +234,7 @@ import Testing
             peak = max(peak, environment.doseRateMicrosievertsPerHour)
             if environment.inSAA { orbitsWithPass.insert(orbit.orbitNumber(at: Double(second))) }
         }
-        #expect(abs(peak - 150) < 0.1)                 // 15 × background at the pass's middle
+        #expect(abs(peak - 150) < 0.1) // 15 × background at the pass's middle
         // Ground track moves 360 × 5556 / 86 164 = 23.2° per orbit; ±45° of the SAA → 3 or 4 of ~15.5 orbits.
         #expect((3...5).contains(orbitsWithPass.count))
         environment.step(dt: 1, inputs: .init(stormMultiplier: 4))
@@ -254,7 +257,7 @@ import Testing
         #expect(trajectory(seed: 42) == trajectory(seed: 42))
         let a = trajectory(seed: 42), b = trajectory(seed: 43)
         #expect(a != b)
-        #expect(zip(a, b).allSatisfy { (($0 - $1) * ($0 - $1)).sum().squareRoot() < 1e-3 })   // only the noise differs
+        #expect(zip(a, b).allSatisfy { (($0 - $1) * ($0 - $1)).sum().squareRoot() < 1e-3 }) // only the noise differs
     }
 
     @Test func bangBangLifeSupportHoldsTheCabinForADay() {

@@ -17,11 +17,11 @@ import Testing
         bus.attach(bytes, at: I2CAddress(0x76), deviceName: "env")
         #expect(try bus.readByteData(I2CAddress(0x76), register: 0xD0) == 0x60)
         try bus.writeWordData(I2CAddress(0x76), register: 0x10, value: 0xBEEF)
-        #expect(bytes[0x10] == 0xEF && bytes[0x11] == 0xBE)   // SMBus word: low byte first
+        #expect(bytes[0x10] == 0xEF && bytes[0x11] == 0xBE) // SMBus word: low byte first
         #expect(try bus.readBlockData(I2CAddress(0x76), register: 0x10, count: 2) == [0xEF, 0xBE])
 
         let words = WordRegisterFile()
-        words[0xFE] = 0x5449                                    // sent MSB first on the wire
+        words[0xFE] = 0x5449 // sent MSB first on the wire
         bus.attach(words, at: I2CAddress(0x40), deviceName: "ina")
         #expect(try bus.readWordData(I2CAddress(0x40), register: 0xFE) == 0x4954)
         #expect(try bus.readBigEndianWord(I2CAddress(0x40), register: 0xFE) == 0x5449)
@@ -90,7 +90,7 @@ import Testing
         #expect(throws: ModbusError.exception(.illegalDataAddress, unit: 0x61, function: 0x03)) {
             _ = try bus.readHoldingRegisters(unit: 0x61, address: 0x11, count: 2)
         }
-        #expect(throws: ModbusError.exception(.illegalFunction, unit: 0x61, function: 0x04) ) {
+        #expect(throws: ModbusError.exception(.illegalFunction, unit: 0x61, function: 0x04)) {
             bank.supportedFunctions = [0x03, 0x06, 0x10]
             _ = try bus.readInputRegisters(unit: 0x61, address: 0x10, count: 1)
         }
@@ -111,7 +111,7 @@ import Testing
     @Test func outputsReadBackAndEdgesCarryTimestamps() throws {
         let chip = SimGPIOChip(lineNames: ["valve", "geiger"])
         let valve = try chip.requestOutput(.name("valve"), initialValue: false, options: GPIOLineOptions(activeLow: true))
-        #expect(chip.outputValue(.name("valve")) == true)      // logical off = electrical high
+        #expect(chip.outputValue(.name("valve")) == true) // logical off = electrical high
         try valve.set(true)
         #expect(chip.outputValue(.name("valve")) == false)
         #expect(try valve.get() == true)

@@ -18,13 +18,14 @@ import Testing
         let groups = executive.groups.map { group in
             "\(group.name) \(Int(group.rate.rounded())) Hz: " + group.members.map(\.name).joined(separator: ", ")
         }
-        #expect(groups == [
-            "att 50 Hz: sample-ingest",
-            "lsp 10 Hz: pressure-feed, life-support, output-stage",
-            "pwr 10 Hz: power, output-stage",
-            "hk 1 Hz: housekeeping",
-            "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
-        ])
+        #expect(
+            groups == [
+                "att 50 Hz: sample-ingest",
+                "lsp 10 Hz: pressure-feed, life-support, output-stage",
+                "pwr 10 Hz: power, output-stage",
+                "hk 1 Hz: housekeeping",
+                "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
+            ])
         #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump"])
         #expect(assembly.rateGroups.map(\.group) == ["att", "lsp", "pwr", "hk", "mon"])
     }
@@ -40,7 +41,8 @@ import Testing
     }
 
     @Test func aMonitorInAnUnknownGroupIsAConfigurationErrorAtItsLine() throws {
-        let text = try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
+        let text =
+            try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
             + "\n[[monitor]]\nname = \"lost\"\nparameter = \"exec.cycles\"\nkind = \"stale\"\ngroup = \"monitoring\"\n"
         let configuration = try VehicleConfiguration.parse(text: text, path: "sim+lost.toml")
         #expect {
@@ -53,7 +55,8 @@ import Testing
     }
 
     @Test func aMonitorInAFasterGroupRunsLastInThatGroup() throws {
-        let text = try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
+        let text =
+            try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
             + "\n[[monitor]]\nname = \"fast\"\nparameter = \"exec.cycles\"\nkind = \"stale\"\ngroup = \"att\"\n"
         let assembly = try VehicleAssembly(configuration: try VehicleConfiguration.parse(text: text, path: "fast.toml"), mode: .simulatedTime)
         #expect(assembly.flight.executive.group(named: "att")?.members.map(\.name) == ["sample-ingest", "monitors-att"])

@@ -51,8 +51,9 @@ import Testing
         let slowestSample = try #require(slowest, "a sensor never delivered a sample\n\(events)")
         let nominalTime = try #require(nominal, "never NOMINAL in 120 s\n\(events)")
         // One monitoring period (1 s) of slack: the mode machine runs at 1 Hz.
-        #expect(nominalTime <= slowestSample + dwell + .seconds(1),
-                "NOMINAL at \(nominalTime), slowest first sample at \(slowestSample), boot dwell \(dwell)\n\(events)")
+        #expect(
+            nominalTime <= slowestSample + dwell + .seconds(1),
+            "NOMINAL at \(nominalTime), slowest first sample at \(slowestSample), boot dwell \(dwell)\n\(events)")
         #expect(nominalTime >= dwell)
     }
 

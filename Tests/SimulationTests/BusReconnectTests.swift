@@ -55,9 +55,13 @@ import Testing
 
         let pool = ParameterPool()
         let events = EventLog(capacity: 64)
-        let sampling = try DeviceSampling(devices: [DeviceSamplingSpec(device: driver, bus: "i2c-7", period: .seconds(1),
-                                                                       readingKeys: ["temperature_c", "pressure_pa", "humidity_pct"])],
-                                          pool: pool, clock: clock, events: events)
+        let sampling = try DeviceSampling(
+            devices: [
+                DeviceSamplingSpec(
+                    device: driver, bus: "i2c-7", period: .seconds(1),
+                    readingKeys: ["temperature_c", "pressure_pa", "humidity_pct"])
+            ],
+            pool: pool, clock: clock, events: events)
         let sampler = try #require(sampling.samplers.first)
         func run(for duration: Duration) {
             let end = clock.now + duration

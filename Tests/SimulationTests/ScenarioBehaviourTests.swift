@@ -13,8 +13,10 @@ import Testing
 
     /// The timeline's events as readable lines, for failure messages.
     static func story(_ timeline: Timeline) -> String {
-        timeline.entries.filter { if case .sample = $0 { return false }; return true }
-            .map { $0.text(columns: timeline.columns) }.joined(separator: "\n")
+        timeline.entries.filter {
+            if case .sample = $0 { return false }; return true
+        }
+        .map { $0.text(columns: timeline.columns) }.joined(separator: "\n")
     }
 
     // MARK: Cabin leak
@@ -173,8 +175,9 @@ import Testing
         let topology = runner.simulation.topology
         func channel(_ name: String) throws -> ActuatorChannel { try #require(topology.channels.first { $0.name == name }) }
         let crewAlarm = try channel("crew-alarm")
-        let watch = SheddingWatch(protected: topology.lifeSupport.drivenChannels + [crewAlarm],
-                                  loads: [try channel("payload-switch"), try channel("heaters-switch"), try channel("radio-switch")])
+        let watch = SheddingWatch(
+            protected: topology.lifeSupport.drivenChannels + [crewAlarm],
+            loads: [try channel("payload-switch"), try channel("heaters-switch"), try channel("radio-switch")])
         #expect(Set(topology.lifeSupport.drivenChannels.map(\.name)) == ["o2-valve", "scrubber-fan-stage1", "scrubber-fan-stage2", "cabin-heater"])
         topology.executive.add(watch, to: RateGroupName.power)
 
@@ -183,8 +186,11 @@ import Testing
         let result = runner.run { entry in
             guard case .sample = entry else { return }
             let vehicle = runner.simulation.vehicle
-            lines.append((runner.simulation.clock.now, vehicle.outputLevels(ofDevice: "payload-switch") == [true],
-                          vehicle.outputLevels(ofDevice: "heaters-switch") == [true]))
+            lines.append(
+                (
+                    runner.simulation.clock.now, vehicle.outputLevels(ofDevice: "payload-switch") == [true],
+                    vehicle.outputLevels(ofDevice: "heaters-switch") == [true]
+                ))
         }
         let timeline = result.timeline
         let story = Self.story(timeline)
@@ -228,9 +234,10 @@ import Testing
         #expect(timeline.modeChanges.map(\.to) == [.nominal])
         let anomalies = Set(timeline.events.filter { $0.severity > .informative }.map(\.name))
         #expect(anomalies == ["load_shed", "monitor_warning"], "\(story)")
-        #expect(timeline.events(named: "monitor_warning").allSatisfy {
-            $0.arguments[0] == Double(topology.faultManagement.monitors.index(named: "battery_soc") ?? -1)
-        })
+        #expect(
+            timeline.events(named: "monitor_warning").allSatisfy {
+                $0.arguments[0] == Double(topology.faultManagement.monitors.index(named: "battery_soc") ?? -1)
+            })
     }
 
     // MARK: A stuck sensor
@@ -260,8 +267,9 @@ import Testing
         #expect(vote.time >= failed.time && vote.time < failed.time + .seconds(1))
         // ppO2 stays known throughout (sampled every minute).
         #expect(timeline.series("ppo2_kpa").count == timeline.samples.count)
-        #expect(timeline.samples.filter { $0.time > fault + .seconds(10) && $0.time < cleared }
-            .allSatisfy { $0.values[timeline.column("mode") ?? 0] == Double(VehicleMode.degraded.rawValue) })
+        #expect(
+            timeline.samples.filter { $0.time > fault + .seconds(10) && $0.time < cleared }
+                .allSatisfy { $0.values[timeline.column("mode") ?? 0] == Double(VehicleMode.degraded.rawValue) })
 
         // Recovery attempts with back-off while the fault lasts; the event-action table asked for one.
         let attempts = timeline.events(named: "device_recovery_failed")

@@ -105,8 +105,11 @@ import Testing
         #expect(scenario.seed == 7)
         #expect(scenario.sampleInterval == .seconds(30))
         #expect(scenario.configurationPath.hasSuffix("config/sim.toml"))
-        #expect(scenario.physics == ScenarioPhysics(initialStateOfChargePercent: 45, orbitPhase: 0.25, orbitPeriodMinutes: 120,
-                                                    eclipseMinutes: 40, cabinTemperatureCelsius: 20, cabinCO2PartsPerMillion: 5000))
+        #expect(
+            scenario.physics
+                == ScenarioPhysics(
+                    initialStateOfChargePercent: 45, orbitPhase: 0.25, orbitPeriodMinutes: 120,
+                    eclipseMinutes: 40, cabinTemperatureCelsius: 20, cabinCO2PartsPerMillion: 5000))
         let physics = scenario.physics.applied(to: VehiclePhysics.Configuration())
         #expect(physics.power.initialStateOfCharge == 0.45)
         #expect(physics.orbit.periodSeconds == 7200)
@@ -142,23 +145,24 @@ import Testing
         #expect(scenario.events.filter { $0.line == 16 }.map(\.time) == [.seconds(600), .seconds(720)])
     }
 
-    @Test(arguments: [
-        // (text, line, fragment of the message)
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"cabin_leek\"\n", 6, "expected one of"),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"cabin_leak\"\nare_mm2 = 3\n", 7, "not a key of action \"cabin_leak\""),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\naction = \"scrubber_failure\"\n", 4, "missing key \"at\""),
-        ("[scenario]\nname = \"x\"\nduraton = \"2h\"\n", 3, "unknown key (did you mean \"duration\"?)"),
-        ("[scenario]\nname = \"x\"\n\n[event]\nat = 5\n", 4, "expected an array of tables"),
-        ("[scenario]\nname = \"x\"\n\n[[evnt]]\nat = 5\n", 4, "unknown key (did you mean \"event\"?)"),
-        ("[scenario]\nname = \"x\"\n[physics]\nbeta_angle_deg = 10\neclipse_min = 30\n", 5, "not both"),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"sensor_fault\"\ndevice = \"o2-a\"\nfault = \"stuck\"\ncount = 3\nwindow = \"2s\"\n", 10, "not both"),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"sensor_fault\"\ndevice = \"o2-a\"\nfault = \"stuck\"\nsigma = 3\n", 9, "not a key of fault \"stuck\""),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"scrubber_repaired\"\nduration = \"1min\"\n", 7, "not a key of action"),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"cabin_leak\"\narea_mm2 = 3\narea_m2 = 0.1\n", 7, "exactly one of"),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = \"soon\"\naction = \"cabin_leak_stop\"\n", 5, "expected a duration"),
-        ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"crew_count\"\ncount = 40\n", 7, "in 0...12"),
-        ("[scenario]\nname = \"x\"\nseed = \n", 3, "not valid TOML"),
-    ] as [(String, Int, String)])
+    @Test(
+        arguments: [
+            // (text, line, fragment of the message)
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"cabin_leek\"\n", 6, "expected one of"),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"cabin_leak\"\nare_mm2 = 3\n", 7, "not a key of action \"cabin_leak\""),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\naction = \"scrubber_failure\"\n", 4, "missing key \"at\""),
+            ("[scenario]\nname = \"x\"\nduraton = \"2h\"\n", 3, "unknown key (did you mean \"duration\"?)"),
+            ("[scenario]\nname = \"x\"\n\n[event]\nat = 5\n", 4, "expected an array of tables"),
+            ("[scenario]\nname = \"x\"\n\n[[evnt]]\nat = 5\n", 4, "unknown key (did you mean \"event\"?)"),
+            ("[scenario]\nname = \"x\"\n[physics]\nbeta_angle_deg = 10\neclipse_min = 30\n", 5, "not both"),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"sensor_fault\"\ndevice = \"o2-a\"\nfault = \"stuck\"\ncount = 3\nwindow = \"2s\"\n", 10, "not both"),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"sensor_fault\"\ndevice = \"o2-a\"\nfault = \"stuck\"\nsigma = 3\n", 9, "not a key of fault \"stuck\""),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"scrubber_repaired\"\nduration = \"1min\"\n", 7, "not a key of action"),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"cabin_leak\"\narea_mm2 = 3\narea_m2 = 0.1\n", 7, "exactly one of"),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = \"soon\"\naction = \"cabin_leak_stop\"\n", 5, "expected a duration"),
+            ("[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"crew_count\"\ncount = 40\n", 7, "in 0...12"),
+            ("[scenario]\nname = \"x\"\nseed = \n", 3, "not valid TOML"),
+        ] as [(String, Int, String)])
     func invalidScenariosAreRejectedWithTheirLine(text: String, line: Int, fragment: String) {
         do {
             _ = try Scenario.parse(text: text, path: "bad.toml")
@@ -171,14 +175,16 @@ import Testing
     }
 
     @Test func eventsNamingUnknownDevicesOrGroupsAreRejectedWhenTheRunIsSetUp() throws {
-        let device = try Scenario.parse(text: "[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"device_offline\"\ndevice = \"o2-c\"\n",
-                                        path: Self.path("bad-device.toml"))
+        let device = try Scenario.parse(
+            text: "[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"device_offline\"\ndevice = \"o2-c\"\n",
+            path: Self.path("bad-device.toml"))
         let deviceError = #expect(throws: ScenarioError.self) { _ = try ScenarioRunner(scenario: device) }
         guard case .configuration(let unknownDevice) = deviceError else { Issue.record("\(String(describing: deviceError))"); return }
         #expect(unknownDevice.line == 4)
         #expect(unknownDevice.message.contains("no device named \"o2-c\""))
-        let group = try Scenario.parse(text: "[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"executive_overrun\"\ngroup = \"gnc\"\n",
-                                       path: Self.path("bad-group.toml"))
+        let group = try Scenario.parse(
+            text: "[scenario]\nname = \"x\"\n\n[[event]]\nat = 5\naction = \"executive_overrun\"\ngroup = \"gnc\"\n",
+            path: Self.path("bad-group.toml"))
         let groupError = #expect(throws: ScenarioError.self) { _ = try ScenarioRunner(scenario: group) }
         guard case .configuration(let unknownGroup) = groupError else { Issue.record("\(String(describing: groupError))"); return }
         #expect(unknownGroup.line == 4)
@@ -187,8 +193,10 @@ import Testing
         #expect(throws: ScenarioError.self) { _ = try ScenarioRunner(scenario: missing) }
     }
 
-    @Test(arguments: ["nominal-orbit", "cabin-leak", "scrubber-failure", "eclipse-load-shed", "sensor-stuck",
-                      "modbus-offline", "radiation-storm", "executive-overrun"])
+    @Test(arguments: [
+        "nominal-orbit", "cabin-leak", "scrubber-failure", "eclipse-load-shed", "sensor-stuck",
+        "modbus-offline", "radiation-storm", "executive-overrun",
+    ])
     func theShippedScenariosParseAndNameTheShippedVehicle(name: String) throws {
         let scenario = try Scenario.load(path: Self.path(name + ".toml"))
         #expect(scenario.name == name)
@@ -197,14 +205,15 @@ import Testing
     }
 
     @Test func aLeakGivenAsAPressureDropRateOpensTheHoleThatMakesThatRate() throws {
-        let scenario = try Scenario.parse(text: """
-            [scenario]
-            name = "rate"
-            [[event]]
-            at = "90s"
-            action = "cabin_leak"
-            rate_pa_per_min = 300
-            """, path: Self.path("rate.toml"))
+        let scenario = try Scenario.parse(
+            text: """
+                [scenario]
+                name = "rate"
+                [[event]]
+                at = "90s"
+                action = "cabin_leak"
+                rate_pa_per_min = 300
+                """, path: Self.path("rate.toml"))
         let runner = try ScenarioRunner(scenario: scenario)
         _ = runner.run(for: .seconds(90))
         let area = runner.simulation.vehicle.physics.inputs.leakAreaSquareMeters

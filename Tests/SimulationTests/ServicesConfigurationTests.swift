@@ -38,18 +38,20 @@ import Testing
         #expect(fraction.key == "interval")
         #expect(fraction.message.contains("not a whole multiple"))
 
-        let twice = try #require(try Self.build("""
+        let twice = try #require(
+            try Self.build(
+                """
 
-            [[housekeeping]]
-            id = 1
-            name = "a"
-            parameters = ["ls.ppo2_kpa"]
-            [[housekeeping]]
-            id = 1
-            name = "b"
-            parameters = ["ls.ppo2_kpa"]
+                [[housekeeping]]
+                id = 1
+                name = "a"
+                parameters = ["ls.ppo2_kpa"]
+                [[housekeeping]]
+                id = 1
+                name = "b"
+                parameters = ["ls.ppo2_kpa"]
 
-            """))
+                """))
         #expect(twice.key == "id" && twice.message == "structure ID 1 is used twice")
 
         let empty = try #require(try Self.build("\n[[housekeeping]]\nid = 1\nname = \"a\"\n"))
@@ -74,19 +76,22 @@ import Testing
         #expect(defaults.telemetry.apid == 0x123 && defaults.telemetry.spacecraftID == 42 && defaults.telemetry.utcToTAIOffset == 37)
         #expect(defaults.housekeeping.isEmpty)
 
-        let custom = try ServicesConfiguration(root: try VehicleConfiguration.parse(text: try Self.shipped() + """
+        let custom = try ServicesConfiguration(
+            root: try VehicleConfiguration.parse(
+                text: try Self.shipped() + """
 
-            [telemetry]
-            apid = 0x42
-            time_p_field = false
-            hk_default_interval = "30s"
-            [[housekeeping]]
-            id = 7
-            name = "slow"
-            enabled = false
-            parameters = ["ls.ppo2_kpa"]
+                    [telemetry]
+                    apid = 0x42
+                    time_p_field = false
+                    hk_default_interval = "30s"
+                    [[housekeeping]]
+                    id = 7
+                    name = "slow"
+                    enabled = false
+                    parameters = ["ls.ppo2_kpa"]
 
-            """, path: "t.toml").root)
+                    """, path: "t.toml"
+            ).root)
         #expect(custom.telemetry.apid == 0x42 && custom.telemetry.timeFormat == .cucImplicit)
         #expect(custom.housekeeping.map(\.interval) == [.seconds(30)])
         #expect(custom.housekeeping.map(\.enabled) == [false])
@@ -137,11 +142,17 @@ import Testing
         #expect(safe["arguments"] as? [String] == ["from mode", "to mode", "reason", "detail"])
 
         let functions = try #require(root["functions"] as? [[String: Any]])
-        #expect(functions.map { $0["name"] as? String } == ["set_mode", "actuator_command", "load_switch", "device_reset", "monitor_enable",
-                                                            "event_action_enable", "release_safing_latches", "reset_executive_statistics"])
+        #expect(
+            functions.map { $0["name"] as? String } == [
+                "set_mode", "actuator_command", "load_switch", "device_reset", "monitor_enable",
+                "event_action_enable", "release_safing_latches", "reset_executive_statistics",
+            ])
         let channels = try #require(root["channels"] as? [[String: Any]])
-        #expect(channels.map { $0["name"] as? String } == ["o2-valve", "scrubber-fan-stage1", "scrubber-fan-stage2", "cabin-heater",
-                                                          "payload-switch", "radio-switch", "heaters-switch", "crew-alarm"])
+        #expect(
+            channels.map { $0["name"] as? String } == [
+                "o2-valve", "scrubber-fan-stage1", "scrubber-fan-stage2", "cabin-heater",
+                "payload-switch", "radio-switch", "heaters-switch", "crew-alarm",
+            ])
         #expect(channels.map { $0["load_switch"] as? Bool } == [false, false, false, false, true, true, true, false])
         #expect(channels[1]["device"] as? String == "scrubber-fan")
         let devices = try #require(root["devices"] as? [[String: Any]])
@@ -167,7 +178,8 @@ import Testing
 
     @Test func jsonTextEscapesAndNumbers() {
         #expect(JSONText.string("a\"b\\c\n\u{01}é").rendered(pretty: false) == "\"a\\\"b\\\\c\\n\\u0001é\"")
-        #expect(JSONText.array([.number(0.1), .number(.nan), .number(-3), .integer(7), .null, .bool(false)]).rendered(pretty: false)
+        #expect(
+            JSONText.array([.number(0.1), .number(.nan), .number(-3), .integer(7), .null, .bool(false)]).rendered(pretty: false)
                 == "[0.1,null,-3,7,null,false]")
         #expect(JSONText.object([("b", .int(1)), ("a", .object([]))]).rendered() == "{\n  \"b\": 1,\n  \"a\": {}\n}\n")
     }

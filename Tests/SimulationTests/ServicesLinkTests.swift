@@ -25,10 +25,11 @@ import Testing
             harness = try ServicesHarness(extra: extra)
             let services = harness.services
             let clock = harness.simulation.clock
-            uplink = Uplink(configuration: UplinkConfiguration(frame: TCFrameConfiguration(spacecraftID: 42), farmWindowWidth: farmWindowWidth), clcw: clcw,
-                            bufferAvailable: { services.hasRoomForTelecommand }) { packet in
-                _ = services.acceptTelecommand(packet.bytes, now: clock.now)
-            }
+            uplink = Uplink(
+                configuration: UplinkConfiguration(frame: TCFrameConfiguration(spacecraftID: 42), farmWindowWidth: farmWindowWidth), clcw: clcw,
+                bufferAvailable: { services.hasRoomForTelecommand },
+                handler: { packet in _ = services.acceptTelecommand(packet.bytes, now: clock.now) }
+            )
             scheduler = DownlinkScheduler(configuration: DownlinkConfiguration(frame: TMFrameConfiguration(spacecraftID: 42), bitRate: bitRate), clcw: clcw)
         }
 
@@ -81,14 +82,14 @@ import Testing
         let requests = vectors.map { RequestID.of(hex($0)) }
         #expect(harness.verification(of: requests[0]) == [.acceptanceSuccess(requests[0])])
         #expect(harness.verification(of: requests[1]) == [.startSuccess(requests[1])])
-        #expect(harness.verification(of: requests[2]).isEmpty)   // progress reports are not used
+        #expect(harness.verification(of: requests[2]).isEmpty) // progress reports are not used
         #expect(harness.verification(of: requests[3]) == [.completionSuccess(requests[3])])
         #expect(harness.reports(.areYouAliveReport).count == 4)
     }
 
     @Test func reportsReachTheWireInTheirDocumentedOrderWithConsecutiveCounts() throws {
         let vehicle = try LinkedVehicle()
-        vehicle.run(for: .seconds(3))        // periodic housekeeping queued and on its way
+        vehicle.run(for: .seconds(3)) // periodic housekeeping queued and on its way
         let oneShot = vehicle.harness.telecommand(.housekeepingOneShot, HousekeepingRequest.generateOneShot([1]).applicationData)
         let ping = vehicle.harness.telecommand(.areYouAlive)
         #expect(vehicle.uplinkFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: oneShot + ping)) == .accepted(packets: 2))
@@ -102,10 +103,11 @@ import Testing
         }.map(\.offset)
         #expect(ofOneShot.count == 3)
         let completion = try #require(ofOneShot.last)
-        let report = try #require(vehicle.wire.indices.first { index in
-            index > ofOneShot[1] && vehicle.wire[index].messageType == .housekeepingReport
-                && (try? HousekeepingReport.structureID(of: vehicle.wire[index].sourceData[...])) == 1
-        })
+        let report = try #require(
+            vehicle.wire.indices.first { index in
+                index > ofOneShot[1] && vehicle.wire[index].messageType == .housekeepingReport
+                    && (try? HousekeepingReport.structureID(of: vehicle.wire[index].sourceData[...])) == 1
+            })
         #expect(report < completion, "the TM[3,25] of TC[3,27] must come before its TM[1,7]")
         #expect(vehicle.verification(of: .of(ping)).map(\.messageType) == [MessageType(1, 1), MessageType(1, 3), MessageType(1, 7)])
         // Per APID, the wire's sequence counts are 0, 1, 2, … with housekeeping, events and
@@ -117,11 +119,12 @@ import Testing
     @Test func aWrongLengthFieldInsideAValidFrameGetsBadLength() throws {
         let vehicle = try LinkedVehicle()
         var longer = vehicle.harness.telecommand(.areYouAlive)
-        longer[5] &+= 4          // declares 4 octets more than the frame carries
+        longer[5] &+= 4 // declares 4 octets more than the frame carries
         var shorter = vehicle.harness.telecommand(.areYouAlive)
         shorter[5] &-= 3
         for packet in [longer, shorter] {
-            if case .malformedPacketData = vehicle.uplinkFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: packet)) {} else {
+            if case .malformedPacketData = vehicle.uplinkFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: packet)) {
+            } else {
                 Issue.record("expected the frame's data to be malformed")
             }
         }
@@ -138,14 +141,16 @@ import Testing
         let start = vehicle.wire.count
         // 60 s of 3 frames per 10 ms, each a valid frame carrying a TC[17,1] with a corrupted PEC.
         var sent = 0
-        vehicle.run(for: .seconds(60), everyStep: {
-            for _ in 0..<3 {
-                var ping = PUSTelecommand(apid: 0x123, sequenceCount: UInt16(sent & 0x3FFF), messageType: .areYouAlive).encoded
-                ping[ping.count - 1] ^= 0x5A
-                vehicle.uplinkFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping))
-                sent += 1
-            }
-        })
+        vehicle.run(
+            for: .seconds(60),
+            everyStep: {
+                for _ in 0..<3 {
+                    var ping = PUSTelecommand(apid: 0x123, sequenceCount: UInt16(sent & 0x3FFF), messageType: .areYouAlive).encoded
+                    ping[ping.count - 1] ^= 0x5A
+                    vehicle.uplinkFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping))
+                    sent += 1
+                }
+            })
         #expect(sent == 18_000)
         // Attitude housekeeping (every 1 s) keeps its rate: about 60 reports in 60 s.
         let attitude = vehicle.housekeeping(structure: 3).count - before
@@ -161,8 +166,9 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aBurstOfAThousandFramesLosesNoReportOfAnAcceptedCommand() throws {
-        let vehicle = try LinkedVehicle(extra: proposedHousekeeping.replacingOccurrences(of: "utc_tai_offset_s = 37", with: "utc_tai_offset_s = 37\ncommand_queue = 8"),
-                                    farmWindowWidth: 254)
+        let vehicle = try LinkedVehicle(
+            extra: proposedHousekeeping.replacingOccurrences(of: "utc_tai_offset_s = 37", with: "utc_tai_offset_s = 37\ncommand_queue = 8"),
+            farmWindowWidth: 254)
         vehicle.run(for: .seconds(2))
         // A FOP-1-like sender on VC 0: a sliding window of 100 type-AD frames (FARM-1 window
         // W = 254, so K ≤ PW = 127 keeps it out of Lockout), each one TC[17,1] with its own
@@ -174,28 +180,30 @@ import Testing
         for index in 0..<count {
             packets.append(vehicle.harness.telecommand(.areYouAlive, flags: AcknowledgementFlags(rawValue: UInt8(index % 16))))
         }
-        var acknowledged = 0          // frames the FARM accepted (from V(R) in the CLCW)
-        var next = 0                  // next frame to send
+        var acknowledged = 0 // frames the FARM accepted (from V(R) in the CLCW)
+        var next = 0 // next frame to send
         var sentFrames = 0
         var sawWait = false
         var sawLockout = false
         var reportsSeen: Int { vehicle.wire.filter { $0.messageType == .areYouAliveReport }.count }
-        vehicle.run(for: .seconds(300), until: { acknowledged >= count && reportsSeen >= count }, everyStep: {
-            guard acknowledged < count else { return }
-            if let clcw = vehicle.decoder.lastCLCW, clcw.virtualChannel == 0 {
-                acknowledged += Int(clcw.reportValue &- UInt8(truncatingIfNeeded: acknowledged))
-                sawWait = sawWait || clcw.wait
-                sawLockout = sawLockout || clcw.lockout
-                if clcw.wait { return }
-                if clcw.retransmit || next < acknowledged { next = acknowledged }
-            }
-            // A burst: the whole window at once, as fast as the sender can.
-            while next < count, next < acknowledged + window {
-                vehicle.uplinkFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: UInt8(truncatingIfNeeded: next), data: packets[next]))
-                next += 1
-                sentFrames += 1
-            }
-        })
+        vehicle.run(
+            for: .seconds(300), until: { acknowledged >= count && reportsSeen >= count },
+            everyStep: {
+                guard acknowledged < count else { return }
+                if let clcw = vehicle.decoder.lastCLCW, clcw.virtualChannel == 0 {
+                    acknowledged += Int(clcw.reportValue &- UInt8(truncatingIfNeeded: acknowledged))
+                    sawWait = sawWait || clcw.wait
+                    sawLockout = sawLockout || clcw.lockout
+                    if clcw.wait { return }
+                    if clcw.retransmit || next < acknowledged { next = acknowledged }
+                }
+                // A burst: the whole window at once, as fast as the sender can.
+                while next < count, next < acknowledged + window {
+                    vehicle.uplinkFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: UInt8(truncatingIfNeeded: next), data: packets[next]))
+                    next += 1
+                    sentFrames += 1
+                }
+            })
         #expect(acknowledged == count)
         #expect(!sawLockout)
         #expect(sentFrames >= count)

@@ -19,13 +19,14 @@ import Testing
         harness.clear()
         let tc = harness.telecommand(.performFunction, Self.function(FunctionCatalog.setMode, [FunctionArgument(id: 1, value: .u8(3))]))
         #expect(harness.send(tc) == .accepted(.of(tc)))
-        #expect(harness.simulation.mode == .boot)         // nothing happens before the cycle boundary
+        #expect(harness.simulation.mode == .boot) // nothing happens before the cycle boundary
         harness.runCycles(1)
         #expect(harness.simulation.mode == .safe)
         #expect(harness.verification(of: .of(tc)) == [.acceptanceSuccess(.of(tc)), .startSuccess(.of(tc)), .completionSuccess(.of(tc))])
         // mode_safe (0x0503, medium) → TM[5,3], arguments: from BOOT (0), to SAFE (3), reason, detail.
-        let event = try #require(harness.reports(MessageType(5, 3)).compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]) }
-            .first { $0.eventID == 0x0503 })
+        let event = try #require(
+            harness.reports(MessageType(5, 3)).compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]) }
+                .first { $0.eventID == 0x0503 })
         #expect(event.auxiliaryData.first == 4)
         #expect(Array(event.auxiliaryData[1..<9]) == ParameterValue.f64(0).packed)
         #expect(Array(event.auxiliaryData[9..<17]) == ParameterValue.f64(3).packed)
@@ -43,8 +44,11 @@ import Testing
         harness.runCycles(1)
         #expect(harness.simulation.mode == .boot)
         // Failure data: current mode BOOT (0), mode-machine code 1, no blocking cause.
-        #expect(harness.verification(of: .of(tc)) == [.acceptanceSuccess(.of(tc)), .startSuccess(.of(tc)),
-                                                      .completionFailure(.of(tc), FailureNotice(.notAllowedInMode, data: [0, 1, 0]))])
+        #expect(
+            harness.verification(of: .of(tc)) == [
+                .acceptanceSuccess(.of(tc)), .startSuccess(.of(tc)),
+                .completionFailure(.of(tc), FailureNotice(.notAllowedInMode, data: [0, 1, 0])),
+            ])
         // mode_command_refused (0x0510, low) → TM[5,2].
         let refused = harness.reports(MessageType(5, 2)).compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]) }
         #expect(refused.contains { $0.eventID == 0x0510 })
@@ -53,15 +57,15 @@ import Testing
     @Test func functionArgumentsAreCheckedAtAcceptance() throws {
         let harness = try ServicesHarness()
         let cases: [([FunctionArgument], UInt16, [UInt8])] = [
-            ([FunctionArgument(id: 1, value: .u8(5))], FunctionCatalog.setMode, [0, 1]),                 // no mode 5
-            ([], FunctionCatalog.setMode, [0, 1]),                                                          // mode missing
-            ([FunctionArgument(id: 1, value: .f32(3))], FunctionCatalog.setMode, [0, 1]),                // not an integer
+            ([FunctionArgument(id: 1, value: .u8(5))], FunctionCatalog.setMode, [0, 1]), // no mode 5
+            ([], FunctionCatalog.setMode, [0, 1]), // mode missing
+            ([FunctionArgument(id: 1, value: .f32(3))], FunctionCatalog.setMode, [0, 1]), // not an integer
             ([FunctionArgument(id: 1, value: .u8(3)), FunctionArgument(id: 9, value: .u8(0))], FunctionCatalog.setMode, [0, 9]),
-            ([FunctionArgument(id: 1, value: .u16(8))], FunctionCatalog.actuatorCommand, [0, 1]),        // 8 channels
+            ([FunctionArgument(id: 1, value: .u16(8))], FunctionCatalog.actuatorCommand, [0, 1]), // 8 channels
             ([FunctionArgument(id: 1, value: .u16(3)), FunctionArgument(id: 2, value: .u8(1))], FunctionCatalog.actuatorCommand, [0, 2]),
             ([FunctionArgument(id: 1, value: .u16(0)), FunctionArgument(id: 2, value: .bool(true))], FunctionCatalog.loadSwitch, [0, 1]), // the O2 valve
-            ([FunctionArgument(id: 1, value: .u16(12))], FunctionCatalog.deviceReset, [0, 1]),           // cabin-heater: an actuator
-            ([FunctionArgument(id: 1, value: .u16(9))], FunctionCatalog.monitorEnable, [0, 2]),          // enabled missing
+            ([FunctionArgument(id: 1, value: .u16(12))], FunctionCatalog.deviceReset, [0, 1]), // cabin-heater: an actuator
+            ([FunctionArgument(id: 1, value: .u16(9))], FunctionCatalog.monitorEnable, [0, 2]), // enabled missing
             ([FunctionArgument(id: 1, value: .u16(9)), FunctionArgument(id: 2, value: .bool(true))], FunctionCatalog.monitorEnable, [0, 1]),
             ([FunctionArgument(id: 1, value: .u16(3)), FunctionArgument(id: 2, value: .bool(true))], FunctionCatalog.eventActionEnable, [0, 1]),
         ]
@@ -78,15 +82,35 @@ import Testing
         let payload = topology.channels[4]
         #expect(heater.name == "cabin-heater" && payload.name == "payload-switch")
         let commands: [[UInt8]] = [
-            harness.telecommand(.performFunction, Self.function(FunctionCatalog.actuatorCommand, [
-                FunctionArgument(id: 1, value: .u16(3)), FunctionArgument(id: 2, value: .bool(true))])),
-            harness.telecommand(.performFunction, Self.function(FunctionCatalog.loadSwitch, [
-                FunctionArgument(id: 1, value: .u16(4)), FunctionArgument(id: 2, value: .bool(false))])),
+            harness.telecommand(
+                .performFunction,
+                Self.function(
+                    FunctionCatalog.actuatorCommand,
+                    [
+                        FunctionArgument(id: 1, value: .u16(3)), FunctionArgument(id: 2, value: .bool(true)),
+                    ])),
+            harness.telecommand(
+                .performFunction,
+                Self.function(
+                    FunctionCatalog.loadSwitch,
+                    [
+                        FunctionArgument(id: 1, value: .u16(4)), FunctionArgument(id: 2, value: .bool(false)),
+                    ])),
             harness.telecommand(.performFunction, Self.function(FunctionCatalog.deviceReset, [FunctionArgument(id: 1, value: .u16(0))])),
-            harness.telecommand(.performFunction, Self.function(FunctionCatalog.monitorEnable, [
-                FunctionArgument(id: 1, value: .u16(4)), FunctionArgument(id: 2, value: .bool(false))])),
-            harness.telecommand(.performFunction, Self.function(FunctionCatalog.eventActionEnable, [
-                FunctionArgument(id: 1, value: .u16(2)), FunctionArgument(id: 2, value: .bool(false))])),
+            harness.telecommand(
+                .performFunction,
+                Self.function(
+                    FunctionCatalog.monitorEnable,
+                    [
+                        FunctionArgument(id: 1, value: .u16(4)), FunctionArgument(id: 2, value: .bool(false)),
+                    ])),
+            harness.telecommand(
+                .performFunction,
+                Self.function(
+                    FunctionCatalog.eventActionEnable,
+                    [
+                        FunctionArgument(id: 1, value: .u16(2)), FunctionArgument(id: 2, value: .bool(false)),
+                    ])),
             harness.telecommand(.performFunction, Self.function(FunctionCatalog.releaseSafingLatches)),
             harness.telecommand(.performFunction, Self.function(FunctionCatalog.resetExecutiveStatistics)),
         ]
@@ -126,7 +150,7 @@ import Testing
 
         let good = set(0x0220, .f32(19.5))
         #expect(harness.send(good) == .accepted(.of(good)))
-        #expect(harness.topology.pool[ppo2Low].value == 20.5)    // from sim.toml, until the cycle boundary
+        #expect(harness.topology.pool[ppo2Low].value == 20.5) // from sim.toml, until the cycle boundary
         harness.runCycles(1)
         #expect(harness.topology.pool[ppo2Low].value == 19.5)
         #expect(harness.verification(of: .of(good)).last == .completionSuccess(.of(good)))
@@ -135,7 +159,7 @@ import Testing
     @Test func parameterReportCarriesThePoolValues() throws {
         let harness = try ServicesHarness()
         harness.run(for: .seconds(3))
-        let ids: [UInt16] = [0x0500, 0x0220, 0x0102, 0x0309, 0x1003]    // mode, ppO2 low, healthy, shed level, cabin pressure
+        let ids: [UInt16] = [0x0500, 0x0220, 0x0102, 0x0309, 0x1003] // mode, ppO2 low, healthy, shed level, cabin pressure
         let tc = harness.telecommand(.parameterReportRequest, ParameterManagementMessage.reportRequest(ids).applicationData)
         harness.send(tc)
         // Applied at the start of the next tick, before any member runs: the pool as it is now.
@@ -147,13 +171,14 @@ import Testing
             Issue.record("not a parameter report")
             return
         }
-        #expect(values == [
-            ParameterAssignment(id: 0x0500, value: .u8(0)),             // BOOT
-            ParameterAssignment(id: 0x0220, value: .f32(20.5)),         // sim.toml ppo2_low_kpa
-            ParameterAssignment(id: 0x0102, value: .bool(true)),
-            ParameterAssignment(id: 0x0309, value: .u8(0)),
-            ParameterAssignment(id: 0x1003, value: .f64(pressure)),
-        ])
+        #expect(
+            values == [
+                ParameterAssignment(id: 0x0500, value: .u8(0)), // BOOT
+                ParameterAssignment(id: 0x0220, value: .f32(20.5)), // sim.toml ppo2_low_kpa
+                ParameterAssignment(id: 0x0102, value: .bool(true)),
+                ParameterAssignment(id: 0x0309, value: .u8(0)),
+                ParameterAssignment(id: 0x1003, value: .f64(pressure)),
+            ])
         #expect((95_000...106_000).contains(pressure))
         #expect(harness.verification(of: .of(tc)).map(\.messageType) == [MessageType(1, 1), MessageType(1, 3), MessageType(1, 7)])
         let order = harness.telemetry.filter { $0.messageType.service == 20 || $0.messageType == MessageType(1, 7) }.suffix(2).map(\.messageType)
@@ -201,17 +226,20 @@ import Testing
 
     @Test func housekeepingCommandsDisableRetimeAndGenerateOnce() throws {
         let harness = try ServicesHarness()
-        harness.run(for: .seconds(1))      // hk run at 0.05: every structure reported once
+        harness.run(for: .seconds(1)) // hk run at 0.05: every structure reported once
         let disable = harness.telecommand(.housekeepingDisablePeriodic, HousekeepingRequest.disablePeriodic([3]).applicationData)
-        let retime = harness.telecommand(.housekeepingModifyInterval, HousekeepingRequest.modifyCollectionInterval([
-            CollectionInterval(structureID: 1, milliseconds: 3_000)]).applicationData)
+        let retime = harness.telecommand(
+            .housekeepingModifyInterval,
+            HousekeepingRequest.modifyCollectionInterval([
+                CollectionInterval(structureID: 1, milliseconds: 3_000)
+            ]).applicationData)
         for tc in [disable, retime] { #expect(harness.send(tc) == .accepted(.of(tc))) }
         harness.clear()
-        harness.run(for: .seconds(9))      // hk runs at 1.05 … 9.05
+        harness.run(for: .seconds(9)) // hk runs at 1.05 … 9.05
         #expect(harness.housekeeping(3).isEmpty)
         // Last life-support report at 0.05; with 3 s: due at 3.05, 6.05, 9.05.
         #expect(harness.housekeeping(1).count == 3)
-        #expect(harness.housekeeping(2).count == 1)     // 5 s, unchanged: 5.05
+        #expect(harness.housekeeping(2).count == 1) // 5 s, unchanged: 5.05
 
         harness.clear()
         let once = harness.telecommand(.housekeepingOneShot, HousekeepingRequest.generateOneShot([3]).applicationData)
@@ -221,7 +249,7 @@ import Testing
         let order = harness.telemetry.filter { $0.messageType.service == 1 || $0.messageType == .housekeepingReport }.map(\.messageType)
         #expect(order == [MessageType(1, 1), MessageType(1, 3), .housekeepingReport, MessageType(1, 7)])
         harness.run(for: .seconds(3))
-        #expect(harness.housekeeping(3).count == 1)     // still disabled for periodic reports
+        #expect(harness.housekeeping(3).count == 1) // still disabled for periodic reports
 
         let enable = harness.telecommand(.housekeepingEnablePeriodic, HousekeepingRequest.enablePeriodic([3]).applicationData)
         harness.send(enable)
@@ -234,8 +262,11 @@ import Testing
         let harness = try ServicesHarness()
         let unknown = harness.telecommand(.housekeepingOneShot, HousekeepingRequest.generateOneShot([1, 99]).applicationData)
         #expect(harness.send(unknown) == .rejected(.of(unknown), FailureNotice(.badArgument, data: [0, 0, 0, 99])))
-        let fraction = harness.telecommand(.housekeepingModifyInterval, HousekeepingRequest.modifyCollectionInterval([
-            CollectionInterval(structureID: 2, milliseconds: 1_500)]).applicationData)
+        let fraction = harness.telecommand(
+            .housekeepingModifyInterval,
+            HousekeepingRequest.modifyCollectionInterval([
+                CollectionInterval(structureID: 2, milliseconds: 1_500)
+            ]).applicationData)
         #expect(harness.send(fraction) == .rejected(.of(fraction), FailureNotice(.badArgument, data: [0, 0, 0, 2])))
         let empty = harness.telecommand(.housekeepingEnablePeriodic, [0])
         #expect(harness.send(empty) == .rejected(.of(empty), FailureNotice(.badArgument, data: [0])))
@@ -255,7 +286,7 @@ import Testing
         let events = harness.telemetry.filter { $0.messageType.service == 5 }
         let decoded = events.compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]) }
         #expect(decoded.count == events.count)
-        #expect(Set(decoded.map(\.eventID)).isSuperset(of: [0x0100, 0x0510, 0x0504]))   // started, refused, emergency
+        #expect(Set(decoded.map(\.eventID)).isSuperset(of: [0x0100, 0x0510, 0x0504])) // started, refused, emergency
         for event in decoded {
             #expect(severities[event.eventID] == event.severity.rawValue, "event 0x\(String(event.eventID, radix: 16))")
             let count = Int(event.auxiliaryData.first ?? 255)
@@ -281,7 +312,7 @@ import Testing
             .compactMap { try? PUSTelemetry.decode($0.bytes) }
             .compactMap { try? EventReport.decode($0.messageType, data: $0.sourceData[...]).eventID }
         #expect(!ids.contains(0x0503))
-        #expect(observed.contains(EventID(0x0503)))     // still seen by the daemon's log
+        #expect(observed.contains(EventID(0x0503))) // still seen by the daemon's log
 
         let enable = harness.telecommand(.eventEnable, EventReportingRequest.enable([0x0503]).applicationData)
         harness.send(enable)

@@ -27,8 +27,11 @@ import Testing
         harness.runCycles(1)
         let data = [UInt8(low >> 8), UInt8(low & 0xFF), UInt8(high >> 8), UInt8(high & 0xFF)]
         for packet in [inverted, lowOnly] {
-            #expect(harness.verification(of: .of(packet)) == [.acceptanceSuccess(.of(packet)),
-                                                               .startFailure(.of(packet), FailureNotice(.constraintViolated, data: data))])
+            #expect(
+                harness.verification(of: .of(packet)) == [
+                    .acceptanceSuccess(.of(packet)),
+                    .startFailure(.of(packet), FailureNotice(.constraintViolated, data: data)),
+                ])
         }
         #expect(harness.value("ls.ppo2_low_kpa") == before.0 && harness.value("ls.ppo2_high_kpa") == before.1)
 
@@ -45,9 +48,11 @@ import Testing
         let harness = try ServicesHarness()
         let onLevel = try #require(harness.value("ls.co2_stage1_on_kpa"))
         let alarm = try #require(harness.value("ls.co2_alarm_kpa"))
-        for values in [[("ls.co2_stage1_off_kpa", Float(onLevel + 0.05))],                // off above on
-                       [("ls.co2_alarm_clear_kpa", Float(alarm + 0.01))],                 // clears above the alarm
-                       [("ls.co2_warning_kpa", Float(alarm + 0.05))]] {                   // warning above the alarm
+        for values in [
+            [("ls.co2_stage1_off_kpa", Float(onLevel + 0.05))], // off above on
+            [("ls.co2_alarm_clear_kpa", Float(alarm + 0.01))], // clears above the alarm
+            [("ls.co2_warning_kpa", Float(alarm + 0.05))],
+        ] { // warning above the alarm
             let packet = try set(harness, values)
             harness.send(packet)
             harness.runCycles(1)

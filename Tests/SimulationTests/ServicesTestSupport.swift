@@ -8,71 +8,71 @@ import Testing
 /// The housekeeping structures proposed for config/sim.toml (also in docs/telecommands.md).
 let proposedHousekeeping = """
 
-[telemetry]
-apid = 0x123
-spacecraft_id = 42
-utc_tai_offset_s = 37
+    [telemetry]
+    apid = 0x123
+    spacecraft_id = 42
+    utc_tai_offset_s = 37
 
-[[housekeeping]]
-id = 1
-name = "life_support"
-interval = "2s"
-parameters = ["ls.ppo2_kpa", "ls.o2_fraction_pct", "dev.cabin-co2.co2_ppm", "dev.cabin-env.temperature_c",
-              "ls.cabin_pressure_kpa", "ls.cabin_humidity_pct", "ls.scrubber_stage", "ls.heater_duty",
-              "ls.o2_valve_cmd", "ls.o2_sensor_status", "ls.co2_alarm"]
+    [[housekeeping]]
+    id = 1
+    name = "life_support"
+    interval = "2s"
+    parameters = ["ls.ppo2_kpa", "ls.o2_fraction_pct", "dev.cabin-co2.co2_ppm", "dev.cabin-env.temperature_c",
+                  "ls.cabin_pressure_kpa", "ls.cabin_humidity_pct", "ls.scrubber_stage", "ls.heater_duty",
+                  "ls.o2_valve_cmd", "ls.o2_sensor_status", "ls.co2_alarm"]
 
-[[housekeeping]]
-id = 2
-name = "power"
-interval = "5s"
-parameters = ["power.battery_soc_pct", "power.soc_status", "power.battery_voltage_v", "power.battery_current_a",
-              "power.array_power_w", "power.eclipse", "power.shed_level", "power.charging_state"]
+    [[housekeeping]]
+    id = 2
+    name = "power"
+    interval = "5s"
+    parameters = ["power.battery_soc_pct", "power.soc_status", "power.battery_voltage_v", "power.battery_current_a",
+                  "power.array_power_w", "power.eclipse", "power.shed_level", "power.charging_state"]
 
-[[housekeeping]]
-id = 3
-name = "attitude"
-interval = "1s"
-parameters = ["dev.star-tracker.q_w", "dev.star-tracker.q_x", "dev.star-tracker.q_y", "dev.star-tracker.q_z",
-              "dev.star-tracker.tracking", "dev.star-tracker.stars_tracked",
-              "dev.imu.rate_x_rad_s", "dev.imu.rate_y_rad_s", "dev.imu.rate_z_rad_s"]
+    [[housekeeping]]
+    id = 3
+    name = "attitude"
+    interval = "1s"
+    parameters = ["dev.star-tracker.q_w", "dev.star-tracker.q_x", "dev.star-tracker.q_y", "dev.star-tracker.q_z",
+                  "dev.star-tracker.tracking", "dev.star-tracker.stars_tracked",
+                  "dev.imu.rate_x_rad_s", "dev.imu.rate_y_rad_s", "dev.imu.rate_z_rad_s"]
 
-[[housekeeping]]
-id = 4
-name = "radiation"
-interval = "10s"
-parameters = ["dev.geiger.cpm", "dev.geiger.cpm_corrected", "dev.geiger.dose_rate_usv_h"]
+    [[housekeeping]]
+    id = 4
+    name = "radiation"
+    interval = "10s"
+    parameters = ["dev.geiger.cpm", "dev.geiger.cpm_corrected", "dev.geiger.dose_rate_usv_h"]
 
-[[housekeeping]]
-id = 5
-name = "executive"
-interval = "10s"
-parameters = ["exec.healthy", "exec.rt_applied", "exec.skipped_ticks", "exec.events_dropped", "exec.commands_applied",
-              "exec.att.latency_p99_us", "exec.lsp.latency_p99_us", "exec.pwr.latency_p99_us",
-              "exec.hk.latency_p99_us", "exec.mon.latency_p99_us",
-              "exec.att.exec_max_us", "exec.lsp.exec_max_us", "exec.pwr.exec_max_us", "exec.hk.exec_max_us", "exec.mon.exec_max_us",
-              "exec.att.slips", "exec.lsp.slips", "exec.pwr.slips", "exec.hk.slips", "exec.mon.slips",
-              "tc.accepted", "tc.rejected", "tc.executed", "tc.failed", "tm.records_dropped"]
+    [[housekeeping]]
+    id = 5
+    name = "executive"
+    interval = "10s"
+    parameters = ["exec.healthy", "exec.rt_applied", "exec.skipped_ticks", "exec.events_dropped", "exec.commands_applied",
+                  "exec.att.latency_p99_us", "exec.lsp.latency_p99_us", "exec.pwr.latency_p99_us",
+                  "exec.hk.latency_p99_us", "exec.mon.latency_p99_us",
+                  "exec.att.exec_max_us", "exec.lsp.exec_max_us", "exec.pwr.exec_max_us", "exec.hk.exec_max_us", "exec.mon.exec_max_us",
+                  "exec.att.slips", "exec.lsp.slips", "exec.pwr.slips", "exec.hk.slips", "exec.mon.slips",
+                  "tc.accepted", "tc.rejected", "tc.executed", "tc.failed", "tm.records_dropped"]
 
-[[housekeeping]]
-id = 6
-name = "fdir"
-interval = "5s"
-parameters = ["mon.ppo2.state", "mon.co2.state", "mon.cabin_leak.state", "mon.cabin_pressure.state",
-              "mon.cabin_temperature.state", "mon.battery_soc.state", "mon.cabin_env_stale.state",
-              "mon.co2_sensor_stale.state", "mon.rate_group_health.state",
-              "dev.cabin-env.health", "dev.o2-a.health", "dev.o2-b.health", "dev.battery-power.health",
-              "dev.solar-power.health", "dev.imu.health", "dev.geiger.health", "dev.cabin-co2.health",
-              "dev.mppt.health", "dev.star-tracker.health"]
+    [[housekeeping]]
+    id = 6
+    name = "fdir"
+    interval = "5s"
+    parameters = ["mon.ppo2.state", "mon.co2.state", "mon.cabin_leak.state", "mon.cabin_pressure.state",
+                  "mon.cabin_temperature.state", "mon.battery_soc.state", "mon.cabin_env_stale.state",
+                  "mon.co2_sensor_stale.state", "mon.rate_group_health.state",
+                  "dev.cabin-env.health", "dev.o2-a.health", "dev.o2-b.health", "dev.battery-power.health",
+                  "dev.solar-power.health", "dev.imu.health", "dev.geiger.health", "dev.cabin-co2.health",
+                  "dev.mppt.health", "dev.star-tracker.health"]
 
-[[housekeeping]]
-id = 7
-name = "actuators"
-interval = "5s"
-parameters = ["act.o2-valve.state", "act.scrubber-fan-stage1.state", "act.scrubber-fan-stage2.state",
-              "act.cabin-heater.state", "act.payload-switch.state", "act.radio-switch.state",
-              "act.heaters-switch.state", "act.crew-alarm.state",
-              "act.o2-valve.failures", "act.cabin-heater.failures"]
-"""
+    [[housekeeping]]
+    id = 7
+    name = "actuators"
+    interval = "5s"
+    parameters = ["act.o2-valve.state", "act.scrubber-fan-stage1.state", "act.scrubber-fan-stage2.state",
+                  "act.cabin-heater.state", "act.payload-switch.state", "act.radio-switch.state",
+                  "act.heaters-switch.state", "act.crew-alarm.state",
+                  "act.o2-valve.failures", "act.cabin-heater.failures"]
+    """
 
 /// config/sim.toml up to its telemetry/link sections, so a test can append its own.
 func shippedVehicleWithoutServices() throws -> String {

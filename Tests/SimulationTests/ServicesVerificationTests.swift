@@ -37,7 +37,7 @@ import Testing
         #expect(harness.verification(of: request).dropFirst(4) == [.acceptanceSuccess(request), .startSuccess(request), .completionSuccess(request)])
         let answer = try #require(harness.reports(.areYouAliveReport).first)
         #expect(answer.sourceData.isEmpty)
-        #expect(answer.time == CUCTime(coarse: 2_114_380_800, fine: 0))   // applied at the first cycle, t = 0
+        #expect(answer.time == CUCTime(coarse: 2_114_380_800, fine: 0)) // applied at the first cycle, t = 0
         // Sequence counts run on without gaps over every packet of the APID.
         #expect(harness.telemetry.map(\.sequenceCount) == Array(0..<UInt16(harness.telemetry.count)))
     }
@@ -111,9 +111,15 @@ import Testing
         let harness = try ServicesHarness()
         harness.send(harness.telecommand(.areYouAlive))
         harness.send(harness.telecommand(MessageType(17, 9)))
-        harness.send(harness.telecommand(.performFunction, FunctionRequest(functionID: FunctionCatalog.setMode, arguments: [
-            FunctionArgument(id: 1, value: .u8(VehicleMode.nominal.rawValue)),
-        ]).applicationData))
+        harness.send(
+            harness.telecommand(
+                .performFunction,
+                FunctionRequest(
+                    functionID: FunctionCatalog.setMode,
+                    arguments: [
+                        FunctionArgument(id: 1, value: .u8(VehicleMode.nominal.rawValue))
+                    ]
+                ).applicationData))
         harness.run(for: .seconds(1))
         #expect(harness.value("tc.accepted") == 2)
         #expect(harness.value("tc.rejected") == 1)

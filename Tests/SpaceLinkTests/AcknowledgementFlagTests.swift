@@ -10,10 +10,10 @@ import Testing
     static let puslibVectors: [(hex: String, flag: AcknowledgementFlags, report: VerificationReport)] = {
         let request = { (sequence: UInt16) in RequestID(packetID: 0x1923, sequenceControl: 0xC000 | sequence) }
         return [
-            ("1923c015000621110100009371", .acceptance, .acceptanceSuccess(request(21))),   // AckFlag.ACCEPTANCE = 1
-            ("1923c01600062211010000b5d6", .start, .startSuccess(request(22))),             // AckFlag.START_OF_EXECUTION = 2
+            ("1923c015000621110100009371", .acceptance, .acceptanceSuccess(request(21))), // AckFlag.ACCEPTANCE = 1
+            ("1923c01600062211010000b5d6", .start, .startSuccess(request(22))), // AckFlag.START_OF_EXECUTION = 2
             ("1923c01800062411010000e642", .progress, .progressSuccess(request(24), step: 0)), // AckFlag.PROGRESS = 4
-            ("1923c01c000628110100006204", .completion, .completionSuccess(request(28))),   // AckFlag.COMPLETION = 8
+            ("1923c01c000628110100006204", .completion, .completionSuccess(request(28))), // AckFlag.COMPLETION = 8
         ]
     }()
 

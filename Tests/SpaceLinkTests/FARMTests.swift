@@ -17,9 +17,9 @@ import Testing
 
     @Test func duplicateOrBehindWindowIsDiscardedSilently() {
         var farm = FARM1(virtualChannel: 0)
-        for n: UInt8 in 0...9 { _ = farm.process(ad(n), bufferAvailable: true) }   // V(R) = 10
+        for n: UInt8 in 0...9 { _ = farm.process(ad(n), bufferAvailable: true) } // V(R) = 10
         #expect(farm.process(ad(9), bufferAvailable: true) == .discarded(.negativeWindow))
-        #expect(farm.process(ad(5), bufferAvailable: true) == .discarded(.negativeWindow))   // V(R) − NW
+        #expect(farm.process(ad(5), bufferAvailable: true) == .discarded(.negativeWindow)) // V(R) − NW
         #expect(farm.state == .open)
         #expect(!farm.clcw.retransmit)
         #expect(farm.receiverFrameSequenceNumber == 10)
@@ -28,7 +28,7 @@ import Testing
     @Test func aheadWithinWindowSetsRetransmitUntilTheExpectedFrameArrives() {
         var farm = FARM1(virtualChannel: 0)
         #expect(farm.process(ad(1), bufferAvailable: true) == .discarded(.positiveWindow))
-        #expect(farm.process(ad(4), bufferAvailable: true) == .discarded(.positiveWindow))   // V(R) + PW − 1
+        #expect(farm.process(ad(4), bufferAvailable: true) == .discarded(.positiveWindow)) // V(R) + PW − 1
         #expect(farm.clcw.retransmit)
         #expect(farm.state == .open)
         #expect(farm.process(ad(0), bufferAvailable: true) == .accepted)
@@ -37,11 +37,11 @@ import Testing
 
     @Test func beyondWindowLocksOutUntilUnlock() {
         var farm = FARM1(virtualChannel: 0)
-        #expect(farm.process(ad(5), bufferAvailable: true) == .discarded(.enteredLockout))   // V(R) + PW
+        #expect(farm.process(ad(5), bufferAvailable: true) == .discarded(.enteredLockout)) // V(R) + PW
         #expect(farm.state == .lockout)
         #expect(farm.clcw.lockout)
         #expect(farm.process(ad(0), bufferAvailable: true) == .discarded(.lockedOut))
-        #expect(farm.process(bd, bufferAvailable: true) == .accepted)   // BD still passes
+        #expect(farm.process(bd, bufferAvailable: true) == .accepted) // BD still passes
         #expect(farm.process(bc(.setVR(7)), bufferAvailable: true) == .notExecuted(.setVR(7)))
         #expect(farm.receiverFrameSequenceNumber == 0)
         #expect(farm.process(bc(.unlock), bufferAvailable: true) == .executed(.unlock))
@@ -55,12 +55,12 @@ import Testing
 
     @Test func belowNegativeWindowLocksOut() {
         var farm = FARM1(virtualChannel: 0)
-        #expect(farm.process(ad(250), bufferAvailable: true) == .discarded(.enteredLockout))   // V(R) − NW − 1
+        #expect(farm.process(ad(250), bufferAvailable: true) == .discarded(.enteredLockout)) // V(R) − NW − 1
     }
 
     @Test func setVRMovesTheWindow() {
         var farm = FARM1(virtualChannel: 0)
-        _ = farm.process(ad(2), bufferAvailable: true)   // retransmit set
+        _ = farm.process(ad(2), bufferAvailable: true) // retransmit set
         #expect(farm.process(bc(.setVR(200)), bufferAvailable: true) == .executed(.setVR(200)))
         #expect(farm.receiverFrameSequenceNumber == 200)
         #expect(!farm.clcw.retransmit)
@@ -96,7 +96,7 @@ import Testing
         #expect(farm.receiverFrameSequenceNumber == 0)
         #expect(farm.clcw.farmBCounter == 1)
         for _ in 0..<4 { _ = farm.process(bd, bufferAvailable: true) }
-        #expect(farm.clcw.farmBCounter == 1)    // two low bits of 5
+        #expect(farm.clcw.farmBCounter == 1) // two low bits of 5
     }
 
     @Test func malformedControlCommandIsIgnored() {

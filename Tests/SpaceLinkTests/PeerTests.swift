@@ -20,7 +20,7 @@ import Testing
         var farm = FARM1(virtualChannel: 0)
         _ = farm.process(TCFrame(type: .ad, spacecraftID: 0x2A, virtualChannel: 0, sequenceNumber: 0, data: [0]), bufferAvailable: true)
         var channel = TMMasterChannel(configuration: configuration, clcw: farm.clcw)
-        var frames = [channel.nextFrame()]   // idle frame on VC 7
+        var frames = [channel.nextFrame()] // idle frame on VC 7
         var realTime = PUSTelemetrySource(apid: 0x123)
         var playback = PUSTelemetrySource(apid: 0x124)
         var sent: [UInt8: [[String: Any]]] = [0: [], 1: []]
@@ -60,7 +60,7 @@ import Testing
         }
         channel.flush()
         frames += channel.drainFrames()
-        frames.append(channel.nextFrame())   // and a final idle frame
+        frames.append(channel.nextFrame()) // and a final idle frame
         return (frames, (sent[0] ?? []) + (sent[1] ?? []))
     }
 
@@ -74,10 +74,14 @@ import Testing
 
         let ourTCs: [[UInt8]] = [
             PUSTelecommand(apid: 0x123, sequenceCount: 5, messageType: .areYouAlive).encoded,
-            PUSTelecommand(apid: 0x123, sequenceCount: 6, messageType: .performFunction, acknowledgementFlags: [.acceptance, .completion], sourceID: 3,
-                           applicationData: FunctionRequest(functionID: 0x42, arguments: [FunctionArgument(id: 1, value: .u8(3))]).applicationData).encoded,
-            PUSTelecommand(apid: 0x7FE, sequenceCount: 0x3FFF, messageType: .parameterSet, sourceID: 0xFFFF,
-                           applicationData: ParameterManagementMessage.set([ParameterAssignment(id: 0x10, value: .i32(-42))]).applicationData).encoded,
+            PUSTelecommand(
+                apid: 0x123, sequenceCount: 6, messageType: .performFunction, acknowledgementFlags: [.acceptance, .completion], sourceID: 3,
+                applicationData: FunctionRequest(functionID: 0x42, arguments: [FunctionArgument(id: 1, value: .u8(3))]).applicationData
+            ).encoded,
+            PUSTelecommand(
+                apid: 0x7FE, sequenceCount: 0x3FFF, messageType: .parameterSet, sourceID: 0xFFFF,
+                applicationData: ParameterManagementMessage.set([ParameterAssignment(id: 0x10, value: .i32(-42))]).applicationData
+            ).encoded,
         ]
 
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("spacelink-peer-\(UUID().uuidString)")

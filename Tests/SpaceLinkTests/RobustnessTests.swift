@@ -58,7 +58,7 @@ struct SeededGenerator: RandomNumberGenerator {
             _ = try? PUSTelemetry.decode(input, timeFormat: .cucImplicit)
             if let tc = try? PUSTelecommand.decode(input) {
                 decodedTC += 1
-                #expect(tc.encoded == input)   // anything accepted re-encodes identically
+                #expect(tc.encoded == input) // anything accepted re-encodes identically
             }
             _ = RequestID(rawPacket: input)
         }
@@ -67,7 +67,10 @@ struct SeededGenerator: RandomNumberGenerator {
 
     @Test func serviceDecodersOnRandomData() {
         var rng = SeededGenerator(state: 2)
-        let types = [MessageType(1, 1), MessageType(1, 2), MessageType(1, 5), MessageType(1, 6), MessageType(3, 5), MessageType(3, 6), MessageType(3, 27), MessageType(3, 31), MessageType(5, 1), MessageType(5, 5), MessageType(5, 6), MessageType(8, 1), MessageType(17, 1), MessageType(20, 1), MessageType(20, 2), MessageType(20, 3), MessageType(9, 9)]
+        let types = [
+            MessageType(1, 1), MessageType(1, 2), MessageType(1, 5), MessageType(1, 6), MessageType(3, 5), MessageType(3, 6), MessageType(3, 27), MessageType(3, 31), MessageType(5, 1),
+            MessageType(5, 5), MessageType(5, 6), MessageType(8, 1), MessageType(17, 1), MessageType(20, 1), MessageType(20, 2), MessageType(20, 3), MessageType(9, 9),
+        ]
         for _ in 0..<5000 {
             let data = rng.bytes(Int.random(in: 0...40, using: &rng))[...]
             let type = types[Int.random(in: 0..<types.count, using: &rng)]

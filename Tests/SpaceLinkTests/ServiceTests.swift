@@ -86,7 +86,10 @@ import Testing
         let start = VerificationReport.startFailure(request, FailureNotice(.notAllowedInMode, data: [2]))
         #expect(start.messageType == MessageType(1, 4))
         #expect(VerificationReport.progressSuccess(request, step: 3).sourceData == [0x19, 0x23, 0xC0, 0x05, 0x00, 0x03])
-        let all: [VerificationReport] = [.acceptanceSuccess(request), failure, .startSuccess(request), start, .progressSuccess(request, step: 1), .progressFailure(request, step: 2, FailureNotice(.timeout)), .completionSuccess(request), completion]
+        let all: [VerificationReport] = [
+            .acceptanceSuccess(request), failure, .startSuccess(request), start, .progressSuccess(request, step: 1), .progressFailure(request, step: 2, FailureNotice(.timeout)),
+            .completionSuccess(request), completion,
+        ]
         #expect(all.map(\.messageType.subtype) == [1, 2, 3, 4, 5, 6, 7, 8])
         for report in all {
             #expect(try VerificationReport.decode(report.messageType, sourceData: report.sourceData[...]) == report)

@@ -70,12 +70,12 @@ func testPacket(apid: UInt16, count: UInt16, length: Int) -> [UInt8] {
 
     @Test func flushWithLessThanAnIdlePacketLeftSpillsIntoANextFrame() throws {
         var channel = TMMasterChannel(configuration: smallFrames)
-        let packet = testPacket(apid: 5, count: 0, length: 48)   // 4 octets left in the frame
+        let packet = testPacket(apid: 5, count: 0, length: 48) // 4 octets left in the frame
         try channel.enqueue(packet, virtualChannel: 0)
         channel.flush()
         let frames = channel.drainFrames()
         #expect(frames.count == 2)
-        #expect(Array(frames[1][4..<6]) == [0x1F, 0xFF])   // no packet starts in the second frame
+        #expect(Array(frames[1][4..<6]) == [0x1F, 0xFF]) // no packet starts in the second frame
         var decoder = TMFrameDecoder(configuration: smallFrames)
         #expect(frames.flatMap { decoder.receive($0) } == [packet])
         #expect(decoder.statistics.idlePackets == 1)
@@ -96,7 +96,7 @@ func testPacket(apid: UInt16, count: UInt16, length: Int) -> [UInt8] {
         #expect(received == sent)
         #expect(decoder.statistics.framesRejected == 0)
         #expect(decoder.statistics.masterChannelFramesLost == 0)
-        #expect(decoder.statistics.virtualChannelFramesLost == 0)   // counts wrapped past 255 cleanly
+        #expect(decoder.statistics.virtualChannelFramesLost == 0) // counts wrapped past 255 cleanly
         #expect(decoder.statistics.framesAccepted > 256)
         #expect(decoder.statistics.malformedPackets == 0)
     }
@@ -107,7 +107,7 @@ func testPacket(apid: UInt16, count: UInt16, length: Int) -> [UInt8] {
         for packet in sent { try channel.enqueue(packet, virtualChannel: 1) }
         channel.flush()
         let frames = channel.drainFrames()
-        #expect(frames.contains { $0[4] & 0x07 == 0x07 && $0[5] == 0xFF })   // continuation-only frames
+        #expect(frames.contains { $0[4] & 0x07 == 0x07 && $0[5] == 0xFF }) // continuation-only frames
         var decoder = TMFrameDecoder(configuration: smallFrames)
         #expect(frames.flatMap { decoder.receive($0) } == sent)
     }
@@ -137,7 +137,7 @@ func testPacket(apid: UInt16, count: UInt16, length: Int) -> [UInt8] {
         for packet in sent { try channel.enqueue(packet, virtualChannel: 0) }
         channel.flush()
         var frames = channel.drainFrames()
-        frames.remove(at: 5)   // inside packet 1 (octets 260–311 of the stream)
+        frames.remove(at: 5) // inside packet 1 (octets 260–311 of the stream)
         var decoder = TMFrameDecoder(configuration: smallFrames)
         let received = frames.flatMap { decoder.receive($0) }
         #expect(received == [sent[0], sent[2]])

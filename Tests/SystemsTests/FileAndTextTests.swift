@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Systems
 import Testing
@@ -70,10 +70,10 @@ struct TextTests {
         #expect(editDistance("", "abc") == 3)
         #expect(editDistance("abc", "") == 3)
         #expect(editDistance("address", "address") == 0)
-        #expect(editDistance("adress", "address") == 1)     // insertion
-        #expect(editDistance("adddress", "address") == 1)   // deletion
-        #expect(editDistance("kitten", "sitting") == 3)     // the textbook example
+        #expect(editDistance("adress", "address") == 1) // insertion
+        #expect(editDistance("adddress", "address") == 1) // deletion
+        #expect(editDistance("kitten", "sitting") == 3) // the textbook example
         #expect(editDistance("flaw", "lawn") == 2)
-        #expect(editDistance("ab", "ba") == 2)              // no transposition in Levenshtein
+        #expect(editDistance("ab", "ba") == 2) // no transposition in Levenshtein
     }
 }

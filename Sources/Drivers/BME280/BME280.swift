@@ -195,8 +195,9 @@ public final class BME280<Bus: I2CBus>: SensorDevice {
         guard let raw = BME280RawSample(dataBlock: block) else {
             throw .shortRead(register: BME280Register.pressureMSB.rawValue, expected: BME280Constant.dataBlockLength, got: block.count)
         }
-        return try Self.compensate(raw, calibration: calibration, pressure: configuration.pressureOversampling != .skipped,
-                                   humidity: configuration.humidityOversampling != .skipped)
+        return try Self.compensate(
+            raw, calibration: calibration, pressure: configuration.pressureOversampling != .skipped,
+            humidity: configuration.humidityOversampling != .skipped)
     }
 
     /// Compensates a raw sample and checks it against the operating range (pure; testable on bytes).
@@ -235,8 +236,9 @@ public final class BME280<Bus: I2CBus>: SensorDevice {
     // MARK: Bus access
 
     private func controlMeasurement(_ mode: BME280Mode) -> UInt8 {
-        BME280Oversampling.controlMeasurement(temperature: configuration.temperatureOversampling,
-                                              pressure: configuration.pressureOversampling, mode: mode)
+        BME280Oversampling.controlMeasurement(
+            temperature: configuration.temperatureOversampling,
+            pressure: configuration.pressureOversampling, mode: mode)
     }
 
     private func waitUntilClear(_ bit: BME280Status, failure: BME280Error) throws(BME280Error) {

@@ -22,19 +22,20 @@ public struct BME280Calibration: Sendable, Equatable {
     /// - Returns: `nil` if a block has the wrong length.
     public init?(block1: [UInt8], block2: [UInt8]) {
         guard block1.count == BME280Constant.calibrationBlock1Length,
-              block2.count == BME280Constant.calibrationBlock2Length else { return nil }
+            block2.count == BME280Constant.calibrationBlock2Length
+        else { return nil }
         func u16(_ index: Int) -> UInt16 { UInt16(block1[index]) | UInt16(block1[index + 1]) << 8 }
         func s16(_ index: Int) -> Int16 { Int16(bitPattern: u16(index)) }
         t1 = u16(0); t2 = s16(2); t3 = s16(4)
         p1 = u16(6); p2 = s16(8); p3 = s16(10); p4 = s16(12); p5 = s16(14)
         p6 = s16(16); p7 = s16(18); p8 = s16(20); p9 = s16(22)
-        h1 = block1[25]                                                   // 0xA1
+        h1 = block1[25] // 0xA1
         h2 = Int16(bitPattern: UInt16(block2[0]) | UInt16(block2[1]) << 8) // 0xE1/0xE2
-        h3 = block2[2]                                                    // 0xE3
+        h3 = block2[2] // 0xE3
         // 0xE4/0xE5/0xE6: the MSB register is signed, so widen through Int8 before shifting.
         h4 = Int16(Int8(bitPattern: block2[3])) << 4 | Int16(block2[4] & 0x0F)
         h5 = Int16(Int8(bitPattern: block2[5])) << 4 | Int16(block2[4] >> 4)
-        h6 = Int8(bitPattern: block2[6])                                  // 0xE7
+        h6 = Int8(bitPattern: block2[6]) // 0xE7
     }
 
     /// The two register blocks that encode these parameters (the inverse of ``init(block1:block2:)``),
@@ -43,19 +44,22 @@ public struct BME280Calibration: Sendable, Equatable {
         func le(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
         var one: [UInt8] = []
         one += le(t1) + le(UInt16(bitPattern: t2)) + le(UInt16(bitPattern: t3))
-        for word in [p1, UInt16(bitPattern: p2), UInt16(bitPattern: p3), UInt16(bitPattern: p4), UInt16(bitPattern: p5),
-                     UInt16(bitPattern: p6), UInt16(bitPattern: p7), UInt16(bitPattern: p8), UInt16(bitPattern: p9)] {
+        for word in [
+            p1, UInt16(bitPattern: p2), UInt16(bitPattern: p3), UInt16(bitPattern: p4), UInt16(bitPattern: p5),
+            UInt16(bitPattern: p6), UInt16(bitPattern: p7), UInt16(bitPattern: p8), UInt16(bitPattern: p9),
+        ] {
             one += le(word)
         }
-        one += [0x00, h1]   // 0xA0 reserved, 0xA1 dig_H1
+        one += [0x00, h1] // 0xA0 reserved, 0xA1 dig_H1
         let h4Bits = UInt16(bitPattern: h4), h5Bits = UInt16(bitPattern: h5)
-        let two: [UInt8] = le(UInt16(bitPattern: h2)) + [
-            h3,
-            UInt8(truncatingIfNeeded: h4Bits >> 4),
-            UInt8(h5Bits & 0x0F) << 4 | UInt8(h4Bits & 0x0F),
-            UInt8(truncatingIfNeeded: h5Bits >> 4),
-            UInt8(bitPattern: h6),
-        ]
+        let two: [UInt8] =
+            le(UInt16(bitPattern: h2)) + [
+                h3,
+                UInt8(truncatingIfNeeded: h4Bits >> 4),
+                UInt8(h5Bits & 0x0F) << 4 | UInt8(h4Bits & 0x0F),
+                UInt8(truncatingIfNeeded: h5Bits >> 4),
+                UInt8(bitPattern: h6),
+            ]
         return (one, two)
     }
 

@@ -53,8 +53,10 @@ public struct INA226Measurement: Sendable, Equatable {
 
     /// The readings: `bus_voltage_v`, `shunt_voltage_v`, `current_a`, `power_w`.
     public var readings: [Reading] {
-        [Reading("bus_voltage_v", busVoltageV), Reading("shunt_voltage_v", shuntVoltageV),
-         Reading("current_a", currentA), Reading("power_w", powerW)]
+        [
+            Reading("bus_voltage_v", busVoltageV), Reading("shunt_voltage_v", shuntVoltageV),
+            Reading("current_a", currentA), Reading("power_w", powerW),
+        ]
     }
 }
 

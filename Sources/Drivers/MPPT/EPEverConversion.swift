@@ -61,8 +61,9 @@ public enum EPEverConversion {
         guard r.count == Int(EPEverRegister.ratedBlockCount) else {
             throw .malformed("rated block has \(r.count) registers, expected 9")
         }
-        let rating = EPEverRating(pvVoltageV: centi(r[0]), pvCurrentA: centi(r[1]), batteryVoltageV: centi(r[4]),
-                                  chargeCurrentA: centi(r[5]), chargingMode: r[8])
+        let rating = EPEverRating(
+            pvVoltageV: centi(r[0]), pvCurrentA: centi(r[1]), batteryVoltageV: centi(r[4]),
+            chargeCurrentA: centi(r[5]), chargingMode: r[8])
         guard r[0] > 0, r[4] > 0, rating.chargingMode <= 2 else {
             throw .identity("rated data 0x3000 = \(r[0]), 0x3004 = \(r[4]), 0x3008 = \(r[8]) is not a charge controller's")
         }

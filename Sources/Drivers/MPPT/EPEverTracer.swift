@@ -100,7 +100,6 @@ public final class EPEverTracer<Client: ModbusClient>: SensorDevice {
         do { return try client.readInputRegisters(unit: unit, address: address, count: count) } catch { throw .bus(error) }
     }
 
-
     private static func format(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
     }

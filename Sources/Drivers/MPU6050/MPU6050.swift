@@ -45,9 +45,11 @@ public struct MPU6050Measurement: Sendable, Equatable {
 
     /// The readings: `rate_{x,y,z}_rad_s`, `accel_{x,y,z}_m_s2`, `temperature_c`.
     public var readings: [Reading] {
-        [Reading("rate_x_rad_s", rateRadS.x), Reading("rate_y_rad_s", rateRadS.y), Reading("rate_z_rad_s", rateRadS.z),
-         Reading("accel_x_m_s2", accelMS2.x), Reading("accel_y_m_s2", accelMS2.y), Reading("accel_z_m_s2", accelMS2.z),
-         Reading("temperature_c", temperatureC)]
+        [
+            Reading("rate_x_rad_s", rateRadS.x), Reading("rate_y_rad_s", rateRadS.y), Reading("rate_z_rad_s", rateRadS.z),
+            Reading("accel_x_m_s2", accelMS2.x), Reading("accel_y_m_s2", accelMS2.y), Reading("accel_z_m_s2", accelMS2.z),
+            Reading("temperature_c", temperatureC),
+        ]
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {

@@ -85,8 +85,9 @@ public final class SCD30<Client: ModbusClient>: SensorDevice {
             guard let word = raw.first else { throw .malformed("empty firmware version") }
             let version = SCD30Conversion.firmwareVersion(word)
             try bus { () throws(ModbusError) in
-                try client.writeSingleRegister(unit: unit, address: SCD30Register.measurementInterval,
-                                               value: configuration.measurementIntervalSeconds)
+                try client.writeSingleRegister(
+                    unit: unit, address: SCD30Register.measurementInterval,
+                    value: configuration.measurementIntervalSeconds)
                 try client.writeSingleRegister(unit: unit, address: SCD30Register.startContinuousMeasurement, value: pressure)
             }
             return "firmware \(version.major).\(version.minor)"
@@ -117,8 +118,9 @@ public final class SCD30<Client: ModbusClient>: SensorDevice {
     public func stop() throws(DeviceError) {
         try reporting { () throws(SCD30Error) in
             try bus { () throws(ModbusError) in
-                try client.writeSingleRegister(unit: unit, address: SCD30Register.stopContinuousMeasurement,
-                                               value: SCD30Register.commandArgument)
+                try client.writeSingleRegister(
+                    unit: unit, address: SCD30Register.stopContinuousMeasurement,
+                    value: SCD30Register.commandArgument)
             }
         }
     }

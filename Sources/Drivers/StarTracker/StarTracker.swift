@@ -80,8 +80,9 @@ public final class StarTracker<Client: ModbusClient>: SensorDevice {
             }
             let version = try StarTrackerConversion.identity(identity)
             try bus { () throws(ModbusError) in
-                try client.writeMultipleRegisters(unit: unit, address: StarTrackerRegister.mode,
-                                                  values: [configuration.mode.rawValue, configuration.exposureMs])
+                try client.writeMultipleRegisters(
+                    unit: unit, address: StarTrackerRegister.mode,
+                    values: [configuration.mode.rawValue, configuration.exposureMs])
             }
             return "star tracker protocol \(version.major).\(version.minor)"
         }

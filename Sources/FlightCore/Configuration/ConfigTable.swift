@@ -29,8 +29,9 @@ public final class ConfigTable {
 
     /// An error located at `key` in this table.
     public func error(_ key: String?, _ message: String) -> ConfigurationError {
-        ConfigurationError(file: source.path, line: key.flatMap { line(of: $0) } ?? headerLine,
-                           context: context, key: key, message: message)
+        ConfigurationError(
+            file: source.path, line: key.flatMap { line(of: $0) } ?? headerLine,
+            context: context, key: key, message: message)
     }
 
     /// The line of `key` in this table; at the top level, a `[key]` or `[[key]]` header too.
@@ -73,7 +74,11 @@ public final class ConfigTable {
     }
 
     public func string(_ key: String, default fallback: String) throws(ConfigurationError) -> String {
-        has(key) ? try string(key) : { readKeys.insert(key); return fallback }()
+        has(key)
+            ? try string(key)
+            : {
+                readKeys.insert(key); return fallback
+            }()
     }
 
     public func optionalString(_ key: String) throws(ConfigurationError) -> String? {
@@ -154,8 +159,9 @@ public final class ConfigTable {
             return ConfigTable(table: TOMLTable(), source: source, context: context.map { "\($0).\(key)" } ?? key, headerLine: nil)
         }
         guard let sub = raw.table else { throw error(key, "expected a table, found \(describe(raw))") }
-        return ConfigTable(table: sub, source: source, context: context.map { "\($0).\(key)" } ?? key,
-                           headerLine: source.line(ofTableHeader: key) ?? source.line(ofKey: key, after: headerLine))
+        return ConfigTable(
+            table: sub, source: source, context: context.map { "\($0).\(key)" } ?? key,
+            headerLine: source.line(ofTableHeader: key) ?? source.line(ofKey: key, after: headerLine))
     }
 
     /// An array of tables (`[[device]]`); missing → empty. Each element is named for messages by
@@ -210,7 +216,8 @@ public final class ConfigTable {
         for key in table.keys.sorted() where !readKeys.contains(key) {
             let candidates = Array(readKeys) + known
             if let suggestion = candidates.min(by: { editDistance($0, key) < editDistance($1, key) }),
-               editDistance(suggestion, key) <= 2 {
+                editDistance(suggestion, key) <= 2
+            {
                 throw error(key, "unknown key (did you mean \"\(suggestion)\"?)")
             }
             throw error(key, "unknown key")

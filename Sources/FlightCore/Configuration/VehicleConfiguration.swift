@@ -139,8 +139,10 @@ public final class DeviceConfiguration {
     /// The rest of the table, for the driver's own keys.
     public let options: ConfigTable
 
-    init(name: String, driver: String, bus: String, address: DeviceAddress, lines: [GPIOLineID], role: DeviceRole?, load: LoadKind?,
-         samplePeriod: Duration?, options: ConfigTable) {
+    init(
+        name: String, driver: String, bus: String, address: DeviceAddress, lines: [GPIOLineID], role: DeviceRole?, load: LoadKind?,
+        samplePeriod: Duration?, options: ConfigTable
+    ) {
         self.name = name
         self.driver = driver
         self.bus = bus
@@ -195,9 +197,12 @@ public final class VehicleConfiguration {
         try vehicle.rejectUnknownKeys()
 
         var buses: [BusConfiguration] = []
-        for table in try root.tables("bus", label: { index, table in
-            "bus \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
-        }) {
+        for table in try root.tables(
+            "bus",
+            label: { index, table in
+                "bus \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
+            })
+        {
             let bus = try Self.parseBus(table)
             if buses.contains(where: { $0.name == bus.name }) {
                 throw table.error("name", "a bus named \"\(bus.name)\" is already defined")
@@ -207,9 +212,12 @@ public final class VehicleConfiguration {
         self.buses = buses
 
         var devices: [DeviceConfiguration] = []
-        for table in try root.tables("device", label: { index, table in
-            "device \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
-        }) {
+        for table in try root.tables(
+            "device",
+            label: { index, table in
+                "device \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
+            })
+        {
             let name = try table.string("name")
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
                 throw table.error("name", "expected letters, digits, '-' or '_', found \"\(name)\"")
@@ -237,7 +245,8 @@ public final class VehicleConfiguration {
                 gpioLines = lines
             }
             let role: DeviceRole? = table.has("role") ? try table.choice("role", DeviceRole.byName) : nil
-            let load: LoadKind? = table.has("load")
+            let load: LoadKind? =
+                table.has("load")
                 ? try table.choice("load", Dictionary(uniqueKeysWithValues: LoadKind.allCases.map { ($0.rawValue, $0) }))
                 : nil
             if load != nil, role != .actuator(.loadSwitch) {
@@ -251,8 +260,10 @@ public final class VehicleConfiguration {
                 }
                 samplePeriod = period
             }
-            devices.append(DeviceConfiguration(name: name, driver: driver, bus: busName, address: address, lines: gpioLines,
-                                               role: role, load: load, samplePeriod: samplePeriod, options: table))
+            devices.append(
+                DeviceConfiguration(
+                    name: name, driver: driver, bus: busName, address: address, lines: gpioLines,
+                    role: role, load: load, samplePeriod: samplePeriod, options: table))
         }
         try Self.rejectSharedGPIOLines(devices)
         self.devices = devices
@@ -266,8 +277,9 @@ public final class VehicleConfiguration {
             for line in device.lines {
                 let key = "\(device.bus)/\(line)"
                 if let owner = owners[key] {
-                    throw device.options.error(device.options.has("lines") ? "lines" : (device.options.has("line") ? "line" : "line_name"),
-                                               "\(line) on bus \"\(device.bus)\" is already used by device \"\(owner)\"")
+                    throw device.options.error(
+                        device.options.has("lines") ? "lines" : (device.options.has("line") ? "line" : "line_name"),
+                        "\(line) on bus \"\(device.bus)\" is already used by device \"\(owner)\"")
                 }
                 owners[key] = device.name
             }

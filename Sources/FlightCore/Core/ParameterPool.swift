@@ -38,8 +38,10 @@ public struct ParameterDefinition: Sendable {
     public var range: ClosedRange<Double>?
     public var initialValue: Double
 
-    public init(id: ParameterID, name: String, unit: String, type: ParameterType = .f64, tunable: Bool = false,
-                range: ClosedRange<Double>? = nil, initialValue: Double = 0) {
+    public init(
+        id: ParameterID, name: String, unit: String, type: ParameterType = .f64, tunable: Bool = false,
+        range: ClosedRange<Double>? = nil, initialValue: Double = 0
+    ) {
         self.id = id
         self.name = name
         self.unit = unit
@@ -144,8 +146,10 @@ public final class ParameterPool {
         guard indexByName[definition.name] == nil else { throw .duplicateName(definition.name) }
         let index = definitions.count
         definitions.append(definition)
-        samples.append(ParameterSample(value: definition.initialValue, timestamp: .zero,
-                                       validity: definition.tunable ? .valid : .unset))
+        samples.append(
+            ParameterSample(
+                value: definition.initialValue, timestamp: .zero,
+                validity: definition.tunable ? .valid : .unset))
         indexByID[definition.id] = index
         indexByName[definition.name] = index
         return ParameterHandle(index: index, id: definition.id)

@@ -150,4 +150,3 @@ public struct DeviceErrorSummary: Sendable, Equatable {
     public var category: DeviceFaultCategory
     public var time: MonotonicInstant
 }
-

@@ -22,7 +22,7 @@ public struct LatencyHistogram: Sendable {
     @inline(__always)
     static func bucket(of value: UInt64) -> Int {
         if value < UInt64(exactBuckets) { return Int(value) }
-        let exponent = 63 - value.leadingZeroBitCount          // ≥ 5
+        let exponent = 63 - value.leadingZeroBitCount // ≥ 5
         let sub = Int((value >> UInt64(exponent - 4)) & 15)
         return exactBuckets + (exponent - 5) * subBuckets + sub
     }

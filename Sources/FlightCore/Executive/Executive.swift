@@ -107,8 +107,10 @@ public final class Executive: @unchecked Sendable {
     ///   - scheduler: applies ``ExecutiveConfiguration/realtime`` on the executive's thread
     ///     (`nil` in simulation: requested settings are then reported as not permitted).
     /// - Throws: ``RegistrationError`` when a parameter name or ID is already taken.
-    public init(configuration: ExecutiveConfiguration = ExecutiveConfiguration(), clock: any MonotonicClock, pool: ParameterPool,
-                events: any EventSink, scheduler: (any RealtimeScheduling)? = nil) throws(RegistrationError) {
+    public init(
+        configuration: ExecutiveConfiguration = ExecutiveConfiguration(), clock: any MonotonicClock, pool: ParameterPool,
+        events: any EventSink, scheduler: (any RealtimeScheduling)? = nil
+    ) throws(RegistrationError) {
         precondition(!configuration.groups.isEmpty, "an executive needs at least one rate group")
         precondition(configuration.baseRate > 0 && configuration.baseRate.isFinite, "the base rate must be positive")
         for group in configuration.groups {
@@ -252,8 +254,10 @@ public final class Executive: @unchecked Sendable {
             realtimeReport = configuration.realtime.apply(using: scheduler)
             reportRealtime()
             while !thread.isStopRequested { cycle() }
-            events.raise(FlightEvent(id: ExecutiveEvents.stopped, severity: .informative, time: clock.now,
-                                     a: Double(completedCycles), b: Double(groups.reduce(0) { $0 + $1.statistics.slips }), count: 2))
+            events.raise(
+                FlightEvent(
+                    id: ExecutiveEvents.stopped, severity: .informative, time: clock.now,
+                    a: Double(completedCycles), b: Double(groups.reduce(0) { $0 + $1.statistics.slips }), count: 2))
         }
     }
 
@@ -285,18 +289,24 @@ public final class Executive: @unchecked Sendable {
         pool.set(handles.realtime, Double(realtimeReport.status.rawValue), at: now)
         let priority = Double(configuration.realtime.priority ?? 0)
         if realtimeReport.unavailable {
-            events.raise(FlightEvent(id: ExecutiveEvents.realtimeNotPermitted, severity: .medium, time: now,
-                                     a: 0, b: 0, c: priority, count: 3))
+            events.raise(
+                FlightEvent(
+                    id: ExecutiveEvents.realtimeNotPermitted, severity: .medium, time: now,
+                    a: 0, b: 0, c: priority, count: 3))
         }
         for (setting, outcome) in realtimeReport.outcomes {
             switch outcome {
             case .applied: break
             case .notPermitted(let code):
-                events.raise(FlightEvent(id: ExecutiveEvents.realtimeNotPermitted, severity: .medium, time: now,
-                                         a: Double(setting.rawValue), b: Double(code), c: priority, count: 3))
+                events.raise(
+                    FlightEvent(
+                        id: ExecutiveEvents.realtimeNotPermitted, severity: .medium, time: now,
+                        a: Double(setting.rawValue), b: Double(code), c: priority, count: 3))
             case .failed(let code):
-                events.raise(FlightEvent(id: ExecutiveEvents.realtimeFailed, severity: .medium, time: now,
-                                         a: Double(setting.rawValue), b: Double(code), count: 2))
+                events.raise(
+                    FlightEvent(
+                        id: ExecutiveEvents.realtimeFailed, severity: .medium, time: now,
+                        a: Double(setting.rawValue), b: Double(code), count: 2))
             }
         }
     }
@@ -312,8 +322,10 @@ public final class Executive: @unchecked Sendable {
     private func step(tick current: UInt64, scheduled: MonotonicInstant) {
         if !announced {
             announced = true
-            events.raise(FlightEvent(id: ExecutiveEvents.started, severity: .informative, time: scheduled,
-                                     a: configuration.baseRate, b: Double(groups.count), c: Double(realtimeReport.status.rawValue), count: 3))
+            events.raise(
+                FlightEvent(
+                    id: ExecutiveEvents.started, severity: .informative, time: scheduled,
+                    a: configuration.baseRate, b: Double(groups.count), c: Double(realtimeReport.status.rawValue), count: 3))
         }
         let baseCycle = CycleContext(time: scheduled, period: basePeriod, index: current)
         var budget = configuration.maxCommandsPerCycle
@@ -338,11 +350,13 @@ public final class Executive: @unchecked Sendable {
             if slipped {
                 faulted = true
                 if let suppressed = group.throttle.admit(at: end) {
-                    events.raise(FlightEvent(id: ExecutiveEvents.rateGroupSlip, severity: .low, time: end,
-                                             a: Double(group.handles.slips.id.rawValue),
-                                             b: Double(execution.nanoseconds / 1_000),
-                                             c: Double((end - groupDeadline).nanoseconds / 1_000),
-                                             d: Double(suppressed), count: 4))
+                    events.raise(
+                        FlightEvent(
+                            id: ExecutiveEvents.rateGroupSlip, severity: .low, time: end,
+                            a: Double(group.handles.slips.id.rawValue),
+                            b: Double(execution.nanoseconds / 1_000),
+                            c: Double((end - groupDeadline).nanoseconds / 1_000),
+                            d: Double(suppressed), count: 4))
                 }
             }
         }

@@ -48,9 +48,11 @@ public struct ExecutiveConfiguration: Sendable, Equatable {
         RateGroupConfiguration(name: "mon", divisor: 100, offset: 7),
     ]
 
-    public init(baseRate: Double = 100, groups: [RateGroupConfiguration] = ExecutiveConfiguration.defaultGroups,
-                healthWindow: Int = 100, slipEventInterval: Duration = .seconds(10), statisticsPeriod: Duration = .seconds(1),
-                maxCommandsPerCycle: Int = 16, realtime: RealtimeSettings = RealtimeSettings(), parameterBase: UInt16 = 0x0100) {
+    public init(
+        baseRate: Double = 100, groups: [RateGroupConfiguration] = ExecutiveConfiguration.defaultGroups,
+        healthWindow: Int = 100, slipEventInterval: Duration = .seconds(10), statisticsPeriod: Duration = .seconds(1),
+        maxCommandsPerCycle: Int = 16, realtime: RealtimeSettings = RealtimeSettings(), parameterBase: UInt16 = 0x0100
+    ) {
         self.baseRate = baseRate
         self.groups = groups
         self.healthWindow = healthWindow

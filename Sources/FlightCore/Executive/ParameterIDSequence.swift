@@ -36,8 +36,10 @@ public enum RegistrationError: Error, Sendable, Equatable, CustomStringConvertib
 
 extension ParameterPool {
     /// Registers `name` with the next ID of `ids`.
-    func register(_ ids: inout ParameterIDSequence, first: UInt16, component: String, name: String, unit: String,
-                  type: ParameterType) throws(RegistrationError) -> ParameterHandle {
+    func register(
+        _ ids: inout ParameterIDSequence, first: UInt16, component: String, name: String, unit: String,
+        type: ParameterType
+    ) throws(RegistrationError) -> ParameterHandle {
         guard let id = ids.take() else { throw .parameterIDsExhausted(first: first, last: ids.last, component: component) }
         do {
             return try register(ParameterDefinition(id: id, name: name, unit: unit, type: type))

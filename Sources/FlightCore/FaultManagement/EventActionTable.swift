@@ -89,8 +89,12 @@ public struct EventActionConfiguration: Sendable, Equatable {
             throw table.error(nil, "expected exactly one of \"event\" or \"monitor\"")
         }
         argument = table.has("argument") ? try table.double("argument") : nil
-        let actionName = try table.choice("action", ["set_mode": "set_mode", "shed_load": "shed_load", "scrubber_max": "scrubber_max",
-                                                     "crew_alarm": "crew_alarm", "power_cycle": "power_cycle", "recover_device": "recover_device"])
+        let actionName = try table.choice(
+            "action",
+            [
+                "set_mode": "set_mode", "shed_load": "shed_load", "scrubber_max": "scrubber_max",
+                "crew_alarm": "crew_alarm", "power_cycle": "power_cycle", "recover_device": "recover_device",
+            ])
         switch actionName {
         case "set_mode":
             action = .setMode(try table.choice("mode", ["SAFE": VehicleMode.safe, "EMERGENCY": .emergency, "DEGRADED": .degraded]))
@@ -161,9 +165,11 @@ public final class EventActionTable: RateGroupMember {
     ///   - devices: device names in device-index order.
     ///   - recoverDevice: called with a device index by `recover_device` (must not block or allocate).
     /// - Throws: ``FaultManagementError`` for a name that does not resolve or a missing role/hook.
-    public init(configurations: [EventActionConfiguration], catalog: [EventDefinition], router: EventRouter, events: any EventSink,
-                monitors: MonitorBank?, modeMachine: ModeMachine?, safing: SafingRequests, channels: [ActuatorChannel],
-                actuators: ModeActuators, devices: [String], recoverDevice: ((Int) -> Void)?) throws(FaultManagementError) {
+    public init(
+        configurations: [EventActionConfiguration], catalog: [EventDefinition], router: EventRouter, events: any EventSink,
+        monitors: MonitorBank?, modeMachine: ModeMachine?, safing: SafingRequests, channels: [ActuatorChannel],
+        actuators: ModeActuators, devices: [String], recoverDevice: ((Int) -> Void)?
+    ) throws(FaultManagementError) {
         self.configurations = configurations
         self.router = router
         self.events = events
@@ -247,11 +253,14 @@ public final class EventActionTable: RateGroupMember {
         }
         for index in sequenceStart.indices {
             guard let start = sequenceStart[index], case .powerCycle(_, let offTime) = configurations[index].action,
-                  let slot = channelSlot[index], time - start >= offTime else { continue }
+                let slot = channelSlot[index], time - start >= offTime
+            else { continue }
             sequenceStart[index] = nil
             safing.set(.sequence, slot: slot, nil)
-            events.raise(FlightEvent(id: EventActionEvents.powerCycleComplete, severity: .informative, time: time,
-                                     a: Double(index), b: offTime.secondsDouble, count: 2))
+            events.raise(
+                FlightEvent(
+                    id: EventActionEvents.powerCycleComplete, severity: .informative, time: time,
+                    a: Double(index), b: offTime.secondsDouble, count: 2))
         }
     }
 
@@ -263,9 +272,10 @@ public final class EventActionTable: RateGroupMember {
             // Arguments come from any raiser: convert only values known to fit.
             let stateArgument = event.arguments.3
             guard MonitorEvents.isStateChange(event.id), event.argumentCount >= 4, event.arguments.0 == Double(monitor),
-                  stateArgument >= 0, stateArgument <= 255,
-                  let state = MonitorState(rawValue: UInt8(stateArgument)),
-                  triggerStates[index].contains(state) else { return false }
+                stateArgument >= 0, stateArgument <= 255,
+                let state = MonitorState(rawValue: UInt8(stateArgument)),
+                triggerStates[index].contains(state)
+            else { return false }
         }
         if let argument = configurations[index].argument, event.arguments.0 != argument { return false }
         return true
@@ -285,8 +295,10 @@ public final class EventActionTable: RateGroupMember {
             case .powerCycle:
                 guard let slot = channelSlot[index] else { continue }
                 if sequenceStart[index] != nil {
-                    events.raise(FlightEvent(id: EventActionEvents.retriggerIgnored, severity: .low, time: time,
-                                             a: Double(index), b: Double(event.id.rawValue), count: 2))
+                    events.raise(
+                        FlightEvent(
+                            id: EventActionEvents.retriggerIgnored, severity: .low, time: time,
+                            a: Double(index), b: Double(event.id.rawValue), count: 2))
                     continue
                 }
                 sequenceStart[index] = time
@@ -298,8 +310,10 @@ public final class EventActionTable: RateGroupMember {
                 recoverDevice?(device)
             }
             executions[index] += 1
-            events.raise(FlightEvent(id: EventActionEvents.executed, severity: .informative, time: time, a: Double(index),
-                                     b: Double(event.id.rawValue), c: Double(configurations[index].action.code), count: 3))
+            events.raise(
+                FlightEvent(
+                    id: EventActionEvents.executed, severity: .informative, time: time, a: Double(index),
+                    b: Double(event.id.rawValue), c: Double(configurations[index].action.code), count: 3))
         }
     }
 }

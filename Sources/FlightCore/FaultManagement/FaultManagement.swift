@@ -59,19 +59,24 @@ public final class FaultManagement {
     ///   - channels: every actuator channel event-action entries may name (roles included or not).
     ///   - recoverDevice: the device-health recovery hook for `recover_device` actions.
     /// - Throws: ``FaultManagementError`` for a configured name that does not resolve.
-    public init(configuration: FaultManagementConfiguration, pool: ParameterPool, router: EventRouter, catalog: [EventDefinition],
-                devices: [String], actuators: ModeActuators, channels: [ActuatorChannel],
-                recoverDevice: ((Int) -> Void)? = nil) throws(FaultManagementError) {
+    public init(
+        configuration: FaultManagementConfiguration, pool: ParameterPool, router: EventRouter, catalog: [EventDefinition],
+        devices: [String], actuators: ModeActuators, channels: [ActuatorChannel],
+        recoverDevice: ((Int) -> Void)? = nil
+    ) throws(FaultManagementError) {
         self.router = router
         safing = SafingRequests(channels: channels)
-        monitors = try MonitorBank(configurations: configuration.monitors, pool: pool, events: router,
-                                   stateParameterBase: configuration.monitorStateParameterBase)
-        modeMachine = try ModeMachine(configuration: configuration.modeMachine, pool: pool, events: router, monitors: monitors,
-                                      devices: devices, actuators: actuators, safing: safing)
+        monitors = try MonitorBank(
+            configurations: configuration.monitors, pool: pool, events: router,
+            stateParameterBase: configuration.monitorStateParameterBase)
+        modeMachine = try ModeMachine(
+            configuration: configuration.modeMachine, pool: pool, events: router, monitors: monitors,
+            devices: devices, actuators: actuators, safing: safing)
         let fullCatalog = catalog + EventCatalog.all(Self.eventProviders) + monitors.configuredEventDefinitions
-        eventActions = try EventActionTable(configurations: configuration.eventActions, catalog: fullCatalog, router: router,
-                                            events: router, monitors: monitors, modeMachine: modeMachine, safing: safing,
-                                            channels: channels, actuators: actuators, devices: devices, recoverDevice: recoverDevice)
+        eventActions = try EventActionTable(
+            configurations: configuration.eventActions, catalog: fullCatalog, router: router,
+            events: router, monitors: monitors, modeMachine: modeMachine, safing: safing,
+            channels: channels, actuators: actuators, devices: devices, recoverDevice: recoverDevice)
     }
 
     /// The members of the monitoring rate group, in the order that gives the reaction time:

@@ -20,22 +20,30 @@ public enum MonitorEvents: EventDefinitionProvider {
 
     public static var eventDefinitions: [EventDefinition] {
         [
-            EventDefinition(nominal, "monitor_nominal", .informative, arguments: stateArguments,
-                            "A monitored parameter is back within its limits (limit: the one last violated, 0 if none)."),
-            EventDefinition(warning, "monitor_warning", .low, arguments: stateArguments,
-                            "A monitored parameter crossed a warning limit (state tells low or high)."),
-            EventDefinition(alarm, "monitor_alarm", .high, arguments: stateArguments,
-                            "A monitored parameter crossed an alarm limit (state tells low or high)."),
-            EventDefinition(unexpected, "monitor_unexpected", .medium, arguments: stateArguments,
-                            "A parameter under an expected-value check differs from the expected value (limit: the expected value)."),
-            EventDefinition(stale, "monitor_stale", .low, arguments: stateArguments,
-                            "A monitored parameter has had no new sample for the persistence count of checks, or is marked stale."),
-            EventDefinition(invalid, "monitor_invalid", .low, arguments: stateArguments,
-                            "A monitored parameter is marked invalid by its source."),
-            EventDefinition(disabled, "monitor_disabled", .informative, arguments: ["monitor index"],
-                            "A monitor was disabled; its state is unchecked until it is enabled again."),
-            EventDefinition(enabled, "monitor_enabled", .informative, arguments: ["monitor index"],
-                            "A monitor was enabled; its state stays unchecked until its first state change."),
+            EventDefinition(
+                nominal, "monitor_nominal", .informative, arguments: stateArguments,
+                "A monitored parameter is back within its limits (limit: the one last violated, 0 if none)."),
+            EventDefinition(
+                warning, "monitor_warning", .low, arguments: stateArguments,
+                "A monitored parameter crossed a warning limit (state tells low or high)."),
+            EventDefinition(
+                alarm, "monitor_alarm", .high, arguments: stateArguments,
+                "A monitored parameter crossed an alarm limit (state tells low or high)."),
+            EventDefinition(
+                unexpected, "monitor_unexpected", .medium, arguments: stateArguments,
+                "A parameter under an expected-value check differs from the expected value (limit: the expected value)."),
+            EventDefinition(
+                stale, "monitor_stale", .low, arguments: stateArguments,
+                "A monitored parameter has had no new sample for the persistence count of checks, or is marked stale."),
+            EventDefinition(
+                invalid, "monitor_invalid", .low, arguments: stateArguments,
+                "A monitored parameter is marked invalid by its source."),
+            EventDefinition(
+                disabled, "monitor_disabled", .informative, arguments: ["monitor index"],
+                "A monitor was disabled; its state is unchecked until it is enabled again."),
+            EventDefinition(
+                enabled, "monitor_enabled", .informative, arguments: ["monitor index"],
+                "A monitor was enabled; its state stays unchecked until its first state change."),
         ]
     }
 
@@ -61,16 +69,21 @@ public enum ModeEvents: EventDefinitionProvider {
 
     public static var eventDefinitions: [EventDefinition] {
         [
-            EventDefinition(enteredNominal, "mode_nominal", .informative, arguments: transitionArguments,
-                            "The vehicle entered NOMINAL."),
-            EventDefinition(enteredDegraded, "mode_degraded", .low, arguments: transitionArguments,
-                            "The vehicle entered DEGRADED: redundancy lost or a non-critical device failed."),
-            EventDefinition(enteredSafe, "mode_safe", .medium, arguments: transitionArguments,
-                            "The vehicle entered SAFE: minimal loads until commanded back to NOMINAL."),
-            EventDefinition(enteredEmergency, "mode_emergency", .high, arguments: transitionArguments,
-                            "The vehicle entered EMERGENCY: crew alarm on, scrubbers at maximum, payload off."),
-            EventDefinition(commandRefused, "mode_command_refused", .low, arguments: ["current mode", "requested mode", "refusal code", "reason"],
-                            "A mode command was refused: transition not allowed, or the conditions of the current mode persist."),
+            EventDefinition(
+                enteredNominal, "mode_nominal", .informative, arguments: transitionArguments,
+                "The vehicle entered NOMINAL."),
+            EventDefinition(
+                enteredDegraded, "mode_degraded", .low, arguments: transitionArguments,
+                "The vehicle entered DEGRADED: redundancy lost or a non-critical device failed."),
+            EventDefinition(
+                enteredSafe, "mode_safe", .medium, arguments: transitionArguments,
+                "The vehicle entered SAFE: minimal loads until commanded back to NOMINAL."),
+            EventDefinition(
+                enteredEmergency, "mode_emergency", .high, arguments: transitionArguments,
+                "The vehicle entered EMERGENCY: crew alarm on, scrubbers at maximum, payload off."),
+            EventDefinition(
+                commandRefused, "mode_command_refused", .low, arguments: ["current mode", "requested mode", "refusal code", "reason"],
+                "A mode command was refused: transition not allowed, or the conditions of the current mode persist."),
         ]
     }
 
@@ -94,14 +107,18 @@ public enum EventActionEvents: EventDefinitionProvider {
 
     public static var eventDefinitions: [EventDefinition] {
         [
-            EventDefinition(executed, "event_action_executed", .informative, arguments: ["entry index", "trigger event id", "action code"],
-                            "An enabled event-action entry matched an event and its action was executed."),
-            EventDefinition(powerCycleComplete, "power_cycle_complete", .informative, arguments: ["entry index", "off time s"],
-                            "A power-cycle action switched its load back to its previous state."),
-            EventDefinition(inboxOverflow, "event_inbox_overflow", .high, arguments: ["events dropped since start"],
-                            "The event-action inbox was full: events were logged but not checked against the table."),
-            EventDefinition(retriggerIgnored, "event_action_retrigger_ignored", .low, arguments: ["entry index", "trigger event id"],
-                            "A power-cycle entry matched again while its sequence was still running; the new trigger was ignored."),
+            EventDefinition(
+                executed, "event_action_executed", .informative, arguments: ["entry index", "trigger event id", "action code"],
+                "An enabled event-action entry matched an event and its action was executed."),
+            EventDefinition(
+                powerCycleComplete, "power_cycle_complete", .informative, arguments: ["entry index", "off time s"],
+                "A power-cycle action switched its load back to its previous state."),
+            EventDefinition(
+                inboxOverflow, "event_inbox_overflow", .high, arguments: ["events dropped since start"],
+                "The event-action inbox was full: events were logged but not checked against the table."),
+            EventDefinition(
+                retriggerIgnored, "event_action_retrigger_ignored", .low, arguments: ["entry index", "trigger event id"],
+                "A power-cycle entry matched again while its sequence was still running; the new trigger was ignored."),
         ]
     }
 }

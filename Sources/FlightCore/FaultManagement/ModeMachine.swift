@@ -167,8 +167,10 @@ public struct ModeActuators {
     /// Left to life support's controller, except closed on ppO2 alarm HIGH in EMERGENCY.
     public var o2Valve: ActuatorChannel?
 
-    public init(crewAlarm: ActuatorChannel? = nil, scrubberStages: [ActuatorChannel] = [], payload: [ActuatorChannel] = [],
-                radio: ActuatorChannel? = nil, nonEssentialHeaters: [ActuatorChannel] = [], o2Valve: ActuatorChannel? = nil) {
+    public init(
+        crewAlarm: ActuatorChannel? = nil, scrubberStages: [ActuatorChannel] = [], payload: [ActuatorChannel] = [],
+        radio: ActuatorChannel? = nil, nonEssentialHeaters: [ActuatorChannel] = [], o2Valve: ActuatorChannel? = nil
+    ) {
         self.crewAlarm = crewAlarm
         self.scrubberStages = scrubberStages
         self.payload = payload
@@ -359,8 +361,10 @@ public final class ModeMachine: RateGroupMember {
     ///   - devices: every device's name in device-index order; each has a `dev.<name>.health` parameter.
     ///   - monitors: the monitor bank the condition monitors are looked up in.
     /// - Throws: ``FaultManagementError`` for a name that does not resolve.
-    public init(configuration: ModeMachineConfiguration, pool: ParameterPool, events: any EventSink, monitors: MonitorBank?,
-                devices: [String], actuators: ModeActuators, safing: SafingRequests) throws(FaultManagementError) {
+    public init(
+        configuration: ModeMachineConfiguration, pool: ParameterPool, events: any EventSink, monitors: MonitorBank?,
+        devices: [String], actuators: ModeActuators, safing: SafingRequests
+    ) throws(FaultManagementError) {
         self.configuration = configuration
         self.pool = pool
         self.events = events
@@ -462,8 +466,10 @@ public final class ModeMachine: RateGroupMember {
     private func raiseRefusal(_ error: ModeCommandError, target: VehicleMode, time: MonotonicInstant) {
         var reason = 0.0
         if case .conditionsPersist(_, _, let cause) = error { reason = Double(cause.reason.rawValue) }
-        events.raise(FlightEvent(id: ModeEvents.commandRefused, severity: .low, time: time, a: Double(mode.rawValue),
-                                 b: Double(target.rawValue), c: Double(error.failureCode), d: reason, count: 4))
+        events.raise(
+            FlightEvent(
+                id: ModeEvents.commandRefused, severity: .low, time: time, a: Double(mode.rawValue),
+                b: Double(target.rawValue), c: Double(error.failureCode), d: reason, count: 4))
     }
 
     /// The condition that keeps a command guard from holding, if any.
@@ -498,7 +504,8 @@ public final class ModeMachine: RateGroupMember {
                 if mode == .emergency { emergencyLastActive = time }
                 if mode == .degraded { degradedLastActive = time }
             } else if Self.transitions.contains(where: { $0.trigger == .request && $0.to == pending.mode && $0.from.contains(mode) }),
-                      chosen.map({ pending.mode.rawValue > $0.to.rawValue }) ?? true {
+                chosen.map({ pending.mode.rawValue > $0.to.rawValue }) ?? true
+            {
                 chosen = (pending.mode, ModeCause(.eventAction, Double(pending.entry)))
             }
         }
@@ -517,7 +524,8 @@ public final class ModeMachine: RateGroupMember {
         case .degradedCondition: return conditions.degraded
         case .emergencyClearForDwell:
             guard !emergencyLatchedByCommand, conditions.emergency == nil,
-                  time - emergencyLastActive >= configuration.emergencyDwell else { return nil }
+                time - emergencyLastActive >= configuration.emergencyDwell
+            else { return nil }
             return ModeCause(.emergencyCleared, configuration.emergencyDwell.secondsDouble)
         case .degradedClearForDwell:
             guard conditions.degraded == nil, time - degradedLastActive >= configuration.degradedDwell else { return nil }
@@ -544,8 +552,10 @@ public final class ModeMachine: RateGroupMember {
         applyProfile(Self.safingProfile(target))
         updateO2Valve()
         let (id, severity) = ModeEvents.entered(target)
-        events.raise(FlightEvent(id: id, severity: severity, time: time, a: Double(from.rawValue), b: Double(target.rawValue),
-                                 c: Double(cause.reason.rawValue), d: cause.detail, count: 4))
+        events.raise(
+            FlightEvent(
+                id: id, severity: severity, time: time, a: Double(from.rawValue), b: Double(target.rawValue),
+                c: Double(cause.reason.rawValue), d: cause.detail, count: 4))
         pool.set(modeHandle, Double(mode.rawValue), at: time)
     }
 
@@ -607,7 +617,8 @@ public final class ModeMachine: RateGroupMember {
                 notTrackingSince = time
             }
             if result.safe == nil, let since = notTrackingSince, time - since > configuration.attitudeLostAfter,
-               gyroHandle.map({ pool[$0].validity != .valid }) ?? true {
+                gyroHandle.map({ pool[$0].validity != .valid }) ?? true
+            {
                 result.safe = ModeCause(.attitudeLost, (time - since).secondsDouble)
             }
         }

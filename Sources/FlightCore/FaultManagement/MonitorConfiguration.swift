@@ -157,8 +157,10 @@ public struct MonitorConfiguration: Sendable, Equatable {
 
     public static let defaultGroup = "mon"
 
-    public init(name: String, parameter: String, kind: MonitorKind, persistence: Int = 1, enabled: Bool = true,
-                group: String = MonitorConfiguration.defaultGroup, warningEvent: EventID? = nil, alarmEvent: EventID? = nil) {
+    public init(
+        name: String, parameter: String, kind: MonitorKind, persistence: Int = 1, enabled: Bool = true,
+        group: String = MonitorConfiguration.defaultGroup, warningEvent: EventID? = nil, alarmEvent: EventID? = nil
+    ) {
         self.name = name
         self.parameter = parameter
         self.kind = kind
@@ -183,8 +185,9 @@ public struct MonitorConfiguration: Sendable, Equatable {
             func optional(_ key: String) throws(ConfigurationError) -> Double? {
                 table.has(key) ? try table.double(key) : nil
             }
-            let levels = MonitorLevels(alarmLow: try optional("alarm_low"), warningLow: try optional("warning_low"),
-                                       warningHigh: try optional("warning_high"), alarmHigh: try optional("alarm_high"))
+            let levels = MonitorLevels(
+                alarmLow: try optional("alarm_low"), warningLow: try optional("warning_low"),
+                warningHigh: try optional("warning_high"), alarmHigh: try optional("alarm_high"))
             guard levels.isConsistent else {
                 throw table.error(nil, "expected at least one of alarm_low, warning_low, warning_high, alarm_high, ordered alarm_low ≤ warning_low ≤ warning_high ≤ alarm_high")
             }
@@ -236,9 +239,12 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public static func all(in root: ConfigTable, groups: [String]? = nil) throws(ConfigurationError) -> [MonitorConfiguration] {
         var result: [MonitorConfiguration] = []
         var usedEvents: Set<UInt16> = []
-        for table in try root.tables("monitor", label: { index, table in
-            "monitor \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
-        }) {
+        for table in try root.tables(
+            "monitor",
+            label: { index, table in
+                "monitor \((try? table.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
+            })
+        {
             let monitor = try MonitorConfiguration(table: table)
             if let groups, !groups.contains(monitor.group) {
                 throw table.error("group", "no rate group named \"\(monitor.group)\" (defined: \(groups.map { "\"\($0)\"" }.joined(separator: ", ")))")

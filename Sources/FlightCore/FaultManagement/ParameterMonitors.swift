@@ -38,8 +38,10 @@ public final class MonitorBank {
     /// Resolves each monitor's parameter and registers its state parameter `mon.<name>.state`
     /// (u8, ``MonitorState`` raw value) with id `stateParameterBase + index`.
     /// - Throws: ``FaultManagementError`` for an unknown parameter or a clashing state parameter.
-    public init(configurations: [MonitorConfiguration], pool: ParameterPool, events: any EventSink,
-                stateParameterBase: ParameterID = ParameterID(0x0400)) throws(FaultManagementError) {
+    public init(
+        configurations: [MonitorConfiguration], pool: ParameterPool, events: any EventSink,
+        stateParameterBase: ParameterID = ParameterID(0x0400)
+    ) throws(FaultManagementError) {
         self.configurations = configurations
         self.pool = pool
         self.events = events
@@ -52,9 +54,11 @@ public final class MonitorBank {
                 throw .unknownParameter(monitor.parameter, user: "monitor \"\(monitor.name)\"")
             }
             do {
-                stateHandles.append(try pool.register(ParameterDefinition(
-                    id: ParameterID(stateParameterBase.rawValue &+ UInt16(index)), name: "mon.\(monitor.name).state",
-                    unit: "", type: .u8, initialValue: Double(MonitorState.unchecked.rawValue))))
+                stateHandles.append(
+                    try pool.register(
+                        ParameterDefinition(
+                            id: ParameterID(stateParameterBase.rawValue &+ UInt16(index)), name: "mon.\(monitor.name).state",
+                            unit: "", type: .u8, initialValue: Double(MonitorState.unchecked.rawValue))))
             } catch {
                 throw .parameter(error)
             }
@@ -105,12 +109,16 @@ public final class MonitorBank {
         configurations.flatMap { monitor -> [EventDefinition] in
             var result: [EventDefinition] = []
             if let id = monitor.warningEvent {
-                result.append(EventDefinition(id, "\(monitor.name)_warning", .low, arguments: MonitorEvents.stateArguments,
-                                              "Monitor \(monitor.name) (\(monitor.parameter)) crossed a warning limit."))
+                result.append(
+                    EventDefinition(
+                        id, "\(monitor.name)_warning", .low, arguments: MonitorEvents.stateArguments,
+                        "Monitor \(monitor.name) (\(monitor.parameter)) crossed a warning limit."))
             }
             if let id = monitor.alarmEvent {
-                result.append(EventDefinition(id, "\(monitor.name)_alarm", .high, arguments: MonitorEvents.stateArguments,
-                                              "Monitor \(monitor.name) (\(monitor.parameter)) is in alarm."))
+                result.append(
+                    EventDefinition(
+                        id, "\(monitor.name)_alarm", .high, arguments: MonitorEvents.stateArguments,
+                        "Monitor \(monitor.name) (\(monitor.parameter)) is in alarm."))
             }
             return result
         }
@@ -161,8 +169,10 @@ public final class MonitorBank {
             severity = .low
         }
         if evaluated != .nominal { lastLimit[index] = limit }
-        events.raise(FlightEvent(id: id, severity: severity, time: time, a: Double(index), b: value, c: eventLimit,
-                                 d: Double(evaluated.rawValue), count: 4))
+        events.raise(
+            FlightEvent(
+                id: id, severity: severity, time: time, a: Double(index), b: value, c: eventLimit,
+                d: Double(evaluated.rawValue), count: 4))
     }
 
     /// Applies a pending enable/disable. Returns whether the monitor is enabled.
@@ -174,8 +184,10 @@ public final class MonitorBank {
         states[index] = .unchecked
         disagreeing[index] = 0
         lastTimestamp[index] = nil
-        events.raise(FlightEvent(id: requested ? MonitorEvents.enabled : MonitorEvents.disabled, severity: .informative,
-                                 time: time, a: Double(index), count: 1))
+        events.raise(
+            FlightEvent(
+                id: requested ? MonitorEvents.enabled : MonitorEvents.disabled, severity: .informative,
+                time: time, a: Double(index), count: 1))
         return requested
     }
 }
@@ -261,7 +273,7 @@ public final class MonitorGroup: RateGroupMember {
         }
         switch sample.validity {
         case .unset:
-            return  // no data yet: stays as it is (unchecked at start)
+            return // no data yet: stays as it is (unchecked at start)
         case .invalid:
             bank.record(index, evaluated: .invalid, value: sample.value, limit: 0, at: time)
             return
@@ -285,7 +297,7 @@ public final class MonitorGroup: RateGroupMember {
             bank.record(index, evaluated: matches ? .nominal : .unexpected, value: sample.value, limit: expected, at: time)
         case .rateOfChange(let levels, _, let per):
             if previous.map({ sample.timestamp > $0 }) ?? true { push(slot: slot, value: sample.value, time: sample.timestamp) }
-            guard ringCount[slot] == ringCapacity[slot] else { return }  // window not full yet
+            guard ringCount[slot] == ringCapacity[slot] else { return } // window not full yet
             let oldest = ringStart[slot] + ringHead[slot]
             var newest = ringHead[slot] + ringCount[slot] - 1
             if newest >= ringCapacity[slot] { newest -= ringCapacity[slot] }

@@ -44,8 +44,11 @@ enum ControlSetup {
 
         /// A tunable (f32) parameter with its range and initial value.
         func tunable(_ offset: Int, _ name: String, _ unit: String, _ range: ClosedRange<Double>, _ value: Double) throws(ControlSetupError) -> ParameterHandle {
-            try ControlSetup.register(pool, ParameterDefinition(id: ControlSetup.id(base, offset), name: name, unit: unit, type: .f32,
-                                                                tunable: true, range: range, initialValue: value))
+            try ControlSetup.register(
+                pool,
+                ParameterDefinition(
+                    id: ControlSetup.id(base, offset), name: name, unit: unit, type: .f32,
+                    tunable: true, range: range, initialValue: value))
         }
     }
 

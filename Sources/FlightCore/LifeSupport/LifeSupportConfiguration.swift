@@ -127,8 +127,10 @@ extension LifeSupportController {
         public init(table: ConfigTable) throws(ConfigurationError) {
             self.init()
             for replaced in Self.replacedKeys where table.has(replaced.old) {
-                throw table.error(replaced.old, "CO2 levels are partial pressures now: use \"\(replaced.new)\" (kPa; "
-                                  + "NASA-STD-3001 V2 6004 limits ppCO2 to 3 mmHg = 0.40 kPa; 1000 ppm at 101.3 kPa is 0.101 kPa)")
+                throw table.error(
+                    replaced.old,
+                    "CO2 levels are partial pressures now: use \"\(replaced.new)\" (kPa; "
+                        + "NASA-STD-3001 V2 6004 limits ppCO2 to 3 mmHg = 0.40 kPa; 1000 ppm at 101.3 kPa is 0.101 kPa)")
             }
             ppo2AParameter = try table.string("ppo2_a_parameter", default: ppo2AParameter)
             ppo2BParameter = try table.string("ppo2_b_parameter", default: ppo2BParameter)
@@ -139,9 +141,10 @@ extension LifeSupportController {
             modeParameter = try table.string("mode_parameter", default: modeParameter)
             oxygenValveChannel = try table.string("o2_valve_channel", default: oxygenValveChannel)
             scrubberChannels = try table.strings("scrubber_channels", default: scrubberChannels)
-            scrubberMapping = try table.choice("scrubber_mapping",
-                                               Dictionary(uniqueKeysWithValues: ScrubberStageMapping.allCases.map { ($0.rawValue, $0) }),
-                                               default: scrubberMapping)
+            scrubberMapping = try table.choice(
+                "scrubber_mapping",
+                Dictionary(uniqueKeysWithValues: ScrubberStageMapping.allCases.map { ($0.rawValue, $0) }),
+                default: scrubberMapping)
             heaterChannel = try table.string("heater_channel", default: heaterChannel)
             parameterIDBase = UInt16(try table.int("parameter_id_base", default: Int(parameterIDBase), in: 0...0xFF00))
             ppo2LowKPa = try table.double("ppo2_low_kpa", default: ppo2LowKPa, in: Self.ppo2LowRange)

@@ -144,8 +144,10 @@ public final class LifeSupportController: RateGroupMember {
     ///   - pool: must already hold the input parameters (samplers and the mode machine register first).
     /// - Throws: ``ControlSetupError`` for an unknown input or channel, a parameter ID or name
     ///   already taken, or an inconsistent configuration.
-    public init(name: String = "life-support", configuration: Configuration, pool: ParameterPool,
-                channels: [ActuatorChannel], events: any EventSink) throws(ControlSetupError) {
+    public init(
+        name: String = "life-support", configuration: Configuration, pool: ParameterPool,
+        channels: [ActuatorChannel], events: any EventSink
+    ) throws(ControlSetupError) {
         do {
             try configuration.validate()
         } catch {
@@ -162,7 +164,9 @@ public final class LifeSupportController: RateGroupMember {
         temperature = try ControlSetup.input(pool, key: "temperature_parameter", name: configuration.temperatureParameter)
         pressure = try ControlSetup.input(pool, key: "pressure_parameter", name: configuration.pressureParameter)
         humidity = try ControlSetup.input(pool, key: "humidity_parameter", name: configuration.humidityParameter)
-        mode = configuration.modeParameter.isEmpty ? nil
+        mode =
+            configuration.modeParameter.isEmpty
+            ? nil
             : try ControlSetup.input(pool, key: "mode_parameter", name: configuration.modeParameter)
 
         oxygenValve = try ControlSetup.channel(channels, key: "o2_valve_channel", name: configuration.oxygenValveChannel)
@@ -193,10 +197,14 @@ public final class LifeSupportController: RateGroupMember {
         var stageOnHandles: [ParameterHandle] = []
         var stageOffHandles: [ParameterHandle] = []
         for stage in configuration.scrubberStageOnKPa.indices {
-            stageOnHandles.append(try block.tunable(0x30 + 2 * stage, "ls.co2_stage\(stage + 1)_on_kpa", "kPa", C.co2ThresholdRange,
-                                                    configuration.scrubberStageOnKPa[stage]))
-            stageOffHandles.append(try block.tunable(0x31 + 2 * stage, "ls.co2_stage\(stage + 1)_off_kpa", "kPa", C.co2ThresholdRange,
-                                                     configuration.scrubberStageOffKPa[stage]))
+            stageOnHandles.append(
+                try block.tunable(
+                    0x30 + 2 * stage, "ls.co2_stage\(stage + 1)_on_kpa", "kPa", C.co2ThresholdRange,
+                    configuration.scrubberStageOnKPa[stage]))
+            stageOffHandles.append(
+                try block.tunable(
+                    0x31 + 2 * stage, "ls.co2_stage\(stage + 1)_off_kpa", "kPa", C.co2ThresholdRange,
+                    configuration.scrubberStageOffKPa[stage]))
         }
         tunables = Tunables(
             ppo2Low: try block.tunable(0x20, "ls.ppo2_low_kpa", "kPa", C.ppo2LowRange, configuration.ppo2LowKPa),
@@ -224,8 +232,9 @@ public final class LifeSupportController: RateGroupMember {
             }
         }
 
-        vote = OxygenSensorVote(agreementKPa: configuration.sensorAgreementKPa,
-                                plausibleKPa: configuration.plausibleMinimumKPa...configuration.plausibleMaximumKPa)
+        vote = OxygenSensorVote(
+            agreementKPa: configuration.sensorAgreementKPa,
+            plausibleKPa: configuration.plausibleMinimumKPa...configuration.plausibleMaximumKPa)
         valve = OxygenValveLogic(minimumOnTime: configuration.valveMinimumOnTime, minimumOffTime: configuration.valveMinimumOffTime)
         heaterLaw = PIController(proportionalGain: configuration.heaterProportionalGain, integralGain: configuration.heaterIntegralGain)
         proportioner = TimeProportioner(window: configuration.heaterWindow)
@@ -279,25 +288,34 @@ public final class LifeSupportController: RateGroupMember {
     }
 
     private func reportOxygen(_ outcome: OxygenSensorVote.Outcome, at time: MonotonicInstant) {
-        let changed = outcome.status != reportedOxygenStatus
+        let changed =
+            outcome.status != reportedOxygenStatus
             || (outcome.status == .degraded && outcome.source != reportedOxygenSource)
         guard changed else { return }
         reportedOxygenStatus = outcome.status
         reportedOxygenSource = outcome.source
         switch outcome.status {
         case .nominal:
-            events.raise(FlightEvent(id: LifeSupportEvents.o2SensorsNominal, severity: .informative, time: time,
-                                     a: outcome.value ?? .nan, count: 1))
+            events.raise(
+                FlightEvent(
+                    id: LifeSupportEvents.o2SensorsNominal, severity: .informative, time: time,
+                    a: outcome.value ?? .nan, count: 1))
         case .disagreement:
-            events.raise(FlightEvent(id: LifeSupportEvents.o2SensorsDisagree, severity: .low, time: time,
-                                     a: pool[ppo2A].value, b: pool[ppo2B].value,
-                                     c: outcome.source == .sensorA ? 1 : 2, count: 3))
+            events.raise(
+                FlightEvent(
+                    id: LifeSupportEvents.o2SensorsDisagree, severity: .low, time: time,
+                    a: pool[ppo2A].value, b: pool[ppo2B].value,
+                    c: outcome.source == .sensorA ? 1 : 2, count: 3))
         case .degraded:
-            events.raise(FlightEvent(id: LifeSupportEvents.o2SensorDegraded, severity: .medium, time: time,
-                                     a: outcome.source == .sensorA ? 2 : 1, b: outcome.value ?? .nan, count: 2))
+            events.raise(
+                FlightEvent(
+                    id: LifeSupportEvents.o2SensorDegraded, severity: .medium, time: time,
+                    a: outcome.source == .sensorA ? 2 : 1, b: outcome.value ?? .nan, count: 2))
         case .failed:
-            events.raise(FlightEvent(id: LifeSupportEvents.o2SensorsFailed, severity: .high, time: time,
-                                     a: vote.lastVoted ?? .nan, count: 1))
+            events.raise(
+                FlightEvent(
+                    id: LifeSupportEvents.o2SensorsFailed, severity: .high, time: time,
+                    a: vote.lastVoted ?? .nan, count: 1))
         }
     }
 
@@ -335,28 +353,38 @@ public final class LifeSupportController: RateGroupMember {
             scrubberChannels[index].request(.controller, configuration.scrubberMapping.isOn(channel: index, stage: stage))
         }
         if stage != reportedStage {
-            events.raise(FlightEvent(id: LifeSupportEvents.scrubberStageChanged, severity: .informative, time: time,
-                                     a: Double(reportedStage), b: Double(stage), c: reading ?? .nan, count: 3))
+            events.raise(
+                FlightEvent(
+                    id: LifeSupportEvents.scrubberStageChanged, severity: .informative, time: time,
+                    a: Double(reportedStage), b: Double(stage), c: reading ?? .nan, count: 3))
             reportedStage = stage
         }
         if scrubber.warning != reportedWarning {
             reportedWarning = scrubber.warning
             if scrubber.warning {
-                events.raise(FlightEvent(id: LifeSupportEvents.co2Warning, severity: .medium, time: time,
-                                         a: reading ?? .nan, b: pool[tunables.co2Warning].value, count: 2))
+                events.raise(
+                    FlightEvent(
+                        id: LifeSupportEvents.co2Warning, severity: .medium, time: time,
+                        a: reading ?? .nan, b: pool[tunables.co2Warning].value, count: 2))
             } else {
-                events.raise(FlightEvent(id: LifeSupportEvents.co2WarningCleared, severity: .informative, time: time,
-                                         a: reading ?? .nan, b: pool[tunables.co2WarningClear].value, count: 2))
+                events.raise(
+                    FlightEvent(
+                        id: LifeSupportEvents.co2WarningCleared, severity: .informative, time: time,
+                        a: reading ?? .nan, b: pool[tunables.co2WarningClear].value, count: 2))
             }
         }
         if scrubber.alarm != reportedAlarm {
             reportedAlarm = scrubber.alarm
             if scrubber.alarm {
-                events.raise(FlightEvent(id: LifeSupportEvents.co2Alarm, severity: .high, time: time,
-                                         a: reading ?? .nan, b: pool[tunables.co2Alarm].value, count: 2))
+                events.raise(
+                    FlightEvent(
+                        id: LifeSupportEvents.co2Alarm, severity: .high, time: time,
+                        a: reading ?? .nan, b: pool[tunables.co2Alarm].value, count: 2))
             } else {
-                events.raise(FlightEvent(id: LifeSupportEvents.co2AlarmCleared, severity: .informative, time: time,
-                                         a: reading ?? .nan, b: pool[tunables.co2AlarmClear].value, count: 2))
+                events.raise(
+                    FlightEvent(
+                        id: LifeSupportEvents.co2AlarmCleared, severity: .informative, time: time,
+                        a: reading ?? .nan, b: pool[tunables.co2AlarmClear].value, count: 2))
             }
         }
         reportInput(.co2, handle: co2, reported: &reportedInputValid.co2, at: time)
@@ -377,10 +405,12 @@ public final class LifeSupportController: RateGroupMember {
             heaterLaw.proportionalGain = pool[tunables.heaterProportionalGain].value
             heaterLaw.integralGain = pool[tunables.heaterIntegralGain].value
             // Integrate only while this law's request is what the heater gets.
-            let owned = heater.requested(by: .loadShedding) == nil && heater.requested(by: .command) == nil
+            let owned =
+                heater.requested(by: .loadShedding) == nil && heater.requested(by: .command) == nil
                 && heater.requested(by: .safing) == nil
-            let duty = heaterLaw.update(setpoint: pool[tunables.temperatureSetpoint].value, measurement: measured,
-                                        dt: cycle.dt, integrate: owned)
+            let duty = heaterLaw.update(
+                setpoint: pool[tunables.temperatureSetpoint].value, measurement: measured,
+                dt: cycle.dt, integrate: owned)
             on = proportioner.output(duty: duty, at: time)
             pool.set(outputs.heaterDuty, duty, at: time)
         } else {
@@ -417,7 +447,9 @@ public final class LifeSupportController: RateGroupMember {
         let valid = validity == .valid
         guard valid != reported else { return }
         reported = valid
-        events.raise(FlightEvent(id: valid ? LifeSupportEvents.inputRestored : LifeSupportEvents.inputInvalid,
-                                 severity: valid ? .informative : .medium, time: time, a: Double(input.rawValue), count: 1))
+        events.raise(
+            FlightEvent(
+                id: valid ? LifeSupportEvents.inputRestored : LifeSupportEvents.inputInvalid,
+                severity: valid ? .informative : .medium, time: time, a: Double(input.rawValue), count: 1))
     }
 }

@@ -97,8 +97,10 @@ public struct StateOfChargeEstimator: Sendable {
         case held
     }
 
-    public init(capacityAh: Double, chargeEfficiency: Double, curve: OpenCircuitVoltageCurve, cellsInSeries: Int,
-                restCurrent: Double, restDuration: Duration, initialSoC: Double?) {
+    public init(
+        capacityAh: Double, chargeEfficiency: Double, curve: OpenCircuitVoltageCurve, cellsInSeries: Int,
+        restCurrent: Double, restDuration: Duration, initialSoC: Double?
+    ) {
         self.capacityAh = capacityAh
         self.chargeEfficiency = chargeEfficiency
         self.curve = curve

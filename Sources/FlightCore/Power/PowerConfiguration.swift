@@ -150,9 +150,12 @@ extension PowerController {
 
             if table.has("shed_load") {
                 var loads: [SheddableLoad] = []
-                for entry in try table.tables("shed_load", label: { index, entry in
-                    "power shed_load \((try? entry.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
-                }) {
+                for entry in try table.tables(
+                    "shed_load",
+                    label: { index, entry in
+                        "power shed_load \((try? entry.string("name")).map { "\"\($0)\"" } ?? "#\(index + 1)")"
+                    })
+                {
                     let name = try entry.string("name")
                     let channel = try entry.string("channel")
                     let threshold = try entry.double("shed_below_soc_pct", in: Self.socRange)
@@ -161,15 +164,18 @@ extension PowerController {
                     case false:
                         action = .off
                     case true:
-                        action = .duty(on: try entry.duration("duty_on", default: .seconds(10)),
-                                       period: try entry.duration("duty_period", default: .seconds(60)))
+                        action = .duty(
+                            on: try entry.duration("duty_on", default: .seconds(10)),
+                            period: try entry.duration("duty_period", default: .seconds(60)))
                     }
                     try entry.rejectUnknownKeys()
                     if lifeSupportChannels.contains(channel) {
                         throw entry.error("channel", "\"\(channel)\" is a life-support channel; life support is never shed")
                     }
-                    if let issue = Self.loadIssue(SheddableLoad(name: name, channel: channel, shedBelowSoC: threshold, action: action),
-                                                  among: loads) {
+                    if let issue = Self.loadIssue(
+                        SheddableLoad(name: name, channel: channel, shedBelowSoC: threshold, action: action),
+                        among: loads)
+                    {
                         throw entry.error(issue.key, issue.message)
                     }
                     loads.append(SheddableLoad(name: name, channel: channel, shedBelowSoC: threshold, action: action))

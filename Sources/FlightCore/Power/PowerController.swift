@@ -96,8 +96,10 @@ public final class PowerController: RateGroupMember {
     ///     ``LifeSupportController/drivenChannels``).
     /// - Throws: ``ControlSetupError``: ``ControlSetupError/protectedChannel(name:)`` if a load's
     ///   channel is protected; unknown inputs or channels; registration conflicts; bad values.
-    public init(name: String = "power", configuration: Configuration, pool: ParameterPool, channels: [ActuatorChannel],
-                protectedChannels: [ActuatorChannel], events: any EventSink) throws(ControlSetupError) {
+    public init(
+        name: String = "power", configuration: Configuration, pool: ParameterPool, channels: [ActuatorChannel],
+        protectedChannels: [ActuatorChannel], events: any EventSink
+    ) throws(ControlSetupError) {
         do {
             try configuration.validate(lifeSupportChannels: protectedChannels.map(\.name))
         } catch {
@@ -114,9 +116,13 @@ public final class PowerController: RateGroupMember {
         batteryCurrent = try ControlSetup.input(pool, key: "battery_current_parameter", name: configuration.batteryCurrentParameter)
         batteryVoltage = try ControlSetup.input(pool, key: "battery_voltage_parameter", name: configuration.batteryVoltageParameter)
         arrayPower = try ControlSetup.input(pool, key: "array_power_parameter", name: configuration.arrayPowerParameter)
-        mpptPower = configuration.mpptPowerParameter.isEmpty ? nil
+        mpptPower =
+            configuration.mpptPowerParameter.isEmpty
+            ? nil
             : try ControlSetup.input(pool, key: "mppt_power_parameter", name: configuration.mpptPowerParameter)
-        mpptChargingState = configuration.mpptChargingStateParameter.isEmpty ? nil
+        mpptChargingState =
+            configuration.mpptChargingStateParameter.isEmpty
+            ? nil
             : try ControlSetup.input(pool, key: "mppt_charging_state_parameter", name: configuration.mpptChargingStateParameter)
 
         var loadChannels: [ActuatorChannel] = []
@@ -152,10 +158,11 @@ public final class PowerController: RateGroupMember {
             shedThresholds: thresholdHandles
         )
 
-        estimator = StateOfChargeEstimator(capacityAh: configuration.capacityAh, chargeEfficiency: configuration.chargeEfficiency,
-                                           curve: configuration.openCircuitVoltage, cellsInSeries: configuration.cellsInSeries,
-                                           restCurrent: configuration.restCurrent, restDuration: configuration.restDuration,
-                                           initialSoC: configuration.initialSoC)
+        estimator = StateOfChargeEstimator(
+            capacityAh: configuration.capacityAh, chargeEfficiency: configuration.chargeEfficiency,
+            curve: configuration.openCircuitVoltage, cellsInSeries: configuration.cellsInSeries,
+            restCurrent: configuration.restCurrent, restDuration: configuration.restDuration,
+            initialSoC: configuration.initialSoC)
         eclipse = EclipseDetector(entryTime: configuration.eclipseEntryTime, exitTime: configuration.eclipseExitTime)
         shedder = LoadShedder(count: configuration.loads.count)
         thresholds = configuration.loads.map(\.shedBelowSoC)
@@ -188,8 +195,10 @@ public final class PowerController: RateGroupMember {
         case .initialized(let soc):
             events.raise(FlightEvent(id: PowerEvents.socInitialized, severity: .informative, time: time, a: soc, b: voltage ?? .nan, count: 2))
         case .restCorrected(let from, let to):
-            events.raise(FlightEvent(id: PowerEvents.socRestCorrected, severity: .informative, time: time,
-                                     a: from, b: to, c: voltage ?? .nan, count: 3))
+            events.raise(
+                FlightEvent(
+                    id: PowerEvents.socRestCorrected, severity: .informative, time: time,
+                    a: from, b: to, c: voltage ?? .nan, count: 3))
         case .counted, .held:
             break
         }
@@ -232,8 +241,10 @@ public final class PowerController: RateGroupMember {
 
         let threshold = pool[tunables.eclipsePower].value
         if eclipse.update(power: power, threshold: threshold, at: time), let inEclipse = eclipse.inEclipse {
-            events.raise(FlightEvent(id: inEclipse ? PowerEvents.eclipseEntry : PowerEvents.eclipseExit, severity: .informative,
-                                     time: time, a: power ?? .nan, b: threshold, count: 2))
+            events.raise(
+                FlightEvent(
+                    id: inEclipse ? PowerEvents.eclipseEntry : PowerEvents.eclipseExit, severity: .informative,
+                    time: time, a: power ?? .nan, b: threshold, count: 2))
         }
         if let inEclipse = eclipse.inEclipse {
             pool.set(outputs.eclipse, inEclipse ? 1 : 0, at: time)
@@ -252,11 +263,15 @@ public final class PowerController: RateGroupMember {
                 switch step {
                 case .shed(let index):
                     shedSince[index] = time
-                    events.raise(FlightEvent(id: PowerEvents.loadShed, severity: .low, time: time, a: Double(index), b: soc,
-                                             c: thresholds[index], d: configuration.loads[index].action.code, count: 4))
+                    events.raise(
+                        FlightEvent(
+                            id: PowerEvents.loadShed, severity: .low, time: time, a: Double(index), b: soc,
+                            c: thresholds[index], d: configuration.loads[index].action.code, count: 4))
                 case .restored(let index):
-                    events.raise(FlightEvent(id: PowerEvents.loadRestored, severity: .informative, time: time, a: Double(index), b: soc,
-                                             c: thresholds[index] + hysteresis, d: configuration.loads[index].action.code, count: 4))
+                    events.raise(
+                        FlightEvent(
+                            id: PowerEvents.loadRestored, severity: .informative, time: time, a: Double(index), b: soc,
+                            c: thresholds[index] + hysteresis, d: configuration.loads[index].action.code, count: 4))
                 }
             }
         }

@@ -77,8 +77,10 @@ public final class BusSampler: @unchecked Sendable {
         var next = MonotonicInstant(nanoseconds: .max)
         for device in devices {
             if device.recoveryRequested.exchange(false, ordering: .acquiringAndReleasing) {
-                events.raise(FlightEvent(id: DeviceHealthEvents.recoveryRequested, severity: .informative, time: now,
-                                         a: Double(device.healthParameter.rawValue), count: 1))
+                events.raise(
+                    FlightEvent(
+                        id: DeviceHealthEvents.recoveryRequested, severity: .informative, time: now,
+                        a: Double(device.healthParameter.rawValue), count: 1))
                 if device.health.state == .failed {
                     device.health.requestRecovery(at: now)
                 } else {
@@ -160,8 +162,10 @@ public final class BusSampler: @unchecked Sendable {
         }
         if unexpected, !device.reportedUnexpected {
             device.reportedUnexpected = true
-            events.raise(FlightEvent(id: DeviceHealthEvents.unexpectedReading, severity: .low, time: time,
-                                     a: Double(device.healthParameter.rawValue), b: Double(readings.count), count: 2))
+            events.raise(
+                FlightEvent(
+                    id: DeviceHealthEvents.unexpectedReading, severity: .low, time: time,
+                    a: Double(device.healthParameter.rawValue), b: Double(readings.count), count: 2))
         }
         device.slot.publish(header(device, time: time, outcome: .ok))
     }
@@ -173,9 +177,10 @@ public final class BusSampler: @unchecked Sendable {
     }
 
     private func header(_ device: SampledDevice, time: MonotonicInstant, outcome: SampleOutcome) -> SampleHeader {
-        SampleHeader(sequence: 0, time: time, outcome: outcome, health: device.health.state,
-                     consecutiveErrors: UInt32(clamping: device.health.consecutiveErrors),
-                     totalErrors: UInt32(clamping: device.health.totalErrors))
+        SampleHeader(
+            sequence: 0, time: time, outcome: outcome, health: device.health.state,
+            consecutiveErrors: UInt32(clamping: device.health.consecutiveErrors),
+            totalErrors: UInt32(clamping: device.health.totalErrors))
     }
 
     private func report(_ transition: DeviceHealth.Transition, of device: SampledDevice, time: MonotonicInstant) {
@@ -184,14 +189,20 @@ public final class BusSampler: @unchecked Sendable {
         case .none:
             break
         case .failed(let errors, let category):
-            events.raise(FlightEvent(id: DeviceHealthEvents.failed, severity: .medium, time: time,
-                                     a: id, b: Double(errors), c: category.eventCode, count: 3))
+            events.raise(
+                FlightEvent(
+                    id: DeviceHealthEvents.failed, severity: .medium, time: time,
+                    a: id, b: Double(errors), c: category.eventCode, count: 3))
         case .recovered(let attempts, let downtime):
-            events.raise(FlightEvent(id: DeviceHealthEvents.recovered, severity: .informative, time: time,
-                                     a: id, b: Double(attempts), c: downtime.secondsDouble, count: 3))
+            events.raise(
+                FlightEvent(
+                    id: DeviceHealthEvents.recovered, severity: .informative, time: time,
+                    a: id, b: Double(attempts), c: downtime.secondsDouble, count: 3))
         case .recoveryFailed(let attempt, let delay, let category):
-            events.raise(FlightEvent(id: DeviceHealthEvents.recoveryFailed, severity: .low, time: time,
-                                     a: id, b: Double(attempt), c: delay.secondsDouble, d: category.eventCode, count: 4))
+            events.raise(
+                FlightEvent(
+                    id: DeviceHealthEvents.recoveryFailed, severity: .low, time: time,
+                    a: id, b: Double(attempt), c: delay.secondsDouble, d: category.eventCode, count: 4))
         }
     }
 

@@ -150,21 +150,26 @@ public enum DeviceHealthEvents: EventDefinitionProvider {
 
     public static var eventDefinitions: [EventDefinition] {
         [
-            EventDefinition(failed, "device_failed", .medium,
-                            arguments: ["health parameter ID", "consecutive errors", "fault category (1 bus, 2 identity, 3 data, 4 not ready, 5 configuration)"],
-                            "A device failed: its parameters are invalid until it recovers."),
-            EventDefinition(recovered, "device_recovered", .informative,
-                            arguments: ["health parameter ID", "recovery attempts", "downtime (s)"],
-                            "A failed device was restarted and read successfully."),
-            EventDefinition(recoveryFailed, "device_recovery_failed", .low,
-                            arguments: ["health parameter ID", "attempt", "delay before the next attempt (s)", "fault category"],
-                            "A recovery attempt of a failed device failed; the next one is scheduled with back-off."),
-            EventDefinition(recoveryRequested, "device_recovery_requested", .informative,
-                            arguments: ["health parameter ID"],
-                            "Fault management asked for a device to be restarted."),
-            EventDefinition(unexpectedReading, "device_unexpected_reading", .low,
-                            arguments: ["health parameter ID", "readings in the sample"],
-                            "A device returned a reading key it did not declare; the reading is ignored (reported once)."),
+            EventDefinition(
+                failed, "device_failed", .medium,
+                arguments: ["health parameter ID", "consecutive errors", "fault category (1 bus, 2 identity, 3 data, 4 not ready, 5 configuration)"],
+                "A device failed: its parameters are invalid until it recovers."),
+            EventDefinition(
+                recovered, "device_recovered", .informative,
+                arguments: ["health parameter ID", "recovery attempts", "downtime (s)"],
+                "A failed device was restarted and read successfully."),
+            EventDefinition(
+                recoveryFailed, "device_recovery_failed", .low,
+                arguments: ["health parameter ID", "attempt", "delay before the next attempt (s)", "fault category"],
+                "A recovery attempt of a failed device failed; the next one is scheduled with back-off."),
+            EventDefinition(
+                recoveryRequested, "device_recovery_requested", .informative,
+                arguments: ["health parameter ID"],
+                "Fault management asked for a device to be restarted."),
+            EventDefinition(
+                unexpectedReading, "device_unexpected_reading", .low,
+                arguments: ["health parameter ID", "readings in the sample"],
+                "A device returned a reading key it did not declare; the reading is ignored (reported once)."),
         ]
     }
 }

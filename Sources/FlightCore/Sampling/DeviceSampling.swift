@@ -18,8 +18,10 @@ public struct SamplingConfiguration: Sendable, Equatable {
     /// Events a bus sampler can hold between two runs of the ingest member (default 64).
     public var eventCapacity: Int
 
-    public init(staleAfterPeriods: Int = 3, health: DeviceHealthPolicy = DeviceHealthPolicy(), parameterBase: UInt16 = 0x1000,
-                maximumSleep: Duration = .milliseconds(250), eventCapacity: Int = 64) {
+    public init(
+        staleAfterPeriods: Int = 3, health: DeviceHealthPolicy = DeviceHealthPolicy(), parameterBase: UInt16 = 0x1000,
+        maximumSleep: Duration = .milliseconds(250), eventCapacity: Int = 64
+    ) {
         self.staleAfterPeriods = staleAfterPeriods
         self.health = health
         self.parameterBase = parameterBase
@@ -92,8 +94,10 @@ public final class DeviceSampling {
     ///   - devices: in configuration order; bus samplers are made in order of first appearance.
     ///   - events: the main event sink (the executive's log), fed by ``ingest``.
     /// - Throws: ``RegistrationError`` when parameter names or IDs collide or the ID block is used up.
-    public init(devices specs: [DeviceSamplingSpec], configuration: SamplingConfiguration = SamplingConfiguration(),
-                pool: ParameterPool, clock: any MonotonicClock, events: any EventSink) throws(RegistrationError) {
+    public init(
+        devices specs: [DeviceSamplingSpec], configuration: SamplingConfiguration = SamplingConfiguration(),
+        pool: ParameterPool, clock: any MonotonicClock, events: any EventSink
+    ) throws(RegistrationError) {
         self.configuration = configuration
         let first = configuration.parameterBase
         var ids = ParameterIDSequence(first: first, last: first &+ 0x0FFF)
@@ -123,22 +127,30 @@ public final class DeviceSampling {
             let errors = try pool.register(&ids, first: first, component: component, name: prefix + "errors", unit: "", type: .u32)
             var values: [ParameterHandle] = []
             for key in keys {
-                values.append(try pool.register(&ids, first: first, component: component, name: prefix + key,
-                                                unit: Self.unit(ofKey: key), type: .f64))
+                values.append(
+                    try pool.register(
+                        &ids, first: first, component: component, name: prefix + key,
+                        unit: Self.unit(ofKey: key), type: .f64))
             }
-            let device = SampledDevice(device: spec.device, period: spec.period, keys: keys, healthParameter: health.id,
-                                       policy: configuration.health, started: started)
+            let device = SampledDevice(
+                device: spec.device, period: spec.period, keys: keys, healthParameter: health.id,
+                policy: configuration.health, started: started)
             byName[spec.device.name] = device
-            channels.append(SampleIngest.Channel(device: device, values: values, health: health, errors: errors,
-                                                 staleAfter: spec.period * configuration.staleAfterPeriods))
+            channels.append(
+                SampleIngest.Channel(
+                    device: device, values: values, health: health, errors: errors,
+                    staleAfter: spec.period * configuration.staleAfterPeriods))
             if let index = byBus.firstIndex(where: { $0.0 == spec.bus }) {
                 byBus[index].1.append(device)
             } else {
                 byBus.append((spec.bus, [device]))
             }
         }
-        samplers = byBus.map { BusSampler(bus: $0.0, devices: $0.1, clock: clock, eventCapacity: configuration.eventCapacity,
-                                          maximumSleep: configuration.maximumSleep) }
+        samplers = byBus.map {
+            BusSampler(
+                bus: $0.0, devices: $0.1, clock: clock, eventCapacity: configuration.eventCapacity,
+                maximumSleep: configuration.maximumSleep)
+        }
         ingest = SampleIngest(pool: pool, events: events, samplers: samplers, channels: channels)
         devicesByName = byName
     }

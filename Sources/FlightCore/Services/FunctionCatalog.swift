@@ -57,28 +57,40 @@ public enum FunctionCatalog {
     }
 
     public static let all: [FunctionDefinition] = [
-        FunctionDefinition(setMode, "set_mode", "Commands a vehicle mode transition through the mode machine's table.", arguments: [
-            FunctionArgumentDefinition(Argument.mode, "mode", "integer", required: true, "0 BOOT, 1 NOMINAL, 2 DEGRADED, 3 SAFE, 4 EMERGENCY"),
-        ]),
-        FunctionDefinition(actuatorCommand, "actuator_command", "Sets or releases the command-priority request of an actuator channel.", arguments: [
-            FunctionArgumentDefinition(Argument.channel, "channel", "integer", required: true, "actuator channel index (mission database)"),
-            FunctionArgumentDefinition(Argument.state, "state", "bool", required: false, "requested state; absent releases the request"),
-        ]),
-        FunctionDefinition(loadSwitch, "load_switch", "Switches a load switch channel (role load_switch or radio_switch), or releases it.", arguments: [
-            FunctionArgumentDefinition(Argument.channel, "channel", "integer", required: true, "actuator channel index of a load switch"),
-            FunctionArgumentDefinition(Argument.state, "state", "bool", required: false, "on (true) or off (false); absent releases the request"),
-        ]),
-        FunctionDefinition(deviceReset, "device_reset", "Asks for a sampled device to be restarted on its bus thread's next pass.", arguments: [
-            FunctionArgumentDefinition(Argument.device, "device", "integer", required: true, "device index (mission database) of a sampled device"),
-        ]),
-        FunctionDefinition(monitorEnable, "monitor_enable", "Enables or disables a parameter monitor.", arguments: [
-            FunctionArgumentDefinition(Argument.monitor, "monitor", "integer", required: true, "monitor index (mission database)"),
-            FunctionArgumentDefinition(Argument.enabled, "enabled", "bool", required: true, "true enables, false disables"),
-        ]),
-        FunctionDefinition(eventActionEnable, "event_action_enable", "Enables or disables an event-action entry.", arguments: [
-            FunctionArgumentDefinition(Argument.entry, "entry", "integer", required: true, "event-action entry index (mission database)"),
-            FunctionArgumentDefinition(Argument.enabled, "enabled", "bool", required: true, "true enables, false disables"),
-        ]),
+        FunctionDefinition(
+            setMode, "set_mode", "Commands a vehicle mode transition through the mode machine's table.",
+            arguments: [
+                FunctionArgumentDefinition(Argument.mode, "mode", "integer", required: true, "0 BOOT, 1 NOMINAL, 2 DEGRADED, 3 SAFE, 4 EMERGENCY")
+            ]),
+        FunctionDefinition(
+            actuatorCommand, "actuator_command", "Sets or releases the command-priority request of an actuator channel.",
+            arguments: [
+                FunctionArgumentDefinition(Argument.channel, "channel", "integer", required: true, "actuator channel index (mission database)"),
+                FunctionArgumentDefinition(Argument.state, "state", "bool", required: false, "requested state; absent releases the request"),
+            ]),
+        FunctionDefinition(
+            loadSwitch, "load_switch", "Switches a load switch channel (role load_switch or radio_switch), or releases it.",
+            arguments: [
+                FunctionArgumentDefinition(Argument.channel, "channel", "integer", required: true, "actuator channel index of a load switch"),
+                FunctionArgumentDefinition(Argument.state, "state", "bool", required: false, "on (true) or off (false); absent releases the request"),
+            ]),
+        FunctionDefinition(
+            deviceReset, "device_reset", "Asks for a sampled device to be restarted on its bus thread's next pass.",
+            arguments: [
+                FunctionArgumentDefinition(Argument.device, "device", "integer", required: true, "device index (mission database) of a sampled device")
+            ]),
+        FunctionDefinition(
+            monitorEnable, "monitor_enable", "Enables or disables a parameter monitor.",
+            arguments: [
+                FunctionArgumentDefinition(Argument.monitor, "monitor", "integer", required: true, "monitor index (mission database)"),
+                FunctionArgumentDefinition(Argument.enabled, "enabled", "bool", required: true, "true enables, false disables"),
+            ]),
+        FunctionDefinition(
+            eventActionEnable, "event_action_enable", "Enables or disables an event-action entry.",
+            arguments: [
+                FunctionArgumentDefinition(Argument.entry, "entry", "integer", required: true, "event-action entry index (mission database)"),
+                FunctionArgumentDefinition(Argument.enabled, "enabled", "bool", required: true, "true enables, false disables"),
+            ]),
         FunctionDefinition(releaseSafingLatches, "release_safing_latches", "Releases every event-action safing latch (shed loads, scrubber max, crew alarm)."),
         FunctionDefinition(resetExecutiveStatistics, "reset_executive_statistics", "Clears every rate group's latency, execution and slip statistics."),
     ]

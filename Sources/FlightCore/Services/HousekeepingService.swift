@@ -138,8 +138,9 @@ final class ServiceStatistics: @unchecked Sendable {
         let suppressed = try add("tm.failures_suppressed")
         var linkIDs = ParameterIDSequence(first: base &+ 0x10, last: base &+ 0x3F)
         let linkHandles = try link.register(in: pool, ids: &linkIDs, first: base &+ 0x10)
-        handles = Handles(accepted: accepted, rejected: rejected, executed: executed, failed: failed, dropped: dropped,
-                          housekeeping: housekeeping, suppressed: suppressed, link: linkHandles)
+        handles = Handles(
+            accepted: accepted, rejected: rejected, executed: executed, failed: failed, dropped: dropped,
+            housekeeping: housekeeping, suppressed: suppressed, link: linkHandles)
     }
 
     func publish(pool: ParameterPool, reportsDropped: UInt64, at time: MonotonicInstant) {

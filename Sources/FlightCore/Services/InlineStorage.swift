@@ -5,12 +5,17 @@
 /// through a typed pointer to its first element.
 struct Inline16<Element: BitwiseCopyable & Sendable>: Sendable {
     static var capacity: Int { 16 }
-    private var storage: (Element, Element, Element, Element, Element, Element, Element, Element,
-                          Element, Element, Element, Element, Element, Element, Element, Element)
+    private var storage:
+        (
+            Element, Element, Element, Element, Element, Element, Element, Element,
+            Element, Element, Element, Element, Element, Element, Element, Element
+        )
 
     init(repeating value: Element) {
-        storage = (value, value, value, value, value, value, value, value,
-                   value, value, value, value, value, value, value, value)
+        storage = (
+            value, value, value, value, value, value, value, value,
+            value, value, value, value, value, value, value, value
+        )
     }
 
     /// - Precondition: `0 ≤ index < 16` (programmer error otherwise).

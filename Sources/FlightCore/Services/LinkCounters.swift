@@ -59,9 +59,11 @@ public final class LinkCounters: Sendable {
         public static var allCases: [Counter] {
             [.downlinkQueueFull, .downlinkInvalidPacket, .downlinkMissedSlots]
                 + (0..<maximumDestinations).flatMap { [Counter.destinationSent($0), .destinationRefused($0), .destinationErrors($0)] }
-                + [.uplinkFramesAccepted, .uplinkWrongSpacecraft, .uplinkWrongVirtualChannel, .uplinkWrongMAP, .uplinkBadSegmentHeader,
-                   .uplinkBadFECF, .uplinkBadLength, .uplinkMalformed, .uplinkFARMWait, .uplinkFARMGap, .uplinkFARMReplay,
-                   .uplinkFARMLockout, .uplinkBadPacketData, .uplinkReceiveErrors]
+                + [
+                    .uplinkFramesAccepted, .uplinkWrongSpacecraft, .uplinkWrongVirtualChannel, .uplinkWrongMAP, .uplinkBadSegmentHeader,
+                    .uplinkBadFECF, .uplinkBadLength, .uplinkMalformed, .uplinkFARMWait, .uplinkFARMGap, .uplinkFARMReplay,
+                    .uplinkFARMLockout, .uplinkBadPacketData, .uplinkReceiveErrors,
+                ]
         }
 
         /// The parameter's name.

@@ -54,15 +54,19 @@ public struct MissionDatabase: Sendable {
                 ("id", .int(function.id)),
                 ("name", .string(function.name)),
                 ("summary", .string(function.summary)),
-                ("arguments", .array(function.arguments.map { argument in
-                    .object([
-                        ("id", .int(argument.id)),
-                        ("name", .string(argument.name)),
-                        ("type", .string(argument.type)),
-                        ("required", .bool(argument.required)),
-                        ("summary", .string(argument.summary)),
-                    ])
-                })),
+                (
+                    "arguments",
+                    .array(
+                        function.arguments.map { argument in
+                            .object([
+                                ("id", .int(argument.id)),
+                                ("name", .string(argument.name)),
+                                ("type", .string(argument.type)),
+                                ("required", .bool(argument.required)),
+                                ("summary", .string(argument.summary)),
+                            ])
+                        })
+                ),
             ])
         }
         let channels: [JSONText] = directory.channels.map { channel in
@@ -120,20 +124,26 @@ public struct MissionDatabase: Sendable {
             ("spacecraft_id", .int(telemetry.spacecraftID)),
             ("pus_version", .int(pusCVersion)),
             ("destination_id", .int(telemetry.destinationID)),
-            ("time", .object([
-                ("code", .string("CUC")),
-                ("coarse_octets", .int(4)),
-                ("fine_octets", .int(2)),
-                ("p_field", telemetry.timeFormat == .cucWithPField ? .int(CUCTime.pField) : .null),
-                ("epoch", .string("1958-01-01T00:00:00 TAI")),
-                ("utc_tai_offset_s", .int(telemetry.utcToTAIOffset)),
-            ])),
-            ("limits", .object([
-                ("items_per_request", .int(ServiceCommand.maximumItems)),
-                ("parameters_per_structure", .int(HousekeepingService.maximumParameters)),
-                ("hk_period_ms", .int(periodMilliseconds)),
-                ("hk_max_interval_ms", .int(HousekeepingService.maximumIntervalMilliseconds)),
-            ])),
+            (
+                "time",
+                .object([
+                    ("code", .string("CUC")),
+                    ("coarse_octets", .int(4)),
+                    ("fine_octets", .int(2)),
+                    ("p_field", telemetry.timeFormat == .cucWithPField ? .int(CUCTime.pField) : .null),
+                    ("epoch", .string("1958-01-01T00:00:00 TAI")),
+                    ("utc_tai_offset_s", .int(telemetry.utcToTAIOffset)),
+                ])
+            ),
+            (
+                "limits",
+                .object([
+                    ("items_per_request", .int(ServiceCommand.maximumItems)),
+                    ("parameters_per_structure", .int(HousekeepingService.maximumParameters)),
+                    ("hk_period_ms", .int(periodMilliseconds)),
+                    ("hk_max_interval_ms", .int(HousekeepingService.maximumIntervalMilliseconds)),
+                ])
+            ),
             ("types", .array(types)),
             ("modes", .array(modes)),
             ("mode_reasons", .array(modeReasons)),

@@ -62,9 +62,11 @@ public final class ServiceDirectory: Sendable {
     /// Resolves the housekeeping structures against `parameters` (the pool's definitions, in pool order).
     /// - Throws: ``ConfigurationError`` at the structure's `parameters` line for an unknown name,
     ///   too many parameters, or an interval that is not a whole multiple of `housekeepingPeriod`.
-    init(parameters: [ParameterDefinition], housekeeping: [HousekeepingStructureConfiguration], housekeepingPeriod: Duration,
-         events: [EventDefinition], channels: [ChannelDescription], devices: [DeviceDescription], monitors: [String],
-         eventActions: [EventActionConfiguration], modeParameter: String = "fdir.mode") throws(ConfigurationError) {
+    init(
+        parameters: [ParameterDefinition], housekeeping: [HousekeepingStructureConfiguration], housekeepingPeriod: Duration,
+        events: [EventDefinition], channels: [ChannelDescription], devices: [DeviceDescription], monitors: [String],
+        eventActions: [EventActionConfiguration], modeParameter: String = "fdir.mode"
+    ) throws(ConfigurationError) {
         self.parameters = parameters
         var byID: [UInt16: Int] = [:]
         var byName: [String: Int] = [:]
@@ -102,10 +104,11 @@ public final class ServiceDirectory: Sendable {
                 throw error
             }
             structureIndex[configuration.id] = structures.count
-            structures.append(HousekeepingStructure(
-                id: configuration.id, name: configuration.name, interval: configuration.interval,
-                intervalCycles: Int(intervalNanoseconds / periodNanoseconds), enabled: configuration.enabled,
-                parameterIndices: indices, parameterIDs: indices.map { parameters[$0].id }, types: indices.map { parameters[$0].type }))
+            structures.append(
+                HousekeepingStructure(
+                    id: configuration.id, name: configuration.name, interval: configuration.interval,
+                    intervalCycles: Int(intervalNanoseconds / periodNanoseconds), enabled: configuration.enabled,
+                    parameterIndices: indices, parameterIDs: indices.map { parameters[$0].id }, types: indices.map { parameters[$0].type }))
         }
         self.structures = structures
         structureIndexByID = structureIndex

@@ -21,9 +21,11 @@ final class ServiceExecution {
     private let statistics: ServiceStatistics
     private let resetStatistics: () -> Void
 
-    init(directory: ServiceDirectory, pool: ParameterPool, channels: [ActuatorChannel], faultManagement: FaultManagement,
-         sampling: DeviceSampling, housekeeping: HousekeepingService, reports: SPSCRing<ServiceReport>,
-         statistics: ServiceStatistics, resetStatistics: @escaping () -> Void) {
+    init(
+        directory: ServiceDirectory, pool: ParameterPool, channels: [ActuatorChannel], faultManagement: FaultManagement,
+        sampling: DeviceSampling, housekeeping: HousekeepingService, reports: SPSCRing<ServiceReport>,
+        statistics: ServiceStatistics, resetStatistics: @escaping () -> Void
+    ) {
         self.directory = directory
         self.pool = pool
         self.channels = channels
@@ -163,8 +165,10 @@ final class ServiceExecution {
 
     /// Pushes one record; cannot fail for a command's own records (reserved at acceptance).
     @inline(__always)
-    private func report(_ kind: ServiceReport.Kind, _ command: ServiceCommand, _ time: MonotonicInstant, failure: FailureRecord? = nil,
-                        final: Bool = false, sent: Bool = true) {
+    private func report(
+        _ kind: ServiceReport.Kind, _ command: ServiceCommand, _ time: MonotonicInstant, failure: FailureRecord? = nil,
+        final: Bool = false, sent: Bool = true
+    ) {
         var record = ServiceReport(kind, request: command.request, time: time)
         if let failure { record.failure = failure }
         if final { record.budget = command.budget }

@@ -70,8 +70,10 @@ public final class SpaceServices: @unchecked Sendable {
     /// - Throws: ``TopologyError``: a housekeeping parameter that does not exist or an interval
     ///   that is not a multiple of the hk period (``TopologyError/configuration(_:)``, with the
     ///   line), or parameter IDs already taken (``TopologyError/assembly(_:)``).
-    public init(configuration: ServicesConfiguration, components topology: FlightComponents, housekeepingPeriod: Duration,
-                utc: UTCMapping) throws(TopologyError) {
+    public init(
+        configuration: ServicesConfiguration, components topology: FlightComponents, housekeepingPeriod: Duration,
+        utc: UTCMapping
+    ) throws(TopologyError) {
         self.configuration = configuration
         let telemetry = configuration.telemetry
         let pool = topology.pool
@@ -102,8 +104,9 @@ public final class SpaceServices: @unchecked Sendable {
         } catch {
             throw .configuration(error)
         }
-        missionDatabase = MissionDatabase(vehicle: vehicle.vehicleName, telemetry: telemetry, directory: directory,
-                                          monitorParameters: monitors.map(\.parameter))
+        missionDatabase = MissionDatabase(
+            vehicle: vehicle.vehicleName, telemetry: telemetry, directory: directory,
+            monitorParameters: monitors.map(\.parameter))
 
         validation = TelecommandValidation(directory: directory)
         commands = CommandQueue(capacity: telemetry.commandQueueCapacity)
@@ -113,9 +116,10 @@ public final class SpaceServices: @unchecked Sendable {
         budget = ReportBudget(capacity: telemetry.reportQueueCapacity, housekeepingSlots: max(8, 2 * directory.structures.count))
         eventLog = topology.eventLog
         housekeeping = HousekeepingService(directory: directory, pool: pool, reports: reports, budget: budget, statistics: statistics)
-        execution = ServiceExecution(directory: directory, pool: pool, channels: topology.channels, faultManagement: topology.faultManagement,
-                                     sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics,
-                                     resetStatistics: { [unowned executive] in executive.resetStatistics() })
+        execution = ServiceExecution(
+            directory: directory, pool: pool, channels: topology.channels, faultManagement: topology.faultManagement,
+            sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics,
+            resetStatistics: { [unowned executive] in executive.resetStatistics() })
         encoder = LockedValue(TelemetryEncoder(configuration: telemetry, mapping: utc, directory: directory))
     }
 

@@ -36,7 +36,8 @@ struct TelecommandValidation: Sendable {
                     }
                     let milliseconds = Int64(interval.milliseconds)
                     guard periodMilliseconds > 0, milliseconds >= periodMilliseconds, milliseconds % periodMilliseconds == 0,
-                          milliseconds <= HousekeepingService.maximumIntervalMilliseconds else {
+                        milliseconds <= HousekeepingService.maximumIntervalMilliseconds
+                    else {
                         throw .identifier(.badArgument, interval.structureID, width: 4)
                     }
                     command.append(UInt32(index), Double(milliseconds / periodMilliseconds))
@@ -161,8 +162,9 @@ struct TelecommandValidation: Sendable {
             let loadSwitchOnly = definition.id == FunctionCatalog.loadSwitch
             let channels = directory.channels
             command = ServiceCommand(.actuatorCommand, request: request, flags: flags)
-            command.append(try index(FunctionCatalog.Argument.channel, below: channels.count) { !loadSwitchOnly || channels[$0].isLoadSwitch },
-                           state(FunctionCatalog.Argument.state))
+            command.append(
+                try index(FunctionCatalog.Argument.channel, below: channels.count) { !loadSwitchOnly || channels[$0].isLoadSwitch },
+                state(FunctionCatalog.Argument.state))
         case FunctionCatalog.deviceReset:
             let devices = directory.devices
             command = ServiceCommand(.deviceReset, request: request, flags: flags)

@@ -27,8 +27,9 @@ public struct UTCMapping: Sendable {
     public static func fixedEpoch(_ epoch: UTCTime) -> UTCMapping {
         UTCMapping { instant in
             let total = UInt64(epoch.nanoseconds) + instant.nanoseconds % 1_000_000_000
-            return UTCTime(unixSeconds: epoch.unixSeconds + Int64(instant.nanoseconds / 1_000_000_000) + Int64(total / 1_000_000_000),
-                           nanoseconds: UInt32(total % 1_000_000_000))
+            return UTCTime(
+                unixSeconds: epoch.unixSeconds + Int64(instant.nanoseconds / 1_000_000_000) + Int64(total / 1_000_000_000),
+                nanoseconds: UInt32(total % 1_000_000_000))
         }
     }
 }
@@ -80,8 +81,9 @@ struct TelemetryEncoder {
     }
 
     private mutating func packet(_ type: MessageType, _ instant: MonotonicInstant, _ data: [UInt8], _ priority: TelemetryPriority) -> TelemetryPacket {
-        TelemetryPacket(bytes: source.encode(type, time: time(instant), sourceData: data, destinationID: destinationID),
-                        priority: priority, messageType: type)
+        TelemetryPacket(
+            bytes: source.encode(type, time: time(instant), sourceData: data, destinationID: destinationID),
+            priority: priority, messageType: type)
     }
 
     mutating func encode(_ record: AcceptanceRecord) -> TelemetryPacket {
@@ -103,8 +105,11 @@ struct TelemetryEncoder {
             var assignments: [ParameterAssignment] = []
             for item in 0..<record.count {
                 let definition = directory.parameters[Int(record.words[item])]
-                assignments.append(ParameterAssignment(id: definition.id.rawValue, value: Self.wireValue(
-                    record.values[item], type: definition.type, usable: record.usable & (1 << UInt64(item)) != 0)))
+                assignments.append(
+                    ParameterAssignment(
+                        id: definition.id.rawValue,
+                        value: Self.wireValue(
+                            record.values[item], type: definition.type, usable: record.usable & (1 << UInt64(item)) != 0)))
             }
             return packet(.parameterReport, record.time, ParameterManagementMessage.report(assignments).applicationData, .high)
         case .eventFilter:
@@ -118,13 +123,16 @@ struct TelemetryEncoder {
             var values: [ParameterValue] = []
             values.reserveCapacity(record.count)
             for position in 0..<min(record.count, structure.types.count) {
-                values.append(Self.wireValue(record.values[position], type: structure.types[position],
-                                             usable: record.usable & (1 << UInt64(position)) != 0))
+                values.append(
+                    Self.wireValue(
+                        record.values[position], type: structure.types[position],
+                        usable: record.usable & (1 << UInt64(position)) != 0))
             }
             // A one-shot report (TC[3,27]) is part of its command's reports and keeps their
             // priority, so it reaches the ground before the TM[1,7] that completes the command.
-            return packet(.housekeepingReport, record.time, HousekeepingReport(structureID: structure.id, values: values).sourceData,
-                          record.isPeriodic ? .normal : .high)
+            return packet(
+                .housekeepingReport, record.time, HousekeepingReport(structureID: structure.id, values: values).sourceData,
+                record.isPeriodic ? .normal : .high)
         }
         return packet(verification.messageType, record.time, verification.sourceData, .high)
     }

@@ -104,8 +104,10 @@ public struct DriverFactory: Sendable {
     /// Builds the driver; reads its own keys from `context.options` (unknown keys are rejected after).
     public let make: @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice
 
-    public init(name: String, family: BusFamily, summary: String, readingKeys: [String], output: Output = .samples,
-                make: @escaping @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice) {
+    public init(
+        name: String, family: BusFamily, summary: String, readingKeys: [String], output: Output = .samples,
+        make: @escaping @Sendable (DeviceContext) throws(DeviceBuildError) -> any SensorDevice
+    ) {
         self.name = name
         self.output = output
         self.family = family

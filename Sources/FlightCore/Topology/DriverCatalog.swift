@@ -12,7 +12,8 @@ public enum DriverCatalog {
     // MARK: I2C
 
     /// Bosch BME280: cabin temperature, pressure, humidity.
-    static let bme280 = DriverFactory(name: "bme280", family: .i2c, summary: "Bosch BME280 temperature / pressure / humidity", readingKeys: ["temperature_c", "pressure_pa", "humidity_pct"]) { context throws(DeviceBuildError) in
+    static let bme280 = DriverFactory(name: "bme280", family: .i2c, summary: "Bosch BME280 temperature / pressure / humidity", readingKeys: ["temperature_c", "pressure_pa", "humidity_pct"]) {
+        context throws(DeviceBuildError) in
         let (bus, address) = try context.i2c()
         let options = context.options
         let oversampling: [Int: BME280Oversampling] = [0: .skipped, 1: .x1, 2: .x2, 4: .x4, 8: .x8, 16: .x16]
@@ -39,7 +40,8 @@ public enum DriverCatalog {
     }
 
     /// ADS1115 16-bit ADC reading a galvanic O2 cell.
-    static let ads1115O2 = DriverFactory(name: "ads1115-o2", family: .i2c, summary: "TI ADS1115 ADC + galvanic O2 cell (ppO2, O2 %)", readingKeys: ["cell_mv", "ppo2_kpa", "o2_pct"]) { context throws(DeviceBuildError) in
+    static let ads1115O2 = DriverFactory(name: "ads1115-o2", family: .i2c, summary: "TI ADS1115 ADC + galvanic O2 cell (ppO2, O2 %)", readingKeys: ["cell_mv", "ppo2_kpa", "o2_pct"]) {
+        context throws(DeviceBuildError) in
         let (bus, address) = try context.i2c()
         let options = context.options
         let cell: GalvanicO2Calibration
@@ -50,14 +52,18 @@ public enum DriverCatalog {
                 calibrationMillivolts: try options.double("cal_mv", default: 10.0, in: 0.1...1000),
                 calibrationPPO2kPa: try options.double("cal_ppo2_kpa", default: 21.2, in: 1...200)
             )
-            gain = try options.choice("full_scale_v", [
-                "6.144": .fullScale6_144V, "4.096": .fullScale4_096V, "2.048": .fullScale2_048V,
-                "1.024": .fullScale1_024V, "0.512": .fullScale0_512V, "0.256": .fullScale0_256V,
-            ], default: .fullScale0_256V)
-            input = try options.choice("input", [
-                "ain0-ain1": .ain0MinusAin1, "ain0-ain3": .ain0MinusAin3, "ain1-ain3": .ain1MinusAin3, "ain2-ain3": .ain2MinusAin3,
-                "ain0": .ain0, "ain1": .ain1, "ain2": .ain2, "ain3": .ain3,
-            ], default: .ain0MinusAin1)
+            gain = try options.choice(
+                "full_scale_v",
+                [
+                    "6.144": .fullScale6_144V, "4.096": .fullScale4_096V, "2.048": .fullScale2_048V,
+                    "1.024": .fullScale1_024V, "0.512": .fullScale0_512V, "0.256": .fullScale0_256V,
+                ], default: .fullScale0_256V)
+            input = try options.choice(
+                "input",
+                [
+                    "ain0-ain1": .ain0MinusAin1, "ain0-ain3": .ain0MinusAin3, "ain1-ain3": .ain1MinusAin3, "ain2-ain3": .ain2MinusAin3,
+                    "ain0": .ain0, "ain1": .ain1, "ain2": .ain2, "ain3": .ain3,
+                ], default: .ain0MinusAin1)
         } catch {
             throw .configuration(error)
         }
@@ -72,7 +78,8 @@ public enum DriverCatalog {
     }
 
     /// TI INA226 shunt/bus monitor (battery, solar array).
-    static let ina226 = DriverFactory(name: "ina226", family: .i2c, summary: "TI INA226 current / voltage / power monitor", readingKeys: ["bus_voltage_v", "shunt_voltage_v", "current_a", "power_w"]) { context throws(DeviceBuildError) in
+    static let ina226 = DriverFactory(name: "ina226", family: .i2c, summary: "TI INA226 current / voltage / power monitor", readingKeys: ["bus_voltage_v", "shunt_voltage_v", "current_a", "power_w"]) {
+        context throws(DeviceBuildError) in
         let (bus, address) = try context.i2c()
         let options = context.options
         let shunt, maxCurrent: Double
@@ -83,14 +90,18 @@ public enum DriverCatalog {
             throw .configuration(error)
         }
         func make<Bus: I2CBus>(_ bus: Bus) -> any SensorDevice {
-            INA226(name: context.name, bus: bus, address: address,
-                   configuration: INA226<Bus>.Configuration(shuntOhms: shunt, maxCurrentA: maxCurrent))
+            INA226(
+                name: context.name, bus: bus, address: address,
+                configuration: INA226<Bus>.Configuration(shuntOhms: shunt, maxCurrentA: maxCurrent))
         }
         return make(bus)
     }
 
     /// InvenSense MPU-6050-class 6-axis IMU.
-    static let mpu6050 = DriverFactory(name: "mpu6050", family: .i2c, summary: "InvenSense MPU-6050 gyro + accelerometer", readingKeys: ["rate_x_rad_s", "rate_y_rad_s", "rate_z_rad_s", "accel_x_m_s2", "accel_y_m_s2", "accel_z_m_s2", "temperature_c"]) { context throws(DeviceBuildError) in
+    static let mpu6050 = DriverFactory(
+        name: "mpu6050", family: .i2c, summary: "InvenSense MPU-6050 gyro + accelerometer",
+        readingKeys: ["rate_x_rad_s", "rate_y_rad_s", "rate_z_rad_s", "accel_x_m_s2", "accel_y_m_s2", "accel_z_m_s2", "temperature_c"]
+    ) { context throws(DeviceBuildError) in
         let (bus, address) = try context.i2c()
         let options = context.options
         let gyro: MPU6050GyroRange
@@ -120,7 +131,8 @@ public enum DriverCatalog {
     // MARK: Modbus
 
     /// Sensirion SCD30 CO2 / temperature / humidity over its Modbus interface.
-    static let scd30 = DriverFactory(name: "scd30", family: .modbus, summary: "Sensirion SCD30 CO2 / T / RH (Modbus interface)", readingKeys: ["co2_ppm", "temperature_c", "humidity_pct"]) { context throws(DeviceBuildError) in
+    static let scd30 = DriverFactory(name: "scd30", family: .modbus, summary: "Sensirion SCD30 CO2 / T / RH (Modbus interface)", readingKeys: ["co2_ppm", "temperature_c", "humidity_pct"]) {
+        context throws(DeviceBuildError) in
         let (client, unit) = try context.modbus()
         let options = context.options
         let configuration: SCD30Configuration
@@ -139,7 +151,10 @@ public enum DriverCatalog {
     }
 
     /// EPEver Tracer-class MPPT solar charge controller (input registers 0x3100…).
-    static let epeverTracer = DriverFactory(name: "epever-tracer", family: .modbus, summary: "EPEver Tracer-class MPPT solar charge controller", readingKeys: ["pv_voltage_v", "pv_current_a", "pv_power_w", "battery_voltage_v", "charge_current_a", "charge_power_w", "battery_soc_pct", "charging_state", "battery_current_a"]) { context throws(DeviceBuildError) in
+    static let epeverTracer = DriverFactory(
+        name: "epever-tracer", family: .modbus, summary: "EPEver Tracer-class MPPT solar charge controller",
+        readingKeys: ["pv_voltage_v", "pv_current_a", "pv_power_w", "battery_voltage_v", "charge_current_a", "charge_power_w", "battery_soc_pct", "charging_state", "battery_current_a"]
+    ) { context throws(DeviceBuildError) in
         let (client, unit) = try context.modbus()
         func make<Client: ModbusClient>(_ client: Client) -> any SensorDevice {
             EPEverTracer(name: context.name, client: client, unit: unit)
@@ -148,7 +163,10 @@ public enum DriverCatalog {
     }
 
     /// The star tracker (our register map: docs/star-tracker-modbus.md).
-    static let starTracker = DriverFactory(name: "star-tracker", family: .modbus, summary: "Star tracker (attitude quaternion; docs/star-tracker-modbus.md)", readingKeys: ["stars_tracked", "tracking", "time_tag_s", "q_w", "q_x", "q_y", "q_z"]) { context throws(DeviceBuildError) in
+    static let starTracker = DriverFactory(
+        name: "star-tracker", family: .modbus, summary: "Star tracker (attitude quaternion; docs/star-tracker-modbus.md)",
+        readingKeys: ["stars_tracked", "tracking", "time_tag_s", "q_w", "q_x", "q_y", "q_z"]
+    ) { context throws(DeviceBuildError) in
         let (client, unit) = try context.modbus()
         let options = context.options
         let configuration: StarTrackerConfiguration
@@ -169,7 +187,10 @@ public enum DriverCatalog {
     // MARK: GPIO
 
     /// A Geiger–Müller tube's pulse output on an edge-event line.
-    static let geiger = DriverFactory(name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)", readingKeys: ["counts", "cpm", "cpm_corrected", "dose_rate_usv_h", "window_s", "buffer_overflows", "timestamp_anomalies", "lost_events"]) { context throws(DeviceBuildError) in
+    static let geiger = DriverFactory(
+        name: "geiger", family: .gpio, summary: "Geiger–Müller tube pulses (edge events, dead-time corrected)",
+        readingKeys: ["counts", "cpm", "cpm_corrected", "dose_rate_usv_h", "window_s", "buffer_overflows", "timestamp_anomalies", "lost_events"]
+    ) { context throws(DeviceBuildError) in
         let (chip, line) = try context.gpio()
         let options = context.options
         let configuration: GeigerConfiguration
@@ -193,7 +214,8 @@ public enum DriverCatalog {
     }
 
     /// A GPIO output actuator with readback: valve, heater, load switch, alarm.
-    static let gpioActuator = DriverFactory(name: "gpio-actuator", family: .gpio, summary: "GPIO output actuator with readback and a safe state", readingKeys: ["state"], output: .channel) { context throws(DeviceBuildError) in
+    static let gpioActuator = DriverFactory(name: "gpio-actuator", family: .gpio, summary: "GPIO output actuator with readback and a safe state", readingKeys: ["state"], output: .channel) {
+        context throws(DeviceBuildError) in
         let (chip, line) = try context.gpio()
         let options = context.options
         let configuration: ActuatorConfiguration
@@ -221,7 +243,8 @@ public enum DriverCatalog {
     }
 
     /// A multi-speed fan, one GPIO line per stage.
-    static let fanStages = DriverFactory(name: "gpio-fan", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)", readingKeys: ["stage", "state"], output: .stagedChannels) { context throws(DeviceBuildError) in
+    static let fanStages = DriverFactory(name: "gpio-fan", family: .gpio, summary: "Multi-stage fan (one GPIO line per stage)", readingKeys: ["stage", "state"], output: .stagedChannels) {
+        context throws(DeviceBuildError) in
         let (chip, _) = try context.gpio()
         let options = context.options
         let lineIDs = context.configuration.lines

@@ -67,16 +67,20 @@ public final class FlightComponents {
     public let sampledDeviceNames: [String]
 
     /// Configuration sections read by the components (top-level keys the assembly accepts).
-    public static let sections = ["vehicle", "bus", "device", "executive", "sampling", "life_support", "power",
-                                  "fault_management", "monitor", "event_action", "mode_machine",
-                                  "link", "telemetry", "housekeeping"]
+    public static let sections = [
+        "vehicle", "bus", "device", "executive", "sampling", "life_support", "power",
+        "fault_management", "monitor", "event_action", "mode_machine",
+        "link", "telemetry", "housekeeping",
+    ]
 
     /// Builds every flight component.
     /// - Parameters:
     ///   - scheduler: applies SCHED_FIFO / mlockall / affinity on the executive's thread (real time only).
     /// - Throws: ``TopologyError``.
-    public init(configuration: VehicleConfiguration, devices: DeviceSet, clock: any MonotonicClock,
-                scheduler: (any RealtimeScheduling)? = nil) throws(TopologyError) {
+    public init(
+        configuration: VehicleConfiguration, devices: DeviceSet, clock: any MonotonicClock,
+        scheduler: (any RealtimeScheduling)? = nil
+    ) throws(TopologyError) {
         self.configuration = configuration
         self.devices = devices
         self.clock = clock
@@ -123,9 +127,11 @@ public final class FlightComponents {
                 case .some(let sensor):
                     if let edge = sensor as? any EdgeEventDevice { edgeDevices.append(edge) }
                     if let compensated = sensor as? any AmbientPressureCompensated { pressureSensors.append(compensated) }
-                    specs.append(DeviceSamplingSpec(device: sensor, bus: deviceConfiguration.bus,
-                                                    period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
-                                                    readingKeys: factory?.readingKeys))
+                    specs.append(
+                        DeviceSamplingSpec(
+                            device: sensor, bus: deviceConfiguration.bus,
+                            period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
+                            readingKeys: factory?.readingKeys))
                 case .none:
                     // Configured but unreachable: a failed device from the start, with its parameters.
                     let unreachable = UnreachableDevice(name: slot.name, driver: slot.driver, reason: Self.reason(slot))
@@ -137,25 +143,30 @@ public final class FlightComponents {
                             channels.append(ActuatorChannel(name: "\(slot.name)-stage\(stage)", device: UnreachableActuator(unreachable), safeState: false))
                         }
                     case .samples, .none:
-                        specs.append(DeviceSamplingSpec(device: unreachable, bus: deviceConfiguration.bus,
-                                                        period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
-                                                        readingKeys: factory?.readingKeys ?? []))
+                        specs.append(
+                            DeviceSamplingSpec(
+                                device: unreachable, bus: deviceConfiguration.bus,
+                                period: try DeviceSamplingSpec.samplePeriod(of: deviceConfiguration),
+                                readingKeys: factory?.readingKeys ?? []))
                     }
                 }
             }
             self.channels = channels
             self.edgeDevices = edgeDevices
-            sampling = try DeviceSampling(devices: specs, configuration: try SamplingConfiguration(table: try root.table("sampling")),
-                                          pool: pool, clock: clock, events: router)
+            sampling = try DeviceSampling(
+                devices: specs, configuration: try SamplingConfiguration(table: try root.table("sampling")),
+                pool: pool, clock: clock, events: router)
             outputStage = try Self.makeOutputStage(channels: channels, pool: pool)
 
             // ── Control ────────────────────────────────────────────────────────────────────
             let lifeSupportConfiguration = try LifeSupportController.Configuration(table: try root.table("life_support"))
             lifeSupport = try LifeSupportController(configuration: lifeSupportConfiguration, pool: pool, channels: channels, events: router)
-            let powerConfiguration = try PowerController.Configuration(table: try root.table("power"),
-                                                                       lifeSupportChannels: lifeSupportConfiguration.channelNames)
-            power = try PowerController(configuration: powerConfiguration, pool: pool, channels: channels,
-                                        protectedChannels: lifeSupport.drivenChannels, events: router)
+            let powerConfiguration = try PowerController.Configuration(
+                table: try root.table("power"),
+                lifeSupportChannels: lifeSupportConfiguration.channelNames)
+            power = try PowerController(
+                configuration: powerConfiguration, pool: pool, channels: channels,
+                protectedChannels: lifeSupport.drivenChannels, events: router)
             if pressureSensors.isEmpty {
                 pressureFeed = nil
             } else {
@@ -164,8 +175,9 @@ public final class FlightComponents {
                 do {
                     pressure = try pool.handle(named: lifeSupportConfiguration.pressureParameter)
                 } catch {
-                    throw TopologyError.configuration(try root.table("life_support").error(
-                        "pressure_parameter", "no parameter named \"\(lifeSupportConfiguration.pressureParameter)\" (the O2 sensors' ambient pressure comes from it)"))
+                    throw TopologyError.configuration(
+                        try root.table("life_support").error(
+                            "pressure_parameter", "no parameter named \"\(lifeSupportConfiguration.pressureParameter)\" (the O2 sensors' ambient pressure comes from it)"))
                 }
                 pressureFeed = AmbientPressureFeed(pool: pool, pressure: pressure, sensors: pressureSensors)
             }
@@ -175,8 +187,9 @@ public final class FlightComponents {
             sampledDeviceNames = deviceNames
             let modeMachineTable = try root.table("mode_machine")
             for name in faultConfiguration.modeMachine.criticalDevices where !deviceNames.contains(name) {
-                throw TopologyError.configuration(modeMachineTable.error(
-                    "critical_devices", "no sampled device named \"\(name)\" (sampled: \(deviceNames.map { "\"\($0)\"" }.joined(separator: ", ")))"))
+                throw TopologyError.configuration(
+                    modeMachineTable.error(
+                        "critical_devices", "no sampled device named \"\(name)\" (sampled: \(deviceNames.map { "\"\($0)\"" }.joined(separator: ", ")))"))
             }
             let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self])
             let sampling = self.sampling

@@ -7,14 +7,18 @@ public enum LifecycleEvents: EventDefinitionProvider {
 
     public static var eventDefinitions: [EventDefinition] {
         [
-            EventDefinition(started, "daemon_started", .informative, arguments: ["simulated buses", "devices", "devices unavailable"],
-                            "iostd started and completed its first cycle"),
-            EventDefinition(shutdownRequested, "shutdown_requested", .medium, arguments: ["signal", "sender pid"],
-                            "a shutdown was requested (SIGTERM, SIGINT); actuators go to their safe state"),
-            EventDefinition(actuatorsSafed, "actuators_safed", .medium, arguments: ["channels", "failures"],
-                            "every actuator channel was put in its safe state"),
-            EventDefinition(deviceUnavailable, "device_unavailable", .low, arguments: ["device index"],
-                            "a configured device could not be opened at start-up; it is treated as failed"),
+            EventDefinition(
+                started, "daemon_started", .informative, arguments: ["simulated buses", "devices", "devices unavailable"],
+                "iostd started and completed its first cycle"),
+            EventDefinition(
+                shutdownRequested, "shutdown_requested", .medium, arguments: ["signal", "sender pid"],
+                "a shutdown was requested (SIGTERM, SIGINT); actuators go to their safe state"),
+            EventDefinition(
+                actuatorsSafed, "actuators_safed", .medium, arguments: ["channels", "failures"],
+                "every actuator channel was put in its safe state"),
+            EventDefinition(
+                deviceUnavailable, "device_unavailable", .low, arguments: ["device index"],
+                "a configured device could not be opened at start-up; it is treated as failed"),
         ]
     }
 }

@@ -43,22 +43,25 @@ public struct Probe {
             do {
                 identity = try device.start()
             } catch {
-                return ProbeResult(device: device.name, driver: device.driver, ok: false, identity: nil, values: [],
-                                   error: error.message, category: error.category, elapsed: clock.now - start)
+                return ProbeResult(
+                    device: device.name, driver: device.driver, ok: false, identity: nil, values: [],
+                    error: error.message, category: error.category, elapsed: clock.now - start)
             }
             let deadline = clock.now.advanced(by: notReadyPatience)
             while true {
                 do {
                     let values = try device.readSample()
-                    return ProbeResult(device: device.name, driver: device.driver, ok: true, identity: identity, values: values,
-                                       error: nil, category: nil, elapsed: clock.now - start)
+                    return ProbeResult(
+                        device: device.name, driver: device.driver, ok: true, identity: identity, values: values,
+                        error: nil, category: nil, elapsed: clock.now - start)
                 } catch {
                     if error.category == .notReady, clock.now < deadline {
                         clock.sleep(until: clock.now.advanced(by: retryInterval))
                         continue
                     }
-                    return ProbeResult(device: device.name, driver: device.driver, ok: false, identity: identity, values: [],
-                                       error: error.message, category: error.category, elapsed: clock.now - start)
+                    return ProbeResult(
+                        device: device.name, driver: device.driver, ok: false, identity: identity, values: [],
+                        error: error.message, category: error.category, elapsed: clock.now - start)
                 }
             }
         }

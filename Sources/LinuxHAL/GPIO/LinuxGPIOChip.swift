@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import CGPIODCompat
 import HAL
@@ -185,14 +185,15 @@ final class LinuxGPIOLine: GPIOOutputLine, GPIOInputLine, GPIOEdgeEventLine, @un
         events.reserveCapacity(Int(count))
         for index in 0..<Int(count) {
             let raw = buffer[index]
-            events.append(GPIOEdgeEvent(
-                kind: raw.kind == Int32(IOST_GPIOD_EVENT_RISING.rawValue) ? .rising : .falling,
-                timestampNanoseconds: raw.timestamp_ns,
-                lineOffset: raw.offset,
-                // 0: the API has no sequence numbers (libgpiod v1).
-                lineSequence: raw.line_seqno == 0 ? nil : raw.line_seqno,
-                globalSequence: raw.global_seqno == 0 ? nil : raw.global_seqno
-            ))
+            events.append(
+                GPIOEdgeEvent(
+                    kind: raw.kind == Int32(IOST_GPIOD_EVENT_RISING.rawValue) ? .rising : .falling,
+                    timestampNanoseconds: raw.timestamp_ns,
+                    lineOffset: raw.offset,
+                    // 0: the API has no sequence numbers (libgpiod v1).
+                    lineSequence: raw.line_seqno == 0 ? nil : raw.line_seqno,
+                    globalSequence: raw.global_seqno == 0 ? nil : raw.global_seqno
+                ))
         }
         return events
     }

@@ -2,7 +2,7 @@ import CModbus
 import HAL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Systems
 
@@ -166,8 +166,9 @@ public final class LinuxModbusClient: ModbusClient, ReconnectableBus, @unchecked
             link.retryAt = current.advanced(by: link.delay)
             let waited = link.delay
             link.delay = configuration.reconnect.next(after: link.delay)
-            throw .connectionLost("\(name): connect failed: " + LibmodbusErrno.message(code)
-                + " (errno \(code)); next attempt in \(Self.milliseconds(waited)) ms")
+            throw .connectionLost(
+                "\(name): connect failed: " + LibmodbusErrno.message(code)
+                    + " (errno \(code)); next attempt in \(Self.milliseconds(waited)) ms")
         }
         link.statistics.connects += 1
         link.delay = configuration.reconnect.initialDelay

@@ -61,8 +61,9 @@ public struct ModbusBusConfiguration: Sendable, Equatable {
         byteTimeout: Duration = .milliseconds(100),
         reconnect: ReconnectPolicy = ReconnectPolicy()
     ) -> ModbusBusConfiguration {
-        ModbusBusConfiguration(transport: .tcp(host: host, port: port), responseTimeout: responseTimeout,
-                               byteTimeout: byteTimeout, reconnect: reconnect)
+        ModbusBusConfiguration(
+            transport: .tcp(host: host, port: port), responseTimeout: responseTimeout,
+            byteTimeout: byteTimeout, reconnect: reconnect)
     }
 
     /// A Modbus RTU bus (defaults: 19200 baud, 8 data bits, no parity, 1 stop bit — the SCD30's

@@ -2,7 +2,7 @@ import CModbus
 import HAL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Owns one libmodbus context (`modbus_t *`): creates it, connects and closes it, frees it
@@ -24,8 +24,9 @@ final class ModbusContext {
             created = modbus_new_tcp_pi(host, String(port))
             serialMode = nil
         case .rtu(let device, let baud, let parity, let dataBits, let stopBits, let mode):
-            created = modbus_new_rtu(device, Int32(clamping: baud), CChar(UInt8(ascii: parity.rawValue.unicodeScalars.first ?? "N")),
-                                     Int32(dataBits), Int32(stopBits))
+            created = modbus_new_rtu(
+                device, Int32(clamping: baud), CChar(UInt8(ascii: parity.rawValue.unicodeScalars.first ?? "N")),
+                Int32(dataBits), Int32(stopBits))
             serialMode = mode
         }
         guard let created else {

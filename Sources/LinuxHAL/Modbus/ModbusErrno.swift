@@ -2,7 +2,7 @@ import CModbus
 import HAL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a libmodbus failure is classified: the ``HAL/ModbusError`` the caller sees, and what the
@@ -56,7 +56,7 @@ enum LibmodbusErrno {
         case ETIMEDOUT:
             return .exchangeFailed(.timeout(unit: unit))
         case ECONNRESET, EPIPE, EBADF, ECONNREFUSED, ENOTCONN, ECONNABORTED, EHOSTUNREACH, ENETUNREACH,
-             EIO, ENXIO, ENODEV:
+            EIO, ENXIO, ENODEV:
             // EIO/ENXIO/ENODEV: the serial device went away (USB adapter unplugged, pty closed).
             return .connectionLost(.connectionLost(message(code)))
         default:

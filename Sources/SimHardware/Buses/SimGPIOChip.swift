@@ -1,6 +1,5 @@
 import HAL
 
-
 /// A simulated GPIO chip: named lines, output readback, input levels and edge injection with
 /// timestamps.
 ///
@@ -15,7 +14,7 @@ public final class SimGPIOChip: GPIOChip, @unchecked Sendable {
 
     private struct State {
         var levels: [Bool]
-        var requested: [UInt32: String] = [:]   // offset → how it was requested
+        var requested: [UInt32: String] = [:] // offset → how it was requested
         var pending: [UInt32: [GPIOEdgeEvent]] = [:]
         var edgeKinds: [UInt32: GPIOEdge] = [:]
         var activeLow: [UInt32: Bool] = [:]
@@ -39,8 +38,10 @@ public final class SimGPIOChip: GPIOChip, @unchecked Sendable {
     ///   - lineNames: the lines' names, indexed by offset.
     ///   - bufferCapacity: edge events buffered per line; the oldest is dropped when full.
     ///   - reportsSequenceNumbers: stamp events with line and global sequence numbers (v2).
-    public init(name: String = "sim-gpiochip", lineNames: [String], faults: FaultInjector? = nil,
-                bufferCapacity: Int = SimGPIOChip.eventBufferCapacity, reportsSequenceNumbers: Bool = true) {
+    public init(
+        name: String = "sim-gpiochip", lineNames: [String], faults: FaultInjector? = nil,
+        bufferCapacity: Int = SimGPIOChip.eventBufferCapacity, reportsSequenceNumbers: Bool = true
+    ) {
         precondition(bufferCapacity > 0, "an edge event buffer holds at least one event")
         self.name = name
         self.lineNames = lineNames
@@ -93,9 +94,11 @@ public final class SimGPIOChip: GPIOChip, @unchecked Sendable {
                 queue.removeFirst()
                 state.dropped += 1
             }
-            queue.append(GPIOEdgeEvent(kind: logical, timestampNanoseconds: timestamp.nanoseconds, lineOffset: offset,
-                                       lineSequence: reportsSequenceNumbers ? lineSequence : nil,
-                                       globalSequence: reportsSequenceNumbers ? state.globalSequence : nil))
+            queue.append(
+                GPIOEdgeEvent(
+                    kind: logical, timestampNanoseconds: timestamp.nanoseconds, lineOffset: offset,
+                    lineSequence: reportsSequenceNumbers ? lineSequence : nil,
+                    globalSequence: reportsSequenceNumbers ? state.globalSequence : nil))
             state.pending[offset] = queue
         }
     }

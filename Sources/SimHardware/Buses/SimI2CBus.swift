@@ -1,6 +1,5 @@
 import HAL
 
-
 /// A simulated I2C target at register level: it sees the bytes of each segment, exactly as a real
 /// device would on the wire.
 public protocol I2CDeviceModel: AnyObject {

@@ -1,6 +1,5 @@
 import HAL
 
-
 /// A simulated Modbus server (one unit id) answering at PDU level.
 public protocol ModbusDeviceModel: AnyObject {
     /// Answers `request` with a response or an exception code, as the real device would.

@@ -1,9 +1,9 @@
 import HAL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fault that can be injected over a simulated device.
@@ -107,7 +107,8 @@ public final class FaultInjector: @unchecked Sendable {
         return state.withLock { state -> InjectedFault? in
             Self.prune(&state.faults, device: device, now: now)
             guard var list = state.faults[device],
-                  let index = list.firstIndex(where: { $0.fault.isBusFault }) else { return nil }
+                let index = list.firstIndex(where: { $0.fault.isBusFault })
+            else { return nil }
             let fault = list[index].fault
             list[index].remaining -= 1
             state.faults[device] = list

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The cabin's gas: masses of O2, N2, CO2 and H2O in a fixed volume, as ideal gases.
@@ -97,8 +97,10 @@ public struct CabinAtmosphere: Sendable, Equatable {
         /// Effective area of a hole in the pressure shell, m².
         public var leakAreaSquareMeters: Double = 0
 
-        public init(temperatureKelvin: Double = 295.15, crewCount: Int = 4, o2ValveOpen: Bool = false, scrubberStage: Int = 0,
-                    scrubberFailed: Bool = false, leakAreaSquareMeters: Double = 0) {
+        public init(
+            temperatureKelvin: Double = 295.15, crewCount: Int = 4, o2ValveOpen: Bool = false, scrubberStage: Int = 0,
+            scrubberFailed: Bool = false, leakAreaSquareMeters: Double = 0
+        ) {
             self.temperatureKelvin = temperatureKelvin
             self.crewCount = crewCount
             self.o2ValveOpen = o2ValveOpen
@@ -131,7 +133,8 @@ public struct CabinAtmosphere: Sendable, Equatable {
             max(0, partialPressure) * v / (Self.gasConstant * t) * molarMass
         }
         let water = configuration.initialRelativeHumidity * Self.saturationVaporPressure(celsius: t - 273.15)
-        let nitrogen = configuration.initialTotalPressurePascals - configuration.initialO2PartialPressurePascals
+        let nitrogen =
+            configuration.initialTotalPressurePascals - configuration.initialO2PartialPressurePascals
             - configuration.initialCO2PartialPressurePascals - water
         temperatureKelvin = t
         massO2 = mass(configuration.initialO2PartialPressurePascals, Self.molarMassO2)
@@ -184,8 +187,10 @@ public struct CabinAtmosphere: Sendable, Equatable {
     /// choked when `p_out/p ≤ (2/(γ+1))^(γ/(γ−1))` (0.528 for γ = 1.4), with
     /// `ṁ = Cd·A·p·√(γ/(R_s·T))·(2/(γ+1))^((γ+1)/(2(γ−1)))`; otherwise
     /// `ṁ = Cd·A·p·√(2γ/((γ−1)·R_s·T)·(r^(2/γ) − r^((γ+1)/γ)))`, `r = p_out/p`.
-    public static func orificeMassFlow(area: Double, dischargeCoefficient: Double, pressure: Double, outsidePressure: Double,
-                                       temperatureKelvin: Double, specificGasConstant: Double) -> Double {
+    public static func orificeMassFlow(
+        area: Double, dischargeCoefficient: Double, pressure: Double, outsidePressure: Double,
+        temperatureKelvin: Double, specificGasConstant: Double
+    ) -> Double {
         guard area > 0, pressure > outsidePressure, pressure > 0, temperatureKelvin > 0 else { return 0 }
         let gamma = heatCapacityRatio
         let rt = specificGasConstant * temperatureKelvin
@@ -223,7 +228,8 @@ public struct CabinAtmosphere: Sendable, Equatable {
         }
 
         // Humidity control: dries the air it moves down to the target humidity.
-        let targetVapor = config.humidityControlTargetRelativeHumidity
+        let targetVapor =
+            config.humidityControlTargetRelativeHumidity
             * Self.saturationVaporPressure(celsius: temperatureKelvin - 273.15)
             * volume / (Self.gasConstant * temperatureKelvin) * Self.molarMassH2O
         let excessDensity = max(0, massH2O - targetVapor) / volume
@@ -235,9 +241,10 @@ public struct CabinAtmosphere: Sendable, Equatable {
         if inputs.leakAreaSquareMeters > 0, total > 0 {
             let moles = massO2 / Self.molarMassO2 + massN2 / Self.molarMassN2 + massCO2 / Self.molarMassCO2 + massH2O / Self.molarMassH2O
             let specific = Self.gasConstant / (total / moles)
-            leak = Self.orificeMassFlow(area: inputs.leakAreaSquareMeters, dischargeCoefficient: config.leakDischargeCoefficient,
-                                        pressure: totalPressurePascals, outsidePressure: config.outsidePressurePascals,
-                                        temperatureKelvin: temperatureKelvin, specificGasConstant: specific)
+            leak = Self.orificeMassFlow(
+                area: inputs.leakAreaSquareMeters, dischargeCoefficient: config.leakDischargeCoefficient,
+                pressure: totalPressurePascals, outsidePressure: config.outsidePressurePascals,
+                temperatureKelvin: temperatureKelvin, specificGasConstant: specific)
         }
         leakMassFlowKgPerSecond = leak
         let leaked = min(total, leak * dt)
@@ -249,7 +256,8 @@ public struct CabinAtmosphere: Sendable, Equatable {
         massH2O = max(0, (massH2O + waterMade - waterOut) * keep)
 
         // Vapour above saturation condenses on the walls.
-        let saturated = Self.saturationVaporPressure(celsius: temperatureKelvin - 273.15)
+        let saturated =
+            Self.saturationVaporPressure(celsius: temperatureKelvin - 273.15)
             * volume / (Self.gasConstant * temperatureKelvin) * Self.molarMassH2O
         massH2O = min(massH2O, saturated)
 

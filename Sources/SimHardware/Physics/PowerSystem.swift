@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One consumer on the power bus.
@@ -176,7 +176,7 @@ public struct PowerSystem: Sendable, Equatable {
             if discriminant >= 0 {
                 current = (-ocv + discriminant.squareRoot()) / (2 * r)
             } else {
-                current = -ocv / (2 * r)    // the most the battery can deliver
+                current = -ocv / (2 * r) // the most the battery can deliver
                 loadsUnpowered = true
             }
         } else {

@@ -128,12 +128,17 @@ public struct VehiclePhysics: Sendable {
         let i = inputs
         power.step(dt: dt, inputs: PowerSystem.Inputs(loadSwitches: i.loads, actuatorPowerWatts: actuatorPowerWatts, extraLoadWatts: i.extraLoadWatts))
         let heaterPowered = i.heaterOn && !power.loadsUnpowered
-        thermal.step(dt: dt, inputs: CabinThermal.Inputs(heaterOn: heaterPowered, crewCount: i.crewCount,
-                                                         equipmentHeatWatts: power.loadPowerWatts * configuration.cabinFractionOfLoadHeat))
+        thermal.step(
+            dt: dt,
+            inputs: CabinThermal.Inputs(
+                heaterOn: heaterPowered, crewCount: i.crewCount,
+                equipmentHeatWatts: power.loadPowerWatts * configuration.cabinFractionOfLoadHeat))
         let fanPowered = power.loadsUnpowered ? 0 : i.scrubberStage
-        atmosphere.step(dt: dt, inputs: CabinAtmosphere.Inputs(
-            temperatureKelvin: thermal.temperatureKelvin, crewCount: i.crewCount, o2ValveOpen: i.o2ValveOpen && !power.loadsUnpowered,
-            scrubberStage: fanPowered, scrubberFailed: i.scrubberFailed, leakAreaSquareMeters: i.leakAreaSquareMeters))
+        atmosphere.step(
+            dt: dt,
+            inputs: CabinAtmosphere.Inputs(
+                temperatureKelvin: thermal.temperatureKelvin, crewCount: i.crewCount, o2ValveOpen: i.o2ValveOpen && !power.loadsUnpowered,
+                scrubberStage: fanPowered, scrubberFailed: i.scrubberFailed, leakAreaSquareMeters: i.leakAreaSquareMeters))
         attitude.step(dt: dt, inputs: AttitudeDynamics.Inputs(controlTorque: i.controlTorque, extraTorque: i.extraTorque, starTrackerBlinded: i.starTrackerBlinded))
         radiation.step(dt: dt, inputs: RadiationEnvironment.Inputs(stormMultiplier: i.stormMultiplier))
         time += dt

@@ -58,8 +58,9 @@ final class ScriptedI2CBus: I2CBus {
 
     deinit {
         if !finished, position < steps.count {
-            Issue.record("ScriptedI2CBus dropped with \(steps.count - position) expected call(s) not made (next: \(steps[position])) and without finish()",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "ScriptedI2CBus dropped with \(steps.count - position) expected call(s) not made (next: \(steps[position])) and without finish()",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -85,14 +86,14 @@ final class ScriptedI2CBus: I2CBus {
     func readWordData(_ address: I2CAddress, register: UInt8) throws(I2CError) -> UInt16 {
         let step = try next(address, register, .readWordData, "readWordData")
         if case .readWord(address.rawValue, register, let wire) = step, wire.count == 2 {
-            return UInt16(wire[0]) | UInt16(wire[1]) << 8    // SMBus: first byte on the wire is the low byte
+            return UInt16(wire[0]) | UInt16(wire[1]) << 8 // SMBus: first byte on the wire is the low byte
         }
         throw mismatch(step, "readWordData(\(address), 0x\(String(register, radix: 16)))", address, .readWordData)
     }
 
     func writeWordData(_ address: I2CAddress, register: UInt8, value: UInt16) throws(I2CError) {
         let step = try next(address, register, .writeWordData, "writeWordData")
-        let wire = [UInt8(value & 0xFF), UInt8(value >> 8)]        // SMBus: low byte goes out first
+        let wire = [UInt8(value & 0xFF), UInt8(value >> 8)] // SMBus: low byte goes out first
         if case .writeWord(address.rawValue, register, wire) = step { return }
         throw mismatch(step, "writeWordData(\(address), 0x\(String(register, radix: 16)), wire \(wire))", address, .writeWordData)
     }

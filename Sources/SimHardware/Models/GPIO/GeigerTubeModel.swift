@@ -1,9 +1,9 @@
 import HAL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A Geiger–Müller tube with a pulse board, driving a line of a ``SimGPIOChip``.
@@ -61,14 +61,15 @@ public final class GeigerTubeModel: @unchecked Sendable {
     ///   - line: the pulse line.
     ///   - seed: the seed of the event process.
     public init(chip: SimGPIOChip, line: GPIOLineID, seed: UInt64, configuration: Configuration = Configuration()) {
-        precondition(configuration.pulseWidthSeconds >= 0
-                     && (configuration.deadTimeSeconds == 0 || configuration.pulseWidthSeconds <= configuration.deadTimeSeconds),
-                     "a pulse longer than the dead time would overlap the next one")
+        precondition(
+            configuration.pulseWidthSeconds >= 0
+                && (configuration.deadTimeSeconds == 0 || configuration.pulseWidthSeconds <= configuration.deadTimeSeconds),
+            "a pulse longer than the dead time would overlap the next one")
         self.chip = chip
         self.line = line
         self.configuration = configuration
         self.state = LockedValue(State(rng: SplitMix64(seed: seed)))
-        chip.setInput(line, level: true)   // idle high
+        chip.setInput(line, level: true) // idle high
     }
 
     /// The true count rate, counts per second.

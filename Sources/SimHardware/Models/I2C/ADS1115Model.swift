@@ -89,7 +89,7 @@ public final class ADS1115Model: I2CDeviceModel, @unchecked Sendable {
             conversions += 1
             busyReadsLeft = busyConfigReads
         }
-        registers[0x01] = value | 0x8000   // OS reads 1 when idle; registerRead clears it while busy
+        registers[0x01] = value | 0x8000 // OS reads 1 when idle; registerRead clears it while busy
     }
 
     private func registerRead(_ register: UInt8) {
@@ -102,7 +102,7 @@ public final class ADS1115Model: I2CDeviceModel, @unchecked Sendable {
                 registers[0x01] |= 0x8000
             }
         case 0x00 where registers[0x01] & 0x0100 == 0:
-            registers[0x00] = convert(config: registers[0x01])   // continuous mode follows the inputs
+            registers[0x00] = convert(config: registers[0x01]) // continuous mode follows the inputs
         default:
             break
         }

@@ -78,7 +78,7 @@ public final class BME280Model: I2CDeviceModel, @unchecked Sendable {
             self.adcT = adcT
             self.adcP = adcP
             self.adcH = adcH
-            if registers[0xF4] & 0b11 == 0b11 { measure() }   // normal mode: results follow
+            if registers[0xF4] & 0b11 == 0b11 { measure() } // normal mode: results follow
         }
     }
 
@@ -110,7 +110,8 @@ public final class BME280Model: I2CDeviceModel, @unchecked Sendable {
     /// Humidity without the datasheet's final clamp (the inverse needs a monotonic function).
     static func humidity(adcH: Int32, fine: Double, _ c: Calibration) -> Double {
         var h = fine - 76800
-        h = (Double(adcH) - (Double(c.h4) * 64 + Double(c.h5) / 16384 * h))
+        h =
+            (Double(adcH) - (Double(c.h4) * 64 + Double(c.h5) / 16384 * h))
             * (Double(c.h2) / 65536 * (1 + Double(c.h6) / 67_108_864 * h * (1 + Double(c.h3) / 67_108_864 * h)))
         return h * (1 - Double(c.h1) * h / 524_288)
     }
@@ -137,8 +138,10 @@ public final class BME280Model: I2CDeviceModel, @unchecked Sendable {
             registers[UInt8(address + 1)] = UInt8(value >> 8)
         }
         put(0x88, c.t1); put(0x8A, UInt16(bitPattern: c.t2)); put(0x8C, UInt16(bitPattern: c.t3))
-        let pressure = [c.p1, UInt16(bitPattern: c.p2), UInt16(bitPattern: c.p3), UInt16(bitPattern: c.p4), UInt16(bitPattern: c.p5),
-                        UInt16(bitPattern: c.p6), UInt16(bitPattern: c.p7), UInt16(bitPattern: c.p8), UInt16(bitPattern: c.p9)]
+        let pressure = [
+            c.p1, UInt16(bitPattern: c.p2), UInt16(bitPattern: c.p3), UInt16(bitPattern: c.p4), UInt16(bitPattern: c.p5),
+            UInt16(bitPattern: c.p6), UInt16(bitPattern: c.p7), UInt16(bitPattern: c.p8), UInt16(bitPattern: c.p9),
+        ]
         for (index, word) in pressure.enumerated() { put(0x8E + 2 * index, word) }
         registers[0xA1] = c.h1
         put(0xE1, UInt16(bitPattern: c.h2))
@@ -172,7 +175,7 @@ public final class BME280Model: I2CDeviceModel, @unchecked Sendable {
                 measure()
                 forcedMeasurements += 1
                 busyReadsLeft = busyStatusReads
-                registers[0xF4] = value & ~0b11      // back to sleep
+                registers[0xF4] = value & ~0b11 // back to sleep
             case 0b11:
                 measure()
             default:

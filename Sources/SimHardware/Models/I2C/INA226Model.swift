@@ -56,7 +56,7 @@ public final class INA226Model: I2CDeviceModel, @unchecked Sendable {
         case 0x00:
             if value & 0x8000 != 0 { reset() } else { registers[0x00] = value & 0x0FFF | 0x4000 }
         case 0x05:
-            registers[0x05] = value & 0x7FFF   // D15 is reserved and reads 0
+            registers[0x05] = value & 0x7FFF // D15 is reserved and reads 0
         default:
             break
         }
@@ -67,7 +67,7 @@ public final class INA226Model: I2CDeviceModel, @unchecked Sendable {
         let shuntCode = Int32(max(-32768, min(32767, (current * shuntOhms / 2.5e-6).rounded())))
         let busCode = Int32(max(0, min(0x7FFF, (busVoltage / 1.25e-3).rounded())))
         let calibration = Int32(registers[0x05])
-        let currentCode = max(-32768, min(32767, shuntCode * calibration / 2048))   // truncates toward zero
+        let currentCode = max(-32768, min(32767, shuntCode * calibration / 2048)) // truncates toward zero
         let powerCode = min(0xFFFF, Int64(abs(currentCode)) * Int64(busCode) / 20000)
         registers[0x01] = UInt16(bitPattern: Int16(shuntCode))
         registers[0x02] = UInt16(busCode)

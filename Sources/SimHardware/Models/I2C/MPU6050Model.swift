@@ -63,8 +63,10 @@ public final class MPU6050Model: I2CDeviceModel, @unchecked Sendable {
         let accelLSB: [Double] = [16384, 8192, 4096, 2048]
         let perRadian = gyroLSB[Int((registers[0x1B] >> 3) & 0b11)] * 180 / .pi
         let perMS2 = accelLSB[Int((registers[0x1C] >> 3) & 0b11)] / 9.80665
-        let words = [accel.x * perMS2, accel.y * perMS2, accel.z * perMS2, (temperature - 36.53) * 340,
-                     rate.x * perRadian, rate.y * perRadian, rate.z * perRadian]
+        let words = [
+            accel.x * perMS2, accel.y * perMS2, accel.z * perMS2, (temperature - 36.53) * 340,
+            rate.x * perRadian, rate.y * perRadian, rate.z * perRadian,
+        ]
         for (index, value) in words.enumerated() {
             let code = UInt16(bitPattern: Int16(max(-32768, min(32767, value.isFinite ? value.rounded() : 0))))
             registers[UInt8(0x3B + 2 * index)] = UInt8(code >> 8)

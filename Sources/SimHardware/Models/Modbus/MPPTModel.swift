@@ -15,8 +15,10 @@ public final class MPPTModel: ModbusDeviceModel, @unchecked Sendable {
     private var pvVoltage = 0.0, pvCurrent = 0.0, batteryVoltage = 0.0, chargeCurrent = 0.0
 
     /// - Parameters: the rated data the controller reports (identity), in V, A.
-    public init(ratedPVVoltage: Double = 100, ratedPVCurrent: Double = 30, ratedBatteryVoltage: Double = 24,
-                ratedChargeCurrent: Double = 30) {
+    public init(
+        ratedPVVoltage: Double = 100, ratedPVCurrent: Double = 30, ratedBatteryVoltage: Double = 24,
+        ratedChargeCurrent: Double = 30
+    ) {
         bank.supportedFunctions = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0F, 0x10]
         let ratedPower = Self.centi(ratedPVVoltage * ratedPVCurrent)
         let rated: [UInt16] = [
@@ -40,9 +42,11 @@ public final class MPPTModel: ModbusDeviceModel, @unchecked Sendable {
 
     /// Sets the measured values given (others keep theirs), in V, A, W, %, and the charging
     /// stage 0...3; powers not given are recomputed from voltage × current.
-    public func set(pvVoltage: Double? = nil, pvCurrent: Double? = nil, pvPower: Double? = nil,
-                    batteryVoltage: Double? = nil, chargeCurrent: Double? = nil, chargePower: Double? = nil,
-                    batterySoC: Double? = nil, chargingState: Int? = nil, batteryCurrent: Double? = nil) {
+    public func set(
+        pvVoltage: Double? = nil, pvCurrent: Double? = nil, pvPower: Double? = nil,
+        batteryVoltage: Double? = nil, chargeCurrent: Double? = nil, chargePower: Double? = nil,
+        batterySoC: Double? = nil, chargingState: Int? = nil, batteryCurrent: Double? = nil
+    ) {
         bank.update { bank in
             if let pvVoltage { self.pvVoltage = pvVoltage }
             if let pvCurrent { self.pvCurrent = pvCurrent }

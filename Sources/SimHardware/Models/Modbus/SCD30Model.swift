@@ -62,7 +62,8 @@ public final class SCD30Model: ModbusDeviceModel, @unchecked Sendable {
     private func setLocked(co2Ppm: Double, temperatureC: Double, humidityPct: Double) {
         bank.update { bank in
             guard measuring else { return }
-            let words = ModbusFloat.encode(Float(co2Ppm)) + ModbusFloat.encode(Float(temperatureC))
+            let words =
+                ModbusFloat.encode(Float(co2Ppm)) + ModbusFloat.encode(Float(temperatureC))
                 + ModbusFloat.encode(Float(humidityPct))
             for (offset, word) in words.enumerated() { bank.holdingRegisters[Address.measurement + UInt16(offset)] = word }
             bank.holdingRegisters[Address.dataReady] = 1
@@ -81,7 +82,8 @@ public final class SCD30Model: ModbusDeviceModel, @unchecked Sendable {
         }
         let result = bank.handle(request)
         if case .success = result, case .readHoldingRegisters(let address, let count) = request,
-           UInt32(address) <= UInt32(Address.measurement), UInt32(address) + UInt32(count) > UInt32(Address.measurement) {
+            UInt32(address) <= UInt32(Address.measurement), UInt32(address) + UInt32(count) > UInt32(Address.measurement)
+        {
             bank.update { $0.holdingRegisters[Address.dataReady] = 0 }
         }
         return result

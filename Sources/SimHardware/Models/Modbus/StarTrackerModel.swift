@@ -45,8 +45,10 @@ public final class StarTrackerModel: ModbusDeviceModel, @unchecked Sendable {
     /// Sets the solution the tracker would compute: attitude (scalar first, published as given —
     /// tests may pass a non-unit quaternion), stars matched, whether it is tracking, the time tag
     /// (s) and the lost-in-space / rate / stray-light flags.
-    public func set(attitude: (w: Double, x: Double, y: Double, z: Double), stars: Int, tracking: Bool,
-                    timeTag: Double? = nil, lostInSpace: Bool = false, rateTooHigh: Bool = false, strayLight: Bool = false) {
+    public func set(
+        attitude: (w: Double, x: Double, y: Double, z: Double), stars: Int, tracking: Bool,
+        timeTag: Double? = nil, lostInSpace: Bool = false, rateTooHigh: Bool = false, strayLight: Bool = false
+    ) {
         bank.update { bank in
             self.attitude = attitude
             self.stars = stars
