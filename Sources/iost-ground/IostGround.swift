@@ -197,14 +197,7 @@ struct Send: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "The command and its arguments.")
     var words: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Address of the daemon's TC frame receiver.", valueName: "host:port"))
-    var uplink = "127.0.0.1:10026"
-
-    @Option(name: .long, help: ArgumentHelp("Downlink address to receive the verification reports on.", valueName: "host:port"))
-    var listen = "127.0.0.1:10027"
-
-    @Option(name: .long, help: ArgumentHelp("How long to wait for completion (5s, 500ms, 2.5).", valueName: "duration"))
-    var timeout = "5s"
+    @OptionGroup var exchange: ExchangeOptions
 
     @Flag(name: .long, help: "Print the outcomes and replies as JSON lines.")
     var json = false
@@ -221,12 +214,8 @@ struct Send: ParsableCommand {
     @OptionGroup var mibOptions: MIBOptions
 
     func run() throws {
-        let uplinkAddress = try address(uplink, option: "--uplink")
-        let listenAddress = try address(listen, option: "--listen")
-        guard let timeoutDuration = Self.duration(timeout) else {
-            Output.error("iost-ground: --timeout \(timeout): expected a duration such as 5s, 500ms or 2.5")
-            throw ExitCode(Status.usage)
-        }
+        let (uplinkAddress, listenAddress, timeoutDuration) = try exchange.resolved()
+        let timeout = exchange.timeout
         guard vc <= 63 else {
             Output.error("iost-ground: --vc \(vc): a TC virtual channel is 0…63")
             throw ExitCode(Status.usage)
@@ -531,14 +520,7 @@ struct Farm: ParsableCommand {
     @Argument(help: "unlock, or set-vr followed by the new V(R).")
     var words: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Address of the daemon's TC frame receiver.", valueName: "host:port"))
-    var uplink = "127.0.0.1:10026"
-
-    @Option(name: .long, help: ArgumentHelp("Downlink address to receive the CLCWs on.", valueName: "host:port"))
-    var listen = "127.0.0.1:10027"
-
-    @Option(name: .long, help: ArgumentHelp("How long to wait for the CLCW (5s, 500ms, 2.5).", valueName: "duration"))
-    var timeout = "5s"
+    @OptionGroup var exchange: ExchangeOptions
 
     @Option(name: .long, help: "TC virtual channel.")
     var vc: UInt8 = 0
@@ -563,12 +545,8 @@ struct Farm: ParsableCommand {
             Output.error("iost-ground: --vc \(vc): a TC virtual channel is 0…63")
             throw ExitCode(Status.usage)
         }
-        guard let timeoutDuration = Send.duration(timeout) else {
-            Output.error("iost-ground: --timeout \(timeout): expected a duration such as 5s, 500ms or 2.5")
-            throw ExitCode(Status.usage)
-        }
-        let uplinkAddress = try address(uplink, option: "--uplink")
-        let listenAddress = try address(listen, option: "--listen")
+        let (uplinkAddress, listenAddress, timeoutDuration) = try exchange.resolved()
+        let timeout = exchange.timeout
         let (mib, _) = try mibOptions.load()
         let socket: UDPSocket
         do {
@@ -594,5 +572,28 @@ struct Farm: ParsableCommand {
                 "timeout after \(timeout): " + (last.map { "last CLCW of VC \($0.virtualChannel): lockout \($0.lockout ? "yes" : "no"), V(R) \($0.reportValue)" } ?? "no CLCW for VC \(vc)") + "\n")
         }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}
+
+/// The addresses and the wait shared by the commands that talk to the daemon (`send`, `farm`).
+struct ExchangeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Address of the daemon's TC frame receiver.", valueName: "host:port"))
+    var uplink = "127.0.0.1:10026"
+
+    @Option(name: .long, help: ArgumentHelp("Downlink address to receive the reports and CLCWs on.", valueName: "host:port"))
+    var listen = "127.0.0.1:10027"
+
+    @Option(name: .long, help: ArgumentHelp("How long to wait for completion or a CLCW (5s, 500ms, 2.5).", valueName: "duration"))
+    var timeout = "5s"
+
+    /// The three parsed, or a usage error naming the option.
+    func resolved() throws -> (uplink: SocketAddress, listen: SocketAddress, timeout: Duration) {
+        let uplinkAddress = try address(uplink, option: "--uplink")
+        let listenAddress = try address(listen, option: "--listen")
+        guard let timeoutDuration = Send.duration(timeout) else {
+            Output.error("iost-ground: --timeout \(timeout): expected a duration such as 5s, 500ms or 2.5")
+            throw ExitCode(Status.usage)
+        }
+        return (uplinkAddress, listenAddress, timeoutDuration)
     }
 }

@@ -261,6 +261,18 @@ public final class LifeSupportController: RateGroupMember {
         return mode
     }
 
+    /// Raises `raised` when a CO2 level (warning or alarm) is entered and `cleared` when it is
+    /// left, with the reading and the threshold crossed.
+    private func reportLevel(
+        _ active: Bool, reported: inout Bool, raised: (EventID, EventSeverity, ParameterHandle),
+        cleared: (EventID, ParameterHandle), reading: Double?, at time: MonotonicInstant
+    ) {
+        guard active != reported else { return }
+        reported = active
+        let (id, severity, threshold) = active ? raised : (cleared.0, .informative, cleared.1)
+        events.raise(FlightEvent(id: id, severity: severity, time: time, a: reading ?? .nan, b: pool[threshold].value, count: 2))
+    }
+
     private func runOxygen(at time: MonotonicInstant, active: Bool) {
         let outcome = vote.vote(pool.value(ppo2A), pool.value(ppo2B))
         if let value = outcome.value {
@@ -359,34 +371,12 @@ public final class LifeSupportController: RateGroupMember {
                     a: Double(reportedStage), b: Double(stage), c: reading ?? .nan, count: 3))
             reportedStage = stage
         }
-        if scrubber.warning != reportedWarning {
-            reportedWarning = scrubber.warning
-            if scrubber.warning {
-                events.raise(
-                    FlightEvent(
-                        id: LifeSupportEvents.co2Warning, severity: .medium, time: time,
-                        a: reading ?? .nan, b: pool[tunables.co2Warning].value, count: 2))
-            } else {
-                events.raise(
-                    FlightEvent(
-                        id: LifeSupportEvents.co2WarningCleared, severity: .informative, time: time,
-                        a: reading ?? .nan, b: pool[tunables.co2WarningClear].value, count: 2))
-            }
-        }
-        if scrubber.alarm != reportedAlarm {
-            reportedAlarm = scrubber.alarm
-            if scrubber.alarm {
-                events.raise(
-                    FlightEvent(
-                        id: LifeSupportEvents.co2Alarm, severity: .high, time: time,
-                        a: reading ?? .nan, b: pool[tunables.co2Alarm].value, count: 2))
-            } else {
-                events.raise(
-                    FlightEvent(
-                        id: LifeSupportEvents.co2AlarmCleared, severity: .informative, time: time,
-                        a: reading ?? .nan, b: pool[tunables.co2AlarmClear].value, count: 2))
-            }
-        }
+        reportLevel(
+            scrubber.warning, reported: &reportedWarning, raised: (LifeSupportEvents.co2Warning, .medium, tunables.co2Warning),
+            cleared: (LifeSupportEvents.co2WarningCleared, tunables.co2WarningClear), reading: reading, at: time)
+        reportLevel(
+            scrubber.alarm, reported: &reportedAlarm, raised: (LifeSupportEvents.co2Alarm, .high, tunables.co2Alarm),
+            cleared: (LifeSupportEvents.co2AlarmCleared, tunables.co2AlarmClear), reading: reading, at: time)
         reportInput(.co2, handle: co2, reported: &reportedInputValid.co2, at: time)
     }
 

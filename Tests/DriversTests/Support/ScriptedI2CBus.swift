@@ -38,30 +38,20 @@ final class ScriptedI2CBus: I2CBus {
     }
 
     let name = "scripted-i2c"
-    private var steps: [Step]
-    private var position = 0
-    private var finished = false
-    private let sourceLocation: SourceLocation
+    private var script: TransactionScript<Step>
+    private var sourceLocation: SourceLocation { script.sourceLocation }
 
     init(_ steps: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
-        self.steps = steps
-        self.sourceLocation = sourceLocation
+        script = TransactionScript(steps, noun: "call", sourceLocation: sourceLocation)
     }
 
     /// Fails the test if expected calls were not made.
     func finish(sourceLocation: SourceLocation = #_sourceLocation) {
-        finished = true
-        if position < steps.count {
-            Issue.record("\(steps.count - position) expected call(s) not made; next: \(steps[position])", sourceLocation: sourceLocation)
-        }
+        script.finish(sourceLocation: sourceLocation)
     }
 
     deinit {
-        if !finished, position < steps.count {
-            Issue.record(
-                "ScriptedI2CBus dropped with \(steps.count - position) expected call(s) not made (next: \(steps[position])) and without finish()",
-                sourceLocation: sourceLocation)
-        }
+        script.checkDropped(by: "ScriptedI2CBus")
     }
 
     // MARK: I2CBus
@@ -115,12 +105,10 @@ final class ScriptedI2CBus: I2CBus {
     // MARK: Script
 
     private func next(_ address: I2CAddress, _ register: UInt8, _ operation: I2COperationName, _ call: String) throws(I2CError) -> Step {
-        guard position < steps.count else {
+        guard let step = script.next() else {
             Issue.record("unexpected call \(call)(\(address), 0x\(String(register, radix: 16))) after the script ended", sourceLocation: sourceLocation)
             throw I2CError(.other, operation: operation, address: address, bus: name)
         }
-        let step = steps[position]
-        position += 1
         if case .fail(address.rawValue, register, operation, let kind) = step {
             throw I2CError(kind, operation: operation, address: address, bus: name)
         }

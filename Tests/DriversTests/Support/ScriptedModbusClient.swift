@@ -71,44 +71,32 @@ final class ScriptedModbusClient: ModbusClient {
     }
 
     let name = "scripted-modbus"
-    private let steps: [Step]
-    private var position = 0
-    private var finished = false
-    private let sourceLocation: SourceLocation
+    private var script: TransactionScript<Step>
+    private var sourceLocation: SourceLocation { script.sourceLocation }
 
     init(_ steps: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
-        self.steps = steps
-        self.sourceLocation = sourceLocation
+        script = TransactionScript(steps, noun: "Modbus transaction", sourceLocation: sourceLocation)
     }
 
     /// Whether every expected transaction was made.
-    var isComplete: Bool { position == steps.count }
+    var isComplete: Bool { script.isComplete }
 
     /// Fails the test if expected transactions were not made.
     func finish(sourceLocation: SourceLocation = #_sourceLocation) {
-        finished = true
-        if position < steps.count {
-            Issue.record("\(steps.count - position) expected Modbus transaction(s) not made; next: \(steps[position])", sourceLocation: sourceLocation)
-        }
+        script.finish(sourceLocation: sourceLocation)
     }
 
     deinit {
-        if !finished, position < steps.count {
-            Issue.record(
-                "ScriptedModbusClient dropped with \(steps.count - position) expected transaction(s) not made (next: \(steps[position])) and without finish()",
-                sourceLocation: sourceLocation)
-        }
+        script.checkDropped(by: "ScriptedModbusClient")
     }
 
     // MARK: ModbusClient
 
     func perform(_ request: ModbusRequest, unit: UInt8, timeout: Duration?) throws(ModbusError) -> ModbusResponse {
-        guard position < steps.count else {
+        guard let step = script.next() else {
             Issue.record("unexpected Modbus request to unit \(unit) after the script ended: \(request)", sourceLocation: sourceLocation)
             throw .invalidRequest("not in the script")
         }
-        let step = steps[position]
-        position += 1
         let expected = step.expectation
         guard expected.unit == unit, expected.request == request else {
             Issue.record("expected \(step), got unit \(unit): \(request)", sourceLocation: sourceLocation)
