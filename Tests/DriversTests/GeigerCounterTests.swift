@@ -16,6 +16,35 @@ import Testing
         #expect(try GeigerConversion.countsPerMinute(counts: 45, windowSeconds: 15) == 180)
     }
 
+    /// A line whose waits fail (its monitor ended: the line was released or broke).
+    final class DeadLine: GPIOEdgeEventLine {
+        var failing = false
+        func waitForEvents(timeout: Duration) throws(GPIOError) -> [GPIOEdgeEvent] {
+            if failing { throw GPIOError(.released, chip: "gpiochip9", line: .offset(3), operation: "wait for edge events") }
+            return []
+        }
+        func release() {}
+    }
+
+    @Test func aFailedLineIsABusErrorAtTheNextSampleNotAQuietTube() throws {
+        let clock = SimClock()
+        let line = DeadLine()
+        let counter = GeigerCounter(name: "rad", line: line, clock: clock)
+        _ = try counter.start()
+        clock.advance(by: .seconds(1))
+        #expect(try counter.readSample().first { $0.key == "counts" }?.value == 0)
+        line.failing = true
+        #expect(throws: DeviceError.self) { try counter.ingest(timeout: .zero) }   // the pump drops this
+        clock.advance(by: .seconds(1))
+        do {
+            _ = try counter.readSample()
+            Issue.record("a sample after a failed wait must fail")
+        } catch {
+            #expect(error.category == .bus)
+            #expect(error.message.contains("gpiochip9"), "\(error.message)")
+        }
+    }
+
     @Test func saturationIsADataError() {
         // 1/τ = 5263.2 counts/s = 315 789 CPM: at 316 000 CPM the tube would be dead all the time.
         #expect(throws: GeigerError.saturated(measuredCPM: 316_000, deadTimeSeconds: 190e-6)) {

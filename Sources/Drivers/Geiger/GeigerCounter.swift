@@ -79,6 +79,10 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
     private let line: any GPIOEdgeEventLine
     private let clock: any MonotonicClock
     private let tally: LockedValue<EventTally>
+    /// A wait on the line that failed since the last sample: the next ``readSample()`` reports it
+    /// as a bus error, so a dead line is a failed device, not a quiet tube. (The thread pumping
+    /// the edges may not act on the error itself.)
+    private let lineFailure = LockedValue<GPIOError?>(nil)
 
     /// - Parameters:
     ///   - name: the configured device name.
@@ -110,6 +114,7 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
             throw DeviceError(GeigerError.bus(error), device: name, driver: driver)
         }
         let now = clock.now
+        lineFailure.withLock { $0 = nil }
         tally.withLock { $0.restart(at: now, discarding: drained) }
         let microseconds = (configuration.deadTimeSeconds * 1e6).rounded()
         return "GM tube on \(configuration.countedEdge) edges, τ \(Int(microseconds)) µs, \(configuration.microsievertsPerHourPerCPM) µSv/h per CPM"
@@ -126,6 +131,7 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
         do {
             events = try line.waitForEvents(timeout: timeout)
         } catch {
+            lineFailure.withLock { $0 = error }
             throw DeviceError(GeigerError.bus(error), device: name, driver: driver)
         }
         return record(events)
@@ -163,6 +169,9 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
     ///
     /// Does not touch the line: the I/O thread (or the monitor) feeds the events.
     public func readSample() throws(DeviceError) -> [Reading] {
+        if let failure = lineFailure.withLock({ failure in defer { failure = nil }; return failure }) {
+            throw DeviceError(GeigerError.bus(failure), device: name, driver: driver)
+        }
         let result: GeigerSample
         do {
             result = try sample(windowEnd: clock.now)
