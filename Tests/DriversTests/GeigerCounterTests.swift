@@ -34,7 +34,7 @@ import Testing
         clock.advance(by: .seconds(1))
         #expect(try counter.readSample().first { $0.key == "counts" }?.value == 0)
         line.failing = true
-        #expect(throws: DeviceError.self) { try counter.ingest(timeout: .zero) }   // the pump drops this
+        #expect(throws: DeviceError.self) { try counter.ingest(timeout: .zero) } // the pump drops this
         clock.advance(by: .seconds(1))
         do {
             _ = try counter.readSample()

@@ -169,7 +169,9 @@ public final class GeigerCounter: SensorDevice, @unchecked Sendable {
     ///
     /// Does not touch the line: the I/O thread (or the monitor) feeds the events.
     public func readSample() throws(DeviceError) -> [Reading] {
-        if let failure = lineFailure.withLock({ failure in defer { failure = nil }; return failure }) {
+        if let failure = lineFailure.withLock({ failure in
+            defer { failure = nil }; return failure
+        }) {
             throw DeviceError(GeigerError.bus(failure), device: name, driver: driver)
         }
         let result: GeigerSample
