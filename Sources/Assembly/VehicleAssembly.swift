@@ -89,12 +89,19 @@ public struct AssemblyOptions {
     /// Monotonic time to UTC for telemetry; default: the wall clock read once at assembly (real
     /// time) or 1970-01-01 at monotonic zero (simulated time).
     public var utc: UTCMapping?
+    /// Where what survives a restart is kept (``StateDirectory/resolve(explicit:environment:repository:)``);
+    /// `nil`: nothing is persisted (simulations and benchmarks that start from configuration).
+    public var stateDirectory: String?
 
-    public init(downlink: [String] = [], uplink: String? = nil, scheduler: (any RealtimeScheduling)? = nil, utc: UTCMapping? = nil) {
+    public init(
+        downlink: [String] = [], uplink: String? = nil, scheduler: (any RealtimeScheduling)? = nil, utc: UTCMapping? = nil,
+        stateDirectory: String? = nil
+    ) {
         self.downlink = downlink
         self.uplink = uplink
         self.scheduler = scheduler
         self.utc = utc
+        self.stateDirectory = stateDirectory
     }
 }
 

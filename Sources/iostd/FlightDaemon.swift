@@ -59,18 +59,23 @@ final class FlightDaemon: @unchecked Sendable {
     let assembly: VehicleAssembly
     let clock: SystemMonotonicClock
     private let log: Logger
+    /// Where what survives a restart is kept (`--state-dir`, `$STATE_DIRECTORY`, `.cache/state`).
+    let stateDirectory: String?
     /// Events of medium severity and above (and mode changes, recoveries) into the journal.
     private let eventJournal: EventJournal
 
-    init(configuration: VehicleConfiguration, downlinkOverride: [String], uplinkOverride: String?, log: Logger) throws(DaemonStartError) {
+    init(
+        configuration: VehicleConfiguration, downlinkOverride: [String], uplinkOverride: String?, stateDirectory: String?, log: Logger
+    ) throws(DaemonStartError) {
         self.log = log
+        self.stateDirectory = stateDirectory
         clock = SystemMonotonicClock.shared
         do {
             assembly = try VehicleAssembly(
                 configuration: configuration, mode: .realTime(for: configuration),
                 options: AssemblyOptions(
                     downlink: downlinkOverride, uplink: uplinkOverride,
-                    scheduler: LinuxRealtimeScheduler()))
+                    scheduler: LinuxRealtimeScheduler(), stateDirectory: stateDirectory))
         } catch {
             throw DaemonStartError(error)
         }

@@ -58,6 +58,13 @@ enum ConfigLocator {
     static let repository = "config/sim.toml"
 
     static func defaultPath() -> String {
+        if let root = repositoryRoot() { return root + "/" + repository }
+        return installed
+    }
+
+    /// The repository's root when run from a checkout (the working directory or a parent of the
+    /// executable holding `Package.swift` and `config/sim.toml`).
+    static func repositoryRoot() -> String? {
         var candidates: [String] = []
         if let cwd = currentDirectory() { candidates.append(cwd) }
         if let executable = executableDirectory() {
@@ -69,9 +76,9 @@ enum ConfigLocator {
         }
         for directory in candidates {
             let path = directory + "/" + repository
-            if access(path, R_OK) == 0, access(directory + "/Package.swift", R_OK) == 0 { return path }
+            if access(path, R_OK) == 0, access(directory + "/Package.swift", R_OK) == 0 { return directory }
         }
-        return installed
+        return nil
     }
 
     private static func currentDirectory() -> String? {

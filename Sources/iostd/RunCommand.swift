@@ -38,6 +38,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Receive the uplink on HOST:PORT (overrides [link] uplink).")
     var uplink: String?
 
+    @Option(name: .long, help: "Keep the packet store and persisted state in DIR (default: $STATE_DIRECTORY under systemd, else .cache/state in the repository).")
+    var stateDir: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -88,10 +91,28 @@ struct RunCommand: ParsableCommand {
         let configuration = try options.load()
         let daemon: FlightDaemon
         do {
-            daemon = try FlightDaemon(configuration: configuration, downlinkOverride: downlink, uplinkOverride: uplink, log: log)
+            let state = StateDirectory.resolve(
+                explicit: stateDir, environment: getenv("STATE_DIRECTORY").map { String(cString: $0) }, repository: ConfigLocator.repositoryRoot())
+            daemon = try FlightDaemon(
+                configuration: configuration, downlinkOverride: downlink, uplinkOverride: uplink, stateDirectory: state, log: log)
         } catch {
             Terminal.error("iostd: \(error)")
             throw ExitCode(error.exitStatus)
+        }
+
+        // The boot counter and how the previous run ended (state directory `boot`).
+        var bootRecord: BootRecord?
+        if let state = daemon.stateDirectory {
+            do {
+                let record = try BootRecord.begin(in: state)
+                bootRecord = record
+                switch record.previous {
+                case .none, .clean: log.notice("boot \(record.boots): \(record.previous)", metadata: ["state": "\(state)"])
+                case .unclean, .unusable: log.warning("boot \(record.boots): \(record.previous)", metadata: ["state": "\(state)"])
+                }
+            } catch {
+                log.error("state directory \(state): cannot write the boot record: \(error); this run is not counted")
+            }
         }
 
         if let stall {
@@ -171,6 +192,13 @@ struct RunCommand: ParsableCommand {
         notifier.stopping(status: "stopping")
         watchdog?.stop()
         daemon.shutdown(reason: received)
+        if let bootRecord {
+            do {
+                try bootRecord.end(reason: received.map { "\($0.signal)" } ?? "duration")
+            } catch {
+                log.error("cannot record the clean shutdown: \(error)")
+            }
+        }
         signals.stop()
         log.notice("stopped")
     }
