@@ -115,6 +115,16 @@ struct RunCommand: ParsableCommand {
             }
         }
 
+        // A start that fails is a clean stop too (the actuators are safed below), not a crash.
+        let recordCleanShutdown = { (reason: String) in
+            guard let bootRecord else { return }
+            do {
+                try bootRecord.end(reason: reason)
+            } catch {
+                log.error("cannot record the clean shutdown: \(error)")
+            }
+        }
+
         if let stall {
             daemon.injectStall(after: stall.after, length: stall.length)
             log.warning("fault injection: the monitoring rate group will block for \(stall.length) at \(stall.after)")
@@ -132,6 +142,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             Terminal.error("iostd: \(error)")
             daemon.shutdown(reason: nil)
+            recordCleanShutdown("start_failed")
             throw ExitCode(error.exitStatus)
         }
         if daemon.waitForFirstCycle(timeout: .seconds(5)) {
@@ -192,13 +203,7 @@ struct RunCommand: ParsableCommand {
         notifier.stopping(status: "stopping")
         watchdog?.stop()
         daemon.shutdown(reason: received)
-        if let bootRecord {
-            do {
-                try bootRecord.end(reason: received.map { "\($0.signal)" } ?? "duration")
-            } catch {
-                log.error("cannot record the clean shutdown: \(error)")
-            }
-        }
+        recordCleanShutdown(received.map { "\($0.signal)" } ?? "duration")
         signals.stop()
         log.notice("stopped")
     }
