@@ -147,6 +147,9 @@ public final class VehicleAssembly {
     public let publishedMode: PublishedValue
     /// The rate groups as installed: name, then member names in run order.
     public let rateGroups: [(group: String, members: [String])]
+    /// The event logs of the threads other than the executive's, forwarded into the router by a
+    /// prologue member each base tick.
+    public let threadEvents: ThreadEventForwarder
 
     private let telemetry: TelemetryForwarder?
     private let edgeLines: [(device: String, line: MonitoredEdgeLine)]
@@ -239,6 +242,8 @@ public final class VehicleAssembly {
         if !flight.edgeDevices.isEmpty {
             executive.addPrologue(EdgeEventPump(devices: flight.edgeDevices))
         }
+        threadEvents = ThreadEventForwarder(into: flight.router)
+        executive.addPrologue(threadEvents)
 
         // ── THE RATE GROUPS: what runs where, in order ──────────────────────────────────────
         // Rates come from [[executive.group]] (base rate / divisor); every name below must exist.

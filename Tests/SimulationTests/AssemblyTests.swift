@@ -26,18 +26,32 @@ import Testing
                 "hk 1 Hz: housekeeping",
                 "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
             ])
-        #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump"])
+        #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump", "thread-events"])
         #expect(assembly.rateGroups.map(\.group) == ["att", "lsp", "pwr", "hk", "mon"])
     }
 
     @Test func realTimeOnSimulatedBusesFollowsTheWallClockAndNamesItsThreads() throws {
         let assembly = try VehicleAssembly(configuration: try Self.shipped("sim.toml"), mode: .realTimeOnSimulatedBuses)
-        #expect(assembly.flight.executive.prologueMemberNames == ["simulation-clock", "edge-event-pump"])
+        #expect(assembly.flight.executive.prologueMemberNames == ["simulation-clock", "edge-event-pump", "thread-events"])
         #expect(assembly.downlink != nil && assembly.uplink != nil)
         let threads = assembly.threadNames
         #expect(threads.first == "downlink")
         #expect(threads.contains("executive") && threads.contains("telemetry"))
         #expect(threads.filter { $0.hasPrefix("bus-") }.count == assembly.configuration.buses.count)
+    }
+
+    @Test func eventsOfOtherThreadsReachTheRouterAtTheNextBaseTick() throws {
+        let assembly = try VehicleAssembly(configuration: try Self.shipped("sim.toml"), mode: .simulatedTime)
+        let event = FlightEvent(id: EventID(0x0801), severity: .informative, time: .zero, 7)
+        assembly.threadEvents.telemetry.raise(event)
+        assembly.threadEvents.uplink.raise(event)
+        var seen: [FlightEvent] = []
+        assembly.flight.eventLog.drain { seen.append($0) }
+        #expect(!seen.contains(event))
+        assembly.run(until: MonotonicInstant.zero.advanced(by: .milliseconds(10)))
+        assembly.flight.eventLog.drain { seen.append($0) }
+        #expect(seen.filter { $0 == event }.count == 2)
+        #expect(assembly.threadEvents.droppedCount == 0)
     }
 
     @Test func aMonitorInAnUnknownGroupIsAConfigurationErrorAtItsLine() throws {

@@ -30,6 +30,11 @@ public struct EventDefinition: Sendable {
 /// | 0x0600–0x06FF | device health |
 /// | 0x0700–0x07FF | space link and commanding |
 /// | 0x0800–0x08FF | daemon lifecycle |
+/// | 0x0900–0x093F | packet store |
+/// | 0x0940–0x097F | storage and retrieval (PUS 15), replay |
+/// | 0x0A00–0x0A3F | time-based scheduling (PUS 11) |
+/// | 0x0B00–0x0B3F | contact (passes: acquisition and loss of signal) |
+/// | 0x0C00–0x0C3F | monitoring and event-action services (PUS 12/19), persisted state |
 public enum EventCatalog {
     /// Every subsystem's definitions. Subsystems contribute through ``EventDefinitionProvider``.
     public static func all(_ providers: [any EventDefinitionProvider.Type]) -> [EventDefinition] {
