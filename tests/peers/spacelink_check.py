@@ -24,12 +24,18 @@ CUC_WITH_PFIELD_LEN = 7  # spacepackets has no CUC class: P-field + 4 coarse + 2
 IDLE_APID = 0x7FF
 
 
-def check_frames(frames_blob, frame_length, scid, errors):
+def check_frames(frames_blob, frame_length, scid, errors, counts_from_zero=False):
     """Unpack every frame with spacepackets (verifies the FECF) and rebuild the packet streams
-    per VC independently of our reassembler, checking each first header pointer on the way."""
+    per VC independently of our reassembler, checking each first header pointer on the way.
+
+    With counts_from_zero the master and virtual channel frame counts must start at 0 (a fresh
+    TMMasterChannel); otherwise the first frame seen sets them (a capture of a running vehicle,
+    whose counts continue across restarts)."""
     streams = {}          # vc -> bytearray of packet zone octets from the first packet start
     frame_starts = {}     # vc -> list of (stream offset, fhp) per frame
-    mc_expected = 0
+    # Counts continue across restarts (they are persisted), so a capture may start anywhere: the
+    # first frame of the master channel and of each VC sets what follows.
+    mc_expected = 0 if counts_from_zero else None
     vc_expected = {}
     count = 0
     for offset in range(0, len(frames_blob), frame_length):
@@ -39,7 +45,8 @@ def check_frames(frames_blob, frame_length, scid, errors):
             frame = TmTransferFrame.unpack(raw, frame_length, has_error_control_field=True)
         except Exception as exc:  # noqa: BLE001 - report any peer rejection
             errors.append(f"frame {count - 1}: spacepackets rejected it: {repr(exc)[:160]}")
-            mc_expected = (mc_expected + 1) % 256
+            if mc_expected is not None:
+                mc_expected = (mc_expected + 1) % 256
             continue
         header = frame.primary_header
         status = header.frame_datafield_status
@@ -47,11 +54,11 @@ def check_frames(frames_blob, frame_length, scid, errors):
             errors.append(f"frame {count - 1}: SCID {header.master_channel_id.spacecraft_id}")
         if header.master_channel_id.transfer_frame_version != 0:
             errors.append(f"frame {count - 1}: version {header.master_channel_id.transfer_frame_version}")
-        if header.master_ch_frame_count != mc_expected:
+        if mc_expected is not None and header.master_ch_frame_count != mc_expected:
             errors.append(f"frame {count - 1}: MC count {header.master_ch_frame_count} != {mc_expected}")
         mc_expected = (mc_expected + 1) % 256
         vc = header.vc_id
-        if header.vc_frame_count != vc_expected.get(vc, 0):
+        if header.vc_frame_count != vc_expected.get(vc, 0 if counts_from_zero else header.vc_frame_count):
             errors.append(f"frame {count - 1}: VC{vc} count {header.vc_frame_count}")
         vc_expected[vc] = (header.vc_frame_count + 1) % 256
         if status.secondary_header_flag or status.sync_flag or status.packet_order_flag or status.segment_len_id != 3:
@@ -186,7 +193,7 @@ def main():
     blob = (work / "tm_frames.bin").read_bytes()
     if len(blob) % frame_length:
         errors.append(f"{len(blob)} octets is not a whole number of {frame_length}-octet frames")
-    count, streams, starts = check_frames(blob, frame_length, expected["scid"], errors)
+    count, streams, starts = check_frames(blob, frame_length, expected["scid"], errors, counts_from_zero=True)
     packets = []
     for vc in sorted(streams):
         packets += [p for p in split_packets(streams[vc], starts[vc], vc, data_field_length, errors)
