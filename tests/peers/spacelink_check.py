@@ -56,7 +56,7 @@ def check_frames(frames_blob, frame_length, scid, errors, counts_from_zero=False
             errors.append(f"frame {count - 1}: version {header.master_channel_id.transfer_frame_version}")
         if mc_expected is not None and header.master_ch_frame_count != mc_expected:
             errors.append(f"frame {count - 1}: MC count {header.master_ch_frame_count} != {mc_expected}")
-        mc_expected = (mc_expected + 1) % 256
+        mc_expected = (header.master_ch_frame_count + 1) % 256
         vc = header.vc_id
         if header.vc_frame_count != vc_expected.get(vc, 0 if counts_from_zero else header.vc_frame_count):
             errors.append(f"frame {count - 1}: VC{vc} count {header.vc_frame_count}")
