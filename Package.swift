@@ -35,6 +35,8 @@ let package = Package(
 
         .target(name: "HAL"),
         .target(name: "Systems"),
+        // The onboard packet store: crash-safe segment log on the state directory's file system.
+        .target(name: "PacketStore", dependencies: ["Systems"]),
         .target(name: "LinuxHAL", dependencies: ["HAL", "Systems", "CI2C", "CModbus", "CGPIODCompat"]),
         .target(name: "SimHardware", dependencies: ["HAL"]),
         .target(name: "Drivers", dependencies: ["HAL"]),
@@ -47,7 +49,7 @@ let package = Package(
         .target(name: "FlightCore", dependencies: ["HAL", "CBuildInfo", "Drivers", "SpaceLink", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         // THE ASSEMBLY: the one place the vehicle is wired, for every entry point and run mode
         // (simulated time; real time on hardware; real time on simulated buses).
-        .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Systems"]),
+        .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Systems", "PacketStore"]),
         // The whole vehicle on simulated hardware in simulated time: scenarios, timelines.
         .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", "Assembly", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport"]),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
+        .testTarget(name: "PacketStoreTests", dependencies: ["PacketStore", "Systems"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "SimHardware"]),
         .testTarget(name: "SimHardwareTests", dependencies: ["SimHardware", "HAL"]),
         .testTarget(name: "LinuxHALTests", dependencies: ["LinuxHAL", "HAL", "Systems", "Drivers", "SimHardware", "PeerSupport"]),
@@ -78,7 +81,7 @@ let package = Package(
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link", "PacketStore"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

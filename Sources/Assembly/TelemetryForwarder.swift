@@ -22,9 +22,11 @@ final class TelemetryForwarder: @unchecked Sendable {
     /// Sees every packet handed to the downlink, with the time it was handed over (benchmarks).
     var packetObserver: ((TelemetryPacket, MonotonicInstant) -> Void)?
 
-    init(services: SpaceServices, downlink: Downlink, uplink: Uplink, clock: SystemMonotonicClock, pollInterval: Duration) {
+    init(
+        services: SpaceServices, downlink: Downlink, uplink: Uplink, storage: OnboardStorage, clock: SystemMonotonicClock, pollInterval: Duration
+    ) {
         self.pollInterval = pollInterval
-        forwarding = TelemetryForwarding(services: services, downlink: downlink, uplink: uplink)
+        forwarding = TelemetryForwarding(services: services, downlink: downlink, uplink: uplink, storage: storage)
         self.clock = clock
     }
 

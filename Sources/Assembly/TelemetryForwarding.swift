@@ -5,9 +5,11 @@ import SpaceLink
 
 /// The telemetry thread's work between the services and the space link, once per poll:
 ///
-/// 1. services → downlink through a ``DownlinkBacklog``: never more than the downlink's queues
-///    can take, and what they refuse is kept and offered again, so no TM packet made on board is
-///    dropped between the two (backpressure stays in the services' rings instead);
+/// 1. services → onboard storage → downlink through a ``DownlinkBacklog``: each packet gets its
+///    final sequence count and goes into the packet stores (``OnboardStorage``), then to the
+///    downlink, never more than the downlink's queues can take; what they refuse is kept and
+///    offered again, so no TM packet made on board is dropped between the two (backpressure
+///    stays in the services' rings instead); the stores sync at their flush interval;
 /// 2. the link's counters (downlink drops and per-destination send errors, uplink rejections per
 ///    reason) → `link.*` housekeeping parameters;
 /// 3. FARM-1 buffer release once the services can take a telecommand again (the uplink's
@@ -18,12 +20,14 @@ struct TelemetryForwarding {
     let services: SpaceServices
     let downlink: Downlink
     let uplink: Uplink
+    let storage: OnboardStorage
     private var backlog = DownlinkBacklog()
 
-    init(services: SpaceServices, downlink: Downlink, uplink: Uplink) {
+    init(services: SpaceServices, downlink: Downlink, uplink: Uplink, storage: OnboardStorage) {
         self.services = services
         self.downlink = downlink
         self.uplink = uplink
+        self.storage = storage
     }
 
     /// Packets waiting for room in the downlink.
@@ -37,12 +41,14 @@ struct TelemetryForwarding {
         clock: any MonotonicClock
     ) {
         let services = self.services
+        let storage = self.storage
         backlog.forward(to: downlink) { limit in
             services.pump(limit: limit, observingEvents: eventObserver).map { packet in
                 packetObserver?(packet, clock.now)
-                return OutgoingPacket(bytes: packet.bytes, priority: packet.priority == .high ? .event : .housekeeping)
+                return OutgoingPacket(bytes: storage.process(packet.bytes), priority: packet.priority == .high ? .event : .housekeeping)
             }
         }
+        storage.poll()
         services.linkCounters.update(downlink: downlink.statistics, uplink: uplink.statistics)
         if services.hasRoomForTelecommand { uplink.releaseBuffer() }
     }
@@ -54,9 +60,15 @@ struct TelemetryForwarding {
         let deadline = clock.now.advanced(by: timeout)
         while true {
             forward(clock: clock)
-            if backlog.count == 0 && downlink.isDrained { return true }
+            if backlog.count == 0 && downlink.isDrained {
+                storage.close()
+                return true
+            }
             let now = clock.now
-            guard now < deadline, downlink.isRunning else { return false }
+            guard now < deadline, downlink.isRunning else {
+                storage.close()
+                return false
+            }
             clock.sleep(until: min(deadline, now.advanced(by: .milliseconds(10))))
         }
     }

@@ -1,4 +1,5 @@
 import Drivers
+import PacketStore
 import FlightCore
 import HAL
 import Link
@@ -120,7 +121,7 @@ public struct AssemblyOptions {
 ///  uplink    TC frames → FARM-1 →       pwr  10 Hz power (SoC, eclipse, shedding) → output stage
 ///            services.acceptTelecommand hk    1 Hz housekeeping collection
 ///            → command queue ──►        mon   1 Hz monitors → event-action → mode machine → output stage
-///  telemetry services.pump() → downlink queues
+///  telemetry services.pump() → sequence counts → packet stores (<state>/store/NAME) → downlink queues
 ///  downlink  paced TM frames → UDP      Every component raises events into the EventRouter.
 /// ```
 ///
@@ -150,6 +151,14 @@ public final class VehicleAssembly {
     /// The event logs of the threads other than the executive's, forwarded into the router by a
     /// prologue member each base tick.
     public let threadEvents: ThreadEventForwarder
+
+    /// The `[[store]]` tables (or the default store `all`).
+    public let storeSettings: [StoreSettings]
+    /// The stores' housekeeping parameters (`store.<name>.*`), in every mode.
+    public let storeParameters: StoreParameters
+    /// Sequence counts and the packet stores (real time only; stores only with a state directory).
+    /// Telemetry thread.
+    let storage: OnboardStorage?
 
     private let telemetry: TelemetryForwarder?
     private let edgeLines: [(device: String, line: MonitoredEdgeLine)]
@@ -182,11 +191,14 @@ public final class VehicleAssembly {
             throw .assembly(String(describing: error))
         }
         let servicesConfiguration: ServicesConfiguration
+        let storeSettings: [StoreSettings]
         do {
             servicesConfiguration = try ServicesConfiguration(root: root)
+            storeSettings = try StoreSettings.stores(root: root)
         } catch {
             throw .configuration(error)
         }
+        self.storeSettings = storeSettings
 
         // ── Clocks, the simulated world, and the buses ──────────────────────────────────────
         let environment = try Self.environment(for: configuration, mode: mode)
@@ -214,6 +226,13 @@ public final class VehicleAssembly {
         let executive = flight.executive
         guard let housekeepingGroup = executive.group(named: RateGroupName.housekeeping) else {
             throw .assembly("the executive has no \"\(RateGroupName.housekeeping)\" rate group")
+        }
+
+        // ── The packet stores' parameters (every mode, so housekeeping may name them) ────────
+        do {
+            storeParameters = try StoreParameters(stores: storeSettings.map(\.configuration.name), pool: flight.pool)
+        } catch {
+            throw .assembly("the packet stores' parameters: \(error)")
         }
 
         // ── Services ────────────────────────────────────────────────────────────────────────
@@ -251,7 +270,7 @@ public final class VehicleAssembly {
             (RateGroupName.attitude, [flight.sampling.ingest]),
             (RateGroupName.lifeSupport, (flight.pressureFeed.map { [$0] } ?? []) + [flight.lifeSupport, flight.outputStage]),
             (RateGroupName.power, [flight.power, flight.outputStage]),
-            (RateGroupName.housekeeping, [services.housekeepingMember]),
+            (RateGroupName.housekeeping, [storeParameters, services.housekeepingMember]),
         ]
         for group in executive.groups where group.name != RateGroupName.monitoring {
             // Monitors configured in a faster group (`group = "att"`) run after its other members.
@@ -290,7 +309,8 @@ public final class VehicleAssembly {
             let downlink = Downlink(
                 configuration: DownlinkConfiguration(
                     frame: TMFrameConfiguration(spacecraftID: telemetryConfiguration.spacecraftID, frameLength: link.frameLength),
-                    bitRate: link.bitRate, idleFill: link.idleFill), clock: SystemMonotonicClock.shared, clcw: clcw)
+                    bitRate: link.bitRate, idleFill: link.idleFill, assignsSequenceCounts: false), clock: SystemMonotonicClock.shared,
+                clcw: clcw)
             let wallClock = SystemMonotonicClock.shared
             self.downlink = downlink
             // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
@@ -300,12 +320,19 @@ public final class VehicleAssembly {
                 handler: { packet in _ = services.acceptTelecommand(packet.bytes, now: wallClock.now) }
             )
             self.uplink = uplink
+            // Sequence counts are stamped on the telemetry thread, before the stores, so a replay
+            // carries the count the packet had in real time (the downlink stamps none).
+            let storage = OnboardStorage(
+                settings: storeSettings, stateDirectory: options.stateDirectory, timeFormat: telemetryConfiguration.timeFormat,
+                parameters: storeParameters, events: threadEvents.telemetry, clock: wallClock)
+            self.storage = storage
             telemetry = TelemetryForwarder(
-                services: services, downlink: downlink, uplink: uplink, clock: wallClock,
+                services: services, downlink: downlink, uplink: uplink, storage: storage, clock: wallClock,
                 pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))
         } else {
             downlink = nil
             uplink = nil
+            storage = nil
             telemetry = nil
         }
         edgeLines = (hardware?.edgeLines ?? []).map { entry in

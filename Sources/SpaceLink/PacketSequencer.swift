@@ -14,12 +14,19 @@
 /// new PEC; one without a valid PEC keeps its last two octets (it is not a PUS packet, or it is
 /// already corrupt — it is not this layer's business to hide that).
 ///
-/// - Warning: not thread-safe; one per downlink, used under the downlink's lock.
+/// - Warning: not thread-safe; one per packet stream: the vehicle's telemetry thread (before the
+///   stores and the downlink), or a downlink under its lock.
 public struct PacketSequencer: Sendable {
     private var sequence: [UInt16: UInt16] = [:]
     private var counters = MessageTypeCounters()
 
     public init() {}
+
+    /// A sequencer whose counts continue from `counts` (APID → next count; others start at 0):
+    /// counts persisted across a restart.
+    public init(startingAt counts: [UInt16: UInt16]) {
+        sequence = counts.mapValues { $0 & 0x3FFF }
+    }
 
     /// The next sequence count `apid` will get.
     public func nextSequenceCount(apid: UInt16) -> UInt16 { sequence[apid, default: 0] }

@@ -77,3 +77,29 @@ public func synchronizeDirectory(containing path: String) throws(SystemCallError
     defer { close(descriptor) }
     _ = try retryingOnInterrupt("fsync(\(directory))") { fsync(descriptor) }
 }
+
+/// An exclusive hold on a state directory for the life of one daemon: two daemons appending to
+/// the same packet store or reservation files would corrupt them. `flock(LOCK_EX | LOCK_NB)` on
+/// `<state>/lock`; the kernel drops it when the process ends, however it ends (kill -9 too), so a
+/// stale lock file is harmless.
+public final class StateDirectoryLock {
+    private let descriptor: Int32
+    public let path: String
+
+    /// Takes the lock on `directory` (created if missing).
+    /// - Throws: ``SystemCallError``; `EWOULDBLOCK` when another process holds it.
+    public init(directory: String) throws(SystemCallError) {
+        try StateDirectory.create(directory)
+        path = directory + "/lock"
+        let lockPath = path
+        descriptor = try retryingOnInterrupt("open(\(lockPath))") { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o640) }
+        do {
+            _ = try retryingOnInterrupt("flock(\(lockPath))") { flock(descriptor, LOCK_EX | LOCK_NB) }
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+}

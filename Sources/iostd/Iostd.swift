@@ -48,6 +48,8 @@ enum ExitStatus {
     static let deviceFailure: Int32 = 1
     /// EX_CONFIG: the configuration is unusable.
     static let configuration: Int32 = 78
+    /// EX_TEMPFAIL: the state directory is held by another iostd (or cannot be locked).
+    static let stateDirectoryBusy: Int32 = 75
 }
 
 /// Finds the default configuration: the repository's `config/sim.toml` when run from a checkout

@@ -90,9 +90,20 @@ struct RunCommand: ParsableCommand {
         // 3. Configuration and the vehicle: nothing is started until everything is assembled.
         let configuration = try options.load()
         let daemon: FlightDaemon
+        let state = StateDirectory.resolve(
+            explicit: stateDir, environment: getenv("STATE_DIRECTORY").map { String(cString: $0) }, repository: ConfigLocator.repositoryRoot())
+        // One daemon per state directory: held until the process ends.
+        var stateLock: StateDirectoryLock?
+        if let state {
+            do {
+                stateLock = try StateDirectoryLock(directory: state)
+            } catch {
+                let reason = error.errno == EWOULDBLOCK ? "another iostd is using it" : "\(error)"
+                Terminal.error("iostd: state directory \(state): \(reason)")
+                throw ExitCode(ExitStatus.stateDirectoryBusy)
+            }
+        }
         do {
-            let state = StateDirectory.resolve(
-                explicit: stateDir, environment: getenv("STATE_DIRECTORY").map { String(cString: $0) }, repository: ConfigLocator.repositoryRoot())
             daemon = try FlightDaemon(
                 configuration: configuration, downlinkOverride: downlink, uplinkOverride: uplink, stateDirectory: state, log: log)
         } catch {
@@ -206,6 +217,7 @@ struct RunCommand: ParsableCommand {
         recordCleanShutdown(received.map { "\($0.signal)" } ?? "duration")
         signals.stop()
         log.notice("stopped")
+        withExtendedLifetime(stateLock) {}
     }
 }
 

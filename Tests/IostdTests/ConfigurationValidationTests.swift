@@ -61,7 +61,11 @@ import Testing
         #expect(edited != shipped, "the edit changed nothing: the case tests the shipped file")
         let path = try Self.write(edited, name: broken.name)
         let probe = try ProbeCommandTests.iostd(["probe", "--config", path])
-        let run = try ProbeCommandTests.iostd(["run", "--config", path, "--duration", "1s", "--downlink", "127.0.0.1:9", "--uplink", "127.0.0.1:0"])
+        let state = PeerEnvironment.scratchStateDirectory()
+        defer { PeerEnvironment.removeStateDirectory(state) }
+        let run = try ProbeCommandTests.iostd([
+            "run", "--config", path, "--duration", "1s", "--downlink", "127.0.0.1:9", "--uplink", "127.0.0.1:0", "--state-dir", state,
+        ])
         for (command, result) in [("probe", probe), ("run", run)] {
             #expect(result.status == 78, "\(command): \(result.stderr)")
             #expect(result.stderr.contains(path + ":") || broken.name == "empty file" && result.stderr.contains(path), "\(command): \(result.stderr)")

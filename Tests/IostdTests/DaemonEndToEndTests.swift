@@ -21,7 +21,11 @@ import Testing
         var capture: [UInt8] = []
         var sequence: UInt16 = 0
 
+        /// The daemon's own state directory (`--state-dir`), unless the test passes one.
+        let stateDirectory: String?
+
         init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+            stateDirectory = arguments.contains("--state-dir") ? nil : PeerEnvironment.scratchStateDirectory()
             downlink = try UDPSocket(boundTo: .loopback(port: 0))
             let downlinkPort = try downlink.localAddress().port
             let probe = try UDPSocket(boundTo: .loopback(port: 0))
@@ -34,7 +38,7 @@ import Testing
                 [
                     "run", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path,
                     "--downlink", "127.0.0.1:\(downlinkPort)", "--uplink", "127.0.0.1:\(uplinkPort)",
-                ] + arguments
+                ] + (stateDirectory.map { ["--state-dir", $0] } ?? []) + arguments
             var merged = ProcessInfo.processInfo.environment
             for (key, value) in environment { merged[key] = value }
             process.environment = merged
@@ -44,9 +48,13 @@ import Testing
         }
 
         deinit {
-            if process.isRunning { process.terminate() }
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
             downlink.close()
             uplink.close()
+            if let stateDirectory { PeerEnvironment.removeStateDirectory(stateDirectory) }
         }
 
         /// Receives and decodes the downlink for `duration`, or until `until` holds.

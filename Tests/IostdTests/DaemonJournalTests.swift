@@ -9,6 +9,7 @@ import Testing
         let process = Process()
         let path: String
         private let stderr: FileHandle
+        let stateDirectory = PeerEnvironment.scratchStateDirectory()
 
         init(_ arguments: [String]) throws {
             path = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-journal-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log").path
@@ -17,15 +18,19 @@ import Testing
             }
             stderr = handle
             process.executableURL = PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd")
-            process.arguments = ["run", "--downlink", "127.0.0.1:9", "--uplink", "127.0.0.1:0"] + arguments
+            process.arguments = ["run", "--downlink", "127.0.0.1:9", "--uplink", "127.0.0.1:0", "--state-dir", stateDirectory] + arguments
             process.standardError = stderr
             process.standardOutput = FileHandle.nullDevice
             try process.run()
         }
 
         deinit {
-            if process.isRunning { process.terminate() }
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
             try? FileManager.default.removeItem(atPath: path)
+            PeerEnvironment.removeStateDirectory(stateDirectory)
         }
 
         var lines: [String] {

@@ -37,6 +37,17 @@ public enum PeerEnvironment {
 
     public static var peerScript: URL { repository.appendingPathComponent("tests/peers/modbus_peer.py") }
 
+    /// A fresh state directory path under the temporary directory (not created: `iostd run`
+    /// creates it), so that daemons started by tests running side by side never share a packet
+    /// store or a lock. Remove it with ``removeStateDirectory(_:)``.
+    public static func scratchStateDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("iostd-state-\(getpid())-\(UInt64.random(in: 0 ... .max))").path
+    }
+
+    public static func removeStateDirectory(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
     /// An executable from PATH.
     public static func tool(_ name: String) throws -> URL {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

@@ -23,7 +23,7 @@ import Testing
                 "att 50 Hz: sample-ingest",
                 "lsp 10 Hz: pressure-feed, life-support, output-stage",
                 "pwr 10 Hz: power, output-stage",
-                "hk 1 Hz: housekeeping",
+                "hk 1 Hz: store-parameters, housekeeping",
                 "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
             ])
         #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump", "thread-events"])

@@ -8,9 +8,12 @@ Every frame is unpacked by spacepackets (which verifies the FECF); the packet st
 per virtual channel independently of our reassembler (spacelink_check.check_frames), and every
 packet is decoded by spacepackets' PusTm and puslib's PusTmPacket, which must agree. Prints one
 JSON object: frame and packet counts, packets per (service, subtype), and a list of errors (empty
-when everything decodes). Strict on order too: per APID the packet sequence counts on the wire
-must run on by exactly one (modulo 16384), and per (service, subtype, destination) the PUS message
-type counters likewise, from the first packet seen (the capture starts mid-stream). Also prints, under "ping_tc", a TC[17,1] built by spacepackets for the
+when everything decodes). Strict on counts too: per APID every packet sequence count appears once
+and none is missing (modulo 16384) — the vehicle stamps counts before its priority scheduler, so
+events may overtake housekeeping of the same APID on the wire by at most REORDER_WINDOW counts, and
+only the window at either end of the capture may miss counts sent before or after it; per
+(service, subtype, destination) the PUS message type counters must run on by exactly one on the
+wire (one message type has one priority), from the first packet seen (the capture starts mid-stream). Also prints, under "ping_tc", a TC[17,1] built by spacepackets for the
 test to send to the daemon.
 """
 import json
@@ -19,6 +22,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+REORDER_WINDOW = 64
+
 from spacelink_check import CUC_WITH_PFIELD_LEN, IDLE_APID, check_frames, split_packets  # noqa: E402
 
 from spacepackets.ecss.tc import PusTc  # noqa: E402
@@ -35,7 +40,7 @@ def main():
     data_field_length = frame_length - 6 - 4 - 2      # primary header, OCF, FECF
     kinds = Counter()
     packets = 0
-    last_seq = {}        # apid -> last sequence count
+    last_seq = {}        # apid -> unwrapped sequence counts in wire order
     last_counter = {}    # (service, subtype, destination) -> last message type counter
     for vc, stream in streams.items():
         if vc == 7:
@@ -59,15 +64,32 @@ def main():
                     (tm.service, tm.message_subtype, tm.seq_count, tm.source_data):
                 errors.append(f"TM[{tm.service},{tm.message_subtype}] seq {tm.seq_count}: spacepackets and puslib disagree")
             kinds[f"{tm.service},{tm.message_subtype}"] += 1
-            if tm.apid in last_seq and tm.seq_count != (last_seq[tm.apid] + 1) % 16384:
-                errors.append(f"APID {tm.apid:#x}: sequence count {tm.seq_count} after {last_seq[tm.apid]} "
-                              f"(TM[{tm.service},{tm.message_subtype}])")
-            last_seq[tm.apid] = tm.seq_count
+            seen = last_seq.setdefault(tm.apid, [])
+            if seen:
+                # Unwrap near the previous count (a 14-bit count wraps within a capture).
+                previous = seen[-1]
+                delta = (tm.seq_count - previous) % 16384
+                value = previous + delta if delta < 8192 else previous - (16384 - delta)
+            else:
+                value = tm.seq_count
+            if seen and abs(value - max(seen)) > REORDER_WINDOW and value < max(seen):
+                errors.append(f"APID {tm.apid:#x}: sequence count {tm.seq_count} arrives more than {REORDER_WINDOW} "
+                              f"behind {max(seen) % 16384} (TM[{tm.service},{tm.message_subtype}])")
+            seen.append(value)
             key = (tm.service, tm.message_subtype, tm.pus_tm_sec_header.dest_id)
             counter = tm.pus_tm_sec_header.message_counter
             if key in last_counter and counter != (last_counter[key] + 1) % 65536:
                 errors.append(f"TM[{key[0]},{key[1]}] to {key[2]}: message type counter {counter} after {last_counter[key]}")
             last_counter[key] = counter
+    for apid, seen in last_seq.items():
+        duplicates = sorted({v % 16384 for v in seen if seen.count(v) > 1})
+        if duplicates:
+            errors.append(f"APID {apid:#x}: sequence counts repeated: {duplicates[:10]}")
+        present = set(seen)
+        low, high = min(seen) + REORDER_WINDOW, max(seen) - REORDER_WINDOW
+        missing = [v % 16384 for v in range(low, high + 1) if v not in present]
+        if missing:
+            errors.append(f"APID {apid:#x}: sequence counts missing: {missing[:10]}")
     ping = PusTc(service=17, message_subtype=1, apid=0x123, seq_count=77, ack_flags=0b1111)
     print(json.dumps({"frames": count, "packets": packets, "kinds": dict(kinds), "errors": errors,
                       "ping_tc": ping.pack().hex()}))

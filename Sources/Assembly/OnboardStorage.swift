@@ -1,0 +1,158 @@
+import FlightCore
+import HAL
+import PacketStore
+import SpaceLink
+import Systems
+
+/// The telemetry thread's side of store and forward: every TM packet the services make gets its
+/// final per-APID sequence count (and message type counter and PEC, ``PacketSequencer``) here,
+/// then goes into every store whose filter matches, then on to the real-time downlink. Counts
+/// are stamped before storing so that a replayed packet carries exactly the count it had (or
+/// would have had) in real time, and they continue across restarts (``SequenceCountReservation``).
+///
+/// Stores open at assembly in real time with a state directory (`<state>/store/<name>`); a store
+/// that cannot be opened is an event (`store_open_failed`) and the vehicle runs without it.
+///
+/// - Warning: telemetry thread only (then the shutdown sequence, after that thread stopped).
+final class OnboardStorage {
+    struct Store {
+        let store: PacketStore
+        let filter: StoreFilter
+        let index: Int
+        var lostReported = 0
+    }
+
+    private(set) var stores: [Store]
+    private var sequencer: PacketSequencer
+    private var reservation: SequenceCountReservation
+    private let parameters: StoreParameters?
+    private let events: EventLog
+    private let timeOffset: Int
+    private let clock: any MonotonicClock
+
+    /// - Parameters:
+    ///   - settings: the configured stores.
+    ///   - stateDirectory: `nil`: nothing is stored and counts start at 0 at every start.
+    ///   - timeFormat: where the generation time sits in a PUS-C TM secondary header.
+    init(
+        settings: [StoreSettings], stateDirectory: String?, timeFormat: TimeFieldFormat, parameters: StoreParameters?, events: EventLog,
+        clock: any MonotonicClock
+    ) {
+        self.parameters = parameters
+        self.events = events
+        self.clock = clock
+        // Primary header (6), PUS version (1), service, subtype, message type counter (2),
+        // destination (2), then the time field, whose P-field (if any) precedes coarse and fine.
+        timeOffset = 13 + (timeFormat == .cucWithPField ? 1 : 0)
+        let now = clock.now
+        var stores: [Store] = []
+        var lastCounts: [UInt16: UInt16] = [:]
+        if let stateDirectory {
+            for (index, setting) in settings.enumerated() {
+                let directory = stateDirectory + "/store/" + setting.configuration.name
+                do {
+                    let store = try PacketStore(directory: directory, configuration: setting.configuration, now: now.nanoseconds)
+                    let recovery = store.recovery
+                    events.raise(
+                        FlightEvent(
+                            id: StorageEvents.recovered, severity: recovery.repaired ? .low : .informative, time: now, Double(index),
+                            Double(recovery.records), Double(recovery.bytesTruncated), Double(recovery.damagedSegments)))
+                    lastCounts.merge(recovery.lastSequenceCounts) { first, _ in first }
+                    stores.append(Store(store: store, filter: setting.filter, index: index))
+                } catch {
+                    let code: Int32 = if case .system(let failure) = error { failure.errno } else { 0 }
+                    events.raise(FlightEvent(id: StorageEvents.openFailed, severity: .high, time: now, Double(index), Double(code)))
+                }
+            }
+        }
+        self.stores = stores
+        reservation = SequenceCountReservation(
+            path: stateDirectory.map { $0 + "/sequence-counts" }, stored: lastCounts, events: events, now: now)
+        sequencer = PacketSequencer(startingAt: reservation.start)
+        publish()
+    }
+
+    /// The packet with its final counts, after it has been offered to every matching store.
+    func process(_ packet: [UInt8]) -> [UInt8] {
+        guard packet.count >= SpacePacketHeader.size else { return packet }
+        let apid = UInt16(packet[0] & 0x07) << 8 | UInt16(packet[1])
+        guard apid != SpacePacketHeader.idleAPID else { return packet }
+        let now = clock.now
+        reservation.willUse(apid: apid, count: sequencer.nextSequenceCount(apid: apid), now: now)
+        let stamped = sequencer.stamp(packet)
+        guard !stores.isEmpty else { return stamped }
+        let sequenceCount = UInt16(stamped[2] & 0x3F) << 8 | UInt16(stamped[3])
+        let hasPUSHeader = stamped[0] & 0x18 == 0x08 && stamped.count >= timeOffset + 6
+        let type = hasPUSHeader ? MessageType(stamped[7], stamped[8]) : nil
+        var time: UInt64 = 0
+        if hasPUSHeader {
+            for index in timeOffset..<(timeOffset + 6) { time = time << 8 | UInt64(stamped[index]) }
+        }
+        let record = StoredPacket(time: time, apid: apid, sequenceCount: sequenceCount, packet: stamped)
+        var kept = false
+        for store in stores where !store.filter.rest && store.filter.matches(apid: apid, type: type) {
+            _ = store.store.append(record, now: now.nanoseconds)
+            kept = true
+        }
+        if !kept {
+            for store in stores where store.filter.rest { _ = store.store.append(record, now: now.nanoseconds) }
+        }
+        return stamped
+    }
+
+    /// Once per telemetry poll: syncs what is due, raises fill and write-failure events, and
+    /// updates the stores' parameters.
+    func poll() {
+        let now = clock.now
+        for position in stores.indices {
+            let store = stores[position].store
+            store.flushIfDue(now: now.nanoseconds)
+            report(position, now: now)
+        }
+        publish()
+    }
+
+    /// Shutdown: everything appended written and synced.
+    func close() {
+        let now = clock.now
+        for position in stores.indices {
+            do {
+                try stores[position].store.flush()
+            } catch {
+                _ = error
+            }
+            report(position, now: now)
+        }
+        publish()
+    }
+
+    private func report(_ position: Int, now: MonotonicInstant) {
+        let store = stores[position].store
+        let index = Double(stores[position].index)
+        for level in store.takeFillCrossings() {
+            switch level {
+            case .eightyPercent:
+                events.raise(FlightEvent(id: StorageEvents.fillHigh, severity: .low, time: now, index, Double(store.status.fillPercent)))
+            case .full:
+                events.raise(
+                    FlightEvent(
+                        id: StorageEvents.full, severity: .medium, time: now, index, store.configuration.policy == .circular ? 0 : 1))
+            }
+        }
+        for failure in store.takeWriteFailures() {
+            let code: Int32 = if case .system(let error) = failure { error.errno } else { 0 }
+            events.raise(
+                FlightEvent(id: StorageEvents.writeFailed, severity: .medium, time: now, index, Double(code), Double(store.status.failed)))
+        }
+    }
+
+    private func publish() {
+        guard let parameters else { return }
+        for entry in stores {
+            let status = entry.store.status
+            parameters.set(
+                store: entry.index, fillPercent: status.fillPercent, records: status.records, refused: status.refused,
+                writeErrors: status.failed)
+        }
+    }
+}
