@@ -19,26 +19,38 @@ final class OnboardStorage {
         let store: PacketStore
         let filter: StoreFilter
         let index: Int
-        var lostReported = 0
+        /// A by-time-range retrieval in progress (TC[15,9]) and the packets it has replayed.
+        var byTime: StoreReader?
+        var byTimeSent = 0
+        /// The open retrieval: its reader keeps its position while suspended; `nil` until the
+        /// first resume, or after TC[15,14] moved the start.
+        var open: StoreReader?
+        var openInProgress = false
+        /// TC[15,14]'s start, then the generation time of the last packet the open retrieval sent (Unix ms).
+        var openStart: UInt64 = 0
     }
 
-    private(set) var stores: [Store]
+    var stores: [Store]
     private var sequencer: PacketSequencer
     private var reservation: SequenceCountReservation
     private let parameters: StoreParameters?
-    private let events: EventLog
+    let events: EventLog
     private let timeOffset: Int
-    private let clock: any MonotonicClock
+    let utcToTAIOffset: Int64
+    let clock: any MonotonicClock
+    /// Replayed packets the downlink refused, offered again first.
+    var pendingPlayback: [[UInt8]] = []
 
     /// - Parameters:
     ///   - settings: the configured stores.
     ///   - stateDirectory: `nil`: nothing is stored and counts start at 0 at every start.
     ///   - timeFormat: where the generation time sits in a PUS-C TM secondary header.
     init(
-        settings: [StoreSettings], stateDirectory: String?, timeFormat: TimeFieldFormat, parameters: StoreParameters?, events: EventLog,
-        clock: any MonotonicClock
+        settings: [StoreSettings], stateDirectory: String?, timeFormat: TimeFieldFormat, utcToTAIOffset: Int64 = CUCTime.defaultUTCToTAIOffset,
+        parameters: StoreParameters?, events: EventLog, clock: any MonotonicClock
     ) {
         self.parameters = parameters
+        self.utcToTAIOffset = utcToTAIOffset
         self.events = events
         self.clock = clock
         // Primary header (6), PUS version (1), service, subtype, message type counter (2),
@@ -55,13 +67,13 @@ final class OnboardStorage {
                     let recovery = store.recovery
                     events.raise(
                         FlightEvent(
-                            id: StorageEvents.recovered, severity: recovery.repaired ? .low : .informative, time: now, Double(index),
+                            id: StorageEvents.recovered, severity: recovery.repaired ? .low : .informative, time: now, Double(index + 1),
                             Double(recovery.records), Double(recovery.bytesTruncated), Double(recovery.damagedSegments)))
                     lastCounts.merge(recovery.lastSequenceCounts) { first, _ in first }
                     stores.append(Store(store: store, filter: setting.filter, index: index))
                 } catch {
                     let code: Int32 = if case .system(let failure) = error { failure.errno } else { 0 }
-                    events.raise(FlightEvent(id: StorageEvents.openFailed, severity: .high, time: now, Double(index), Double(code)))
+                    events.raise(FlightEvent(id: StorageEvents.openFailed, severity: .high, time: now, Double(index + 1), Double(code)))
                 }
             }
         }
@@ -128,7 +140,7 @@ final class OnboardStorage {
 
     private func report(_ position: Int, now: MonotonicInstant) {
         let store = stores[position].store
-        let index = Double(stores[position].index)
+        let index = Double(stores[position].index + 1)
         for level in store.takeFillCrossings() {
             switch level {
             case .eightyPercent:

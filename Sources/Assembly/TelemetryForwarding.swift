@@ -48,6 +48,7 @@ struct TelemetryForwarding {
                 return OutgoingPacket(bytes: storage.process(packet.bytes), priority: packet.priority == .high ? .event : .housekeeping)
             }
         }
+        storage.replay(into: downlink)
         storage.poll()
         services.linkCounters.update(downlink: downlink.statistics, uplink: uplink.statistics)
         if services.hasRoomForTelecommand { uplink.releaseBuffer() }

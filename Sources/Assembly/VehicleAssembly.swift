@@ -244,7 +244,7 @@ public final class VehicleAssembly {
         do {
             services = try SpaceServices(
                 configuration: servicesConfiguration, components: flight,
-                housekeepingPeriod: housekeepingGroup.period, utc: utc)
+                housekeepingPeriod: housekeepingGroup.period, utc: utc, storeCount: storeSettings.count)
         } catch {
             throw AssemblyError(error)
         }
@@ -324,8 +324,10 @@ public final class VehicleAssembly {
             // carries the count the packet had in real time (the downlink stamps none).
             let storage = OnboardStorage(
                 settings: storeSettings, stateDirectory: options.stateDirectory, timeFormat: telemetryConfiguration.timeFormat,
-                parameters: storeParameters, events: threadEvents.telemetry, clock: wallClock)
+                utcToTAIOffset: telemetryConfiguration.utcToTAIOffset, parameters: storeParameters, events: threadEvents.telemetry,
+                clock: wallClock)
             self.storage = storage
+            services.storage = storage
             telemetry = TelemetryForwarder(
                 services: services, downlink: downlink, uplink: uplink, storage: storage, clock: wallClock,
                 pollInterval: TelemetryPacing.pollInterval(bitRate: link.bitRate, frameLength: link.frameLength))

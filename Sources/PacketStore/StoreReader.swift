@@ -40,6 +40,11 @@ public final class StoreReader {
         if descriptor >= 0 { close(descriptor) }
     }
 
+    /// After ``isFinished``: looks again from where the reader stopped (records appended since).
+    public func resume() {
+        if from <= to { isFinished = false }
+    }
+
     /// Up to `limit` more records in range; empty once ``isFinished``.
     public func next(limit: Int) -> [StoredPacket] {
         var out: [StoredPacket] = []
@@ -59,6 +64,12 @@ public final class StoreReader {
             if store.isOpen(segment) { store.makeReadable() }
             let end = store.readableBytes(of: segment)
             if offset >= end {
+                // At the end of the segment being appended to: caught up. The position is kept,
+                // so ``resume()`` reads what is appended later (open retrieval).
+                if store.isOpen(segment) {
+                    isFinished = true
+                    break
+                }
                 moveOn()
                 continue
             }

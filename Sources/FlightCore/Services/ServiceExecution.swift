@@ -146,6 +146,19 @@ final class ServiceExecution {
             values.usable = usable
             if !reports.push(values) { failure = FailureRecord(.executionFailed) }
 
+        case .storage:
+            // The telemetry thread performs it and sends TM[1,7] or TM[1,8]: this record is final.
+            var record = ServiceReport(.storageRequest, request: command.request, time: time)
+            record.structure = Int(command.detail)
+            record.count = command.count
+            record.words = command.words
+            for item in 0..<ServiceCommand.maximumItems { record.values[item] = command.values[item] }
+            record.enable = command.flags.contains(.completion)
+            record.budget = command.budget
+            reports.push(record)
+            statistics.executed &+= 1
+            return
+
         case .parameterSet:
             for item in 0..<command.count {
                 // Checked above on this thread in this cycle: cannot fail.

@@ -39,6 +39,8 @@ enum ServiceOperation: UInt8, Sendable {
     case eventsEnable, eventsDisable
     case setMode, actuatorCommand, deviceReset, monitorEnable, eventActionEnable, releaseLatches, resetStatistics
     case parameterReport, parameterSet
+    /// ST[15]: performed by the telemetry thread, which owns the packet stores.
+    case storage
 }
 
 /// An accepted telecommand, decoded and checked on the link thread: fixed size, so the command
@@ -50,6 +52,8 @@ public struct ServiceCommand: Sendable {
     public static let maximumItems = 16
 
     var operation: ServiceOperation
+    /// The message subtype, for operations that stand for a whole service (``ServiceOperation/storage``).
+    var detail: UInt8 = 0
     var request: RequestID
     var flags: AcknowledgementFlags
     var count: Int
@@ -106,6 +110,10 @@ struct ServiceReport: Sendable {
         case eventFilter
         /// TM[3,25] of structure ``structure``: ``count`` values, ``usable`` bit i set when value i is valid or stale.
         case housekeeping
+        /// A TC[15,x] for the telemetry thread to perform (subtype in ``structure``, store IDs in
+        /// ``words``, times as u64 bit patterns in ``values``; ``enable``: TM[1,7] asked for). Final:
+        /// the telemetry thread sends the completion.
+        case storageRequest
     }
 
     var kind: Kind
@@ -145,7 +153,7 @@ struct ServiceReport: Sendable {
 
 extension ServiceReport.Kind {
     /// The last record of a command.
-    var isFinal: Bool { self == .startFailed || self == .completed || self == .completionFailed }
+    var isFinal: Bool { self == .startFailed || self == .completed || self == .completionFailed || self == .storageRequest }
 }
 
 /// How the report ring's slots are shared, so the records of an accepted command always fit:

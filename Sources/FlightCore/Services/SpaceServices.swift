@@ -44,6 +44,9 @@ public final class SpaceServices: @unchecked Sendable {
     public let directory: ServiceDirectory
     /// The mission information base for the ground.
     public let missionDatabase: MissionDatabase
+    /// The packet stores ST[15] commands (set by the assembly before the threads start; read on
+    /// the telemetry thread). `nil`: TC[15,x] completes with TM[1,8] `execution_failed`.
+    public var storage: (any PacketStorageService)?
 
     private let validation: TelecommandValidation
     /// Accepted telecommands waiting for the executive's next cycle boundary.
@@ -72,7 +75,7 @@ public final class SpaceServices: @unchecked Sendable {
     ///   line), or parameter IDs already taken (``TopologyError/assembly(_:)``).
     public init(
         configuration: ServicesConfiguration, components topology: FlightComponents, housekeepingPeriod: Duration,
-        utc: UTCMapping
+        utc: UTCMapping, storeCount: Int = 0
     ) throws(TopologyError) {
         self.configuration = configuration
         let telemetry = configuration.telemetry
@@ -100,7 +103,7 @@ public final class SpaceServices: @unchecked Sendable {
             directory = try ServiceDirectory(
                 parameters: pool.definitions, housekeeping: configuration.housekeeping, housekeepingPeriod: housekeepingPeriod,
                 events: topology.eventDefinitions, channels: channels, devices: devices, monitors: monitors.map(\.name),
-                eventActions: topology.faultManagement.eventActions.configurations)
+                eventActions: topology.faultManagement.eventActions.configurations, storeCount: storeCount)
         } catch {
             throw .configuration(error)
         }
@@ -245,7 +248,11 @@ public final class SpaceServices: @unchecked Sendable {
             for record in taken {
                 if record.kind.isFinal { budget.release(record.budget) }
                 if record.isPeriodic { budget.releaseHousekeeping() }
-                if record.isSent, let packet = encoder.encode(record) { packets.append(packet) }
+                if record.kind == .storageRequest {
+                    packets += encoder.encodeStorage(record, service: storage)
+                } else if record.isSent, let packet = encoder.encode(record) {
+                    packets.append(packet)
+                }
             }
             for event in events { if let packet = encoder.encode(event) { packets.append(packet) } }
             return packets

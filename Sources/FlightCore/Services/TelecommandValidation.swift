@@ -94,6 +94,22 @@ struct TelecommandValidation: Sendable {
                 throw FailureRecord(.unknownMessageType)
             }
 
+        case _ where type.service == 15:
+            let message = try decoded { () throws(ServiceDataError) in try StorageRequestMessage.decode(type, data: data) }
+            let ids = message.stores
+            try checkCount(max(1, ids.count))
+            if case .retrieveByTime(let ranges) = message {
+                guard ranges.count <= ServiceCommand.maximumItems / 2 else { throw .identifier(.badArgument, UInt32(ranges.count), width: 1) }
+                for range in ranges where range.start > range.end { throw .identifier(.badArgument, UInt32(range.storeID), width: 2) }
+            }
+            var seen: Set<UInt16> = []
+            for id in ids {
+                guard id >= 1, Int(id) <= directory.storeCount, seen.insert(id).inserted else {
+                    throw .identifier(.badArgument, UInt32(id), width: 2)
+                }
+            }
+            return .storage(message, request: request, flags: flags)
+
         default:
             throw FailureRecord(.unknownMessageType)
         }

@@ -112,6 +112,8 @@ struct TelemetryEncoder {
                             record.values[item], type: definition.type, usable: record.usable & (1 << UInt64(item)) != 0)))
             }
             return packet(.parameterReport, record.time, ParameterManagementMessage.report(assignments).applicationData, .high)
+        case .storageRequest:
+            return nil
         case .eventFilter:
             for item in 0..<record.count {
                 let id = UInt16(truncatingIfNeeded: record.words[item])
@@ -135,6 +137,27 @@ struct TelemetryEncoder {
                 record.isPeriodic ? .normal : .high)
         }
         return packet(verification.messageType, record.time, verification.sourceData, .high)
+    }
+
+    /// A TC[15,x] performed by `service`: its reports, then TM[1,7] (if asked for) or TM[1,8]
+    /// (failure data: the store ID, u16; 0 when no store service exists or the record is unreadable).
+    mutating func encodeStorage(_ record: ServiceReport, service: (any PacketStorageService)?) -> [TelemetryPacket] {
+        guard let service, let request = record.storageRequest else {
+            let failure = FailureNotice(rawCode: VerificationFailureCode.executionFailed.rawValue, data: [0, 0])
+            let report = VerificationReport.completionFailure(record.request, failure)
+            return [packet(report.messageType, record.time, report.sourceData, .high)]
+        }
+        let outcome = service.perform(request, at: record.time)
+        var packets = outcome.reports.map { packet($0.messageType, record.time, $0.applicationData, .high) }
+        if let failure = outcome.failure {
+            let notice = FailureNotice(rawCode: failure.code.rawValue, data: [UInt8(failure.storeID >> 8), UInt8(failure.storeID & 0xFF)])
+            let report = VerificationReport.completionFailure(record.request, notice)
+            packets.append(packet(report.messageType, record.time, report.sourceData, .high))
+        } else if record.enable {
+            let report = VerificationReport.completionSuccess(record.request)
+            packets.append(packet(report.messageType, record.time, report.sourceData, .high))
+        }
+        return packets
     }
 
     /// TM[5,severity] for `event`, or `nil` when its ID is disabled.
