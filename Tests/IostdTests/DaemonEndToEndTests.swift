@@ -16,6 +16,8 @@ import Testing
         let uplink: UDPSocket
         var decoder = TMFrameDecoder(configuration: TMFrameConfiguration(spacecraftID: 42))
         var telemetry: [PUSTelemetry] = []
+        /// When each of ``telemetry`` was received.
+        var receivedAt: [ContinuousClock.Instant] = []
         var frames = 0
         /// Every datagram received, in order (for the independent peers).
         var capture: [UInt8] = []
@@ -66,7 +68,10 @@ import Testing
                 frames += 1
                 capture.append(contentsOf: buffer[0..<datagram.count])
                 for packet in decoder.receive(buffer[0..<datagram.count]) {
-                    if let tm = try? PUSTelemetry.decode(packet) { telemetry.append(tm) }
+                    if let tm = try? PUSTelemetry.decode(packet) {
+                        telemetry.append(tm)
+                        receivedAt.append(ContinuousClock.now)
+                    }
                 }
                 if let done, done(telemetry) { return }
             }
