@@ -39,6 +39,9 @@ enum ServiceOperation: UInt8, Sendable {
     case eventsEnable, eventsDisable
     case setMode, actuatorCommand, deviceReset, monitorEnable, eventActionEnable, releaseLatches, resetStatistics
     case parameterReport, parameterSet
+    /// Service 11 (``TimeBasedScheduling``).
+    case scheduleEnable, scheduleDisable, scheduleReset, scheduleInsert, scheduleDelete, scheduleShift, scheduleShiftAll
+    case scheduleDetail, scheduleDetailAll, scheduleSummary, scheduleSummaryAll
 }
 
 /// An accepted telecommand, decoded and checked on the link thread: fixed size, so the command
@@ -57,6 +60,7 @@ public struct ServiceCommand: Sendable {
     var budget: Int {
         switch operation {
         case .connectionTest, .parameterReport, .eventsEnable, .eventsDisable: return 3
+        case .scheduleDetail, .scheduleDetailAll, .scheduleSummary, .scheduleSummaryAll: return 3
         case .housekeepingOneShot: return 2 + count
         default: return 2
         }
@@ -68,6 +72,8 @@ public struct ServiceCommand: Sendable {
     var words: Inline16<UInt32>
     /// Collection intervals (in hk cycles), parameter values, or the function's state (NaN = release).
     var values: Inline16<Double>
+    /// Service 11: the time offset in milliseconds (TC[11,7], TC[11,15]).
+    var argument: Int64 = 0
 
     init(_ operation: ServiceOperation, request: RequestID, flags: AcknowledgementFlags) {
         self.operation = operation
@@ -106,6 +112,10 @@ struct ServiceReport: Sendable {
         case eventFilter
         /// TM[3,25] of structure ``structure``: ``count`` values, ``usable`` bit i set when value i is valid or stale.
         case housekeeping
+        /// TM[11,10] (``structure`` 1) or TM[11,13] (0) of the latest schedule snapshot; with
+        /// ``enable``, only the ``count`` request IDs in ``words`` (packet ID, sequence control)
+        /// and ``values`` (source ID).
+        case scheduleReport
     }
 
     var kind: Kind

@@ -70,7 +70,7 @@ public final class FlightComponents {
     public static let sections = [
         "vehicle", "bus", "device", "executive", "sampling", "life_support", "power",
         "fault_management", "monitor", "event_action", "mode_machine",
-        "link", "telemetry", "housekeeping",
+        "link", "telemetry", "housekeeping", "schedule",
     ]
 
     /// Builds every flight component.
@@ -191,7 +191,9 @@ public final class FlightComponents {
                     modeMachineTable.error(
                         "critical_devices", "no sampled device named \"\(name)\" (sampled: \(deviceNames.map { "\"\($0)\"" }.joined(separator: ", ")))"))
             }
-            let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self])
+            let catalog = EventCatalog.all([
+                ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self, ScheduleEvents.self,
+            ])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
                 configuration: faultConfiguration, pool: pool, router: router, catalog: catalog,
