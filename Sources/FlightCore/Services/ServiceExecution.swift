@@ -155,7 +155,7 @@ final class ServiceExecution {
 
         case .scheduleEnable, .scheduleDisable, .scheduleReset, .scheduleInsert, .scheduleDelete, .scheduleShift, .scheduleShiftAll,
             .scheduleDetail, .scheduleDetailAll, .scheduleSummary, .scheduleSummaryAll:
-            break  // applied by `scheduling` above
+            break // applied by `scheduling` above
 
         case .parameterSet:
             for item in 0..<command.count {

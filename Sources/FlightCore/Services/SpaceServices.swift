@@ -80,8 +80,10 @@ public final class SpaceServices: @unchecked Sendable {
         let telemetry = configuration.telemetry
         let pool = topology.pool
         let executive = topology.executive
+        let scheduleParameters: TimeBasedScheduling.Handles
         do {
             statistics = try ServiceStatistics(pool: pool, base: telemetry.parameterBase)
+            scheduleParameters = try TimeBasedScheduling.register(in: pool)
         } catch {
             throw .assembly(error.description)
         }
@@ -118,13 +120,9 @@ public final class SpaceServices: @unchecked Sendable {
         budget = ReportBudget(capacity: telemetry.reportQueueCapacity, housekeepingSlots: max(8, 2 * directory.structures.count))
         eventLog = topology.eventLog
         housekeeping = HousekeepingService(directory: directory, pool: pool, reports: reports, budget: budget, statistics: statistics)
-        do {
-            scheduling = try TimeBasedScheduling(
-                configuration: configuration.schedule, telemetry: telemetry, mapping: utc, pool: pool, reports: reports,
-                statistics: statistics, events: topology.router)
-        } catch {
-            throw .assembly(error.description)
-        }
+        scheduling = TimeBasedScheduling(
+            configuration: configuration.schedule, telemetry: telemetry, mapping: utc, pool: pool, parameters: scheduleParameters,
+            reports: reports, statistics: statistics, events: topology.router)
         execution = ServiceExecution(
             directory: directory, pool: pool, channels: topology.channels, faultManagement: topology.faultManagement,
             sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics, scheduling: scheduling,

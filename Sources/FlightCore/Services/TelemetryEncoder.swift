@@ -107,7 +107,7 @@ struct TelemetryEncoder {
         case .connectionReport:
             return packet(.areYouAliveReport, record.time, [], .high)
         case .scheduleReport:
-            return nil  // several packets: SpaceServices.pump asks TimeBasedScheduling
+            return nil // several packets: SpaceServices.pump asks TimeBasedScheduling
         case .parameterReport:
             var assignments: [ParameterAssignment] = []
             for item in 0..<record.count {

@@ -175,7 +175,11 @@ final class TimeBasedScheduling: @unchecked Sendable {
     private let statistics: ServiceStatistics
     private let pool: ParameterPool
     private let events: any EventSink
-    private let handles: (activities: ParameterHandle, enabled: ParameterHandle, released: ParameterHandle, refused: ParameterHandle)
+    /// The `sched.*` parameters.
+    struct Handles {
+        var activities, enabled, released, refused: ParameterHandle
+    }
+    private let handles: Handles
 
     /// Activities refused at acceptance (link thread) — added to `sched.refused`.
     private let refusedAtAcceptance = Atomic<UInt64>(0)
@@ -192,13 +196,24 @@ final class TimeBasedScheduling: @unchecked Sendable {
     private var journalEvents: (any EventSink)?
     private var writtenGeneration: UInt64 = 0
 
-    /// Builds the schedule (empty, release disabled) and registers `sched.activities`,
-    /// `sched.enabled`, `sched.released`, `sched.refused` (IDs 0x0C00…0x0C03).
+    /// Registers `sched.activities`, `sched.enabled`, `sched.released`, `sched.refused` (IDs
+    /// 0x0C00…0x0C03), before the services' directory is made from the pool.
     /// - Throws: ``RegistrationError`` when the IDs or names are taken.
+    static func register(in pool: ParameterPool) throws(RegistrationError) -> Handles {
+        var ids = ParameterIDSequence(first: 0x0C00, last: 0x0C1F)
+        func add(_ name: String, _ type: ParameterType) throws(RegistrationError) -> ParameterHandle {
+            try pool.register(&ids, first: 0x0C00, component: "schedule", name: name, unit: "", type: type)
+        }
+        return Handles(
+            activities: try add("sched.activities", .u32), enabled: try add("sched.enabled", .bool),
+            released: try add("sched.released", .u32), refused: try add("sched.refused", .u32))
+    }
+
+    /// Builds the schedule (empty, release disabled).
     init(
         configuration: ScheduleConfiguration, telemetry: TelemetryConfiguration, mapping: UTCMapping, pool: ParameterPool,
-        reports: SPSCRing<ServiceReport>, statistics: ServiceStatistics, events: any EventSink
-    ) throws(RegistrationError) {
+        parameters: Handles, reports: SPSCRing<ServiceReport>, statistics: ServiceStatistics, events: any EventSink
+    ) {
         self.configuration = configuration
         schedule = TimeBasedSchedule(capacity: configuration.capacity)
         staging = ScheduleStaging(capacity: configuration.stagingCapacity)
@@ -210,13 +225,7 @@ final class TimeBasedScheduling: @unchecked Sendable {
         self.statistics = statistics
         self.pool = pool
         self.events = events
-        var ids = ParameterIDSequence(first: 0x0C00, last: 0x0C1F)
-        handles = (
-            try pool.register(&ids, first: 0x0C00, component: "schedule", name: "sched.activities", unit: "", type: .u32),
-            try pool.register(&ids, first: 0x0C00, component: "schedule", name: "sched.enabled", unit: "", type: .bool),
-            try pool.register(&ids, first: 0x0C00, component: "schedule", name: "sched.released", unit: "", type: .u32),
-            try pool.register(&ids, first: 0x0C00, component: "schedule", name: "sched.refused", unit: "", type: .u32)
-        )
+        handles = parameters
     }
 
     // MARK: Link thread
