@@ -86,7 +86,7 @@ extension CommandParser {
     ///
     /// ```
     /// schedule at ISO COMMAND…        TC[11,4]: COMMAND (any `send` command) released at ISO (UTC)
-    /// schedule list [--detail]        TC[11,17] summary (TM[11,13]) or TC[11,16] detail (TM[11,10])
+    /// schedule list [detail]        TC[11,17] summary (TM[11,13]) or TC[11,16] detail (TM[11,10])
     /// schedule delete REQUEST         TC[11,5]: REQUEST is SEQ, APID:SEQ or SOURCE:APID:SEQ
     /// schedule shift SECONDS          TC[11,15]: every activity moved by SECONDS (may be negative)
     /// schedule enable|disable|reset   TC[11,1] / TC[11,2] / TC[11,3]
@@ -97,7 +97,7 @@ extension CommandParser {
     /// its verification reports when it is released).
     /// - Throws: ``CommandError``.
     public func schedule(_ words: [String]) throws(CommandError) -> ServiceRequest {
-        let usage = "schedule at ISO COMMAND… | schedule list [--detail] | schedule delete SEQ|APID:SEQ|SOURCE:APID:SEQ | schedule shift SECONDS | schedule enable|disable|reset"
+        let usage = "schedule at ISO COMMAND… | schedule list [detail] | schedule delete SEQ|APID:SEQ|SOURCE:APID:SEQ | schedule shift SECONDS | schedule enable|disable|reset"
         guard let action = words.first else { throw CommandError("usage: \(usage)") }
         let rest = Array(words.dropFirst())
         switch action {
@@ -118,8 +118,8 @@ extension CommandParser {
         case "list":
             switch rest {
             case []: return ServiceRequest(TimeBasedScheduleRequest.summaryReportAll, expectedReply: .scheduleReport, summary: "TC[11,17] schedule summary")
-            case ["--detail"]: return ServiceRequest(TimeBasedScheduleRequest.detailReportAll, expectedReply: .scheduleReport, summary: "TC[11,16] schedule detail")
-            default: throw CommandError("usage: schedule list [--detail]")
+            case ["detail"]: return ServiceRequest(TimeBasedScheduleRequest.detailReportAll, expectedReply: .scheduleReport, summary: "TC[11,16] schedule detail")
+            default: throw CommandError("usage: schedule list [detail]")
             }
         case "delete":
             guard rest.count == 1 else { throw CommandError("usage: schedule delete SEQ|APID:SEQ|SOURCE:APID:SEQ") }

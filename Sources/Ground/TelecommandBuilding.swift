@@ -72,7 +72,7 @@ public struct ServiceRequest: Sendable, Hashable {
 /// param set NAME VALUE
 /// param get NAME …
 /// event enable|disable NAME-or-ID
-/// schedule at ISO COMMAND… | schedule list [--detail] | schedule delete REQUEST | schedule shift SECONDS | schedule enable|disable|reset
+/// schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule shift SECONDS | schedule enable|disable|reset
 /// ```
 public struct CommandParser: Sendable {
     public let mib: MissionInformationBase
@@ -89,7 +89,7 @@ public struct CommandParser: Sendable {
     public static let usage = """
         ping | mode NAME | function NAME-or-ID [ARG=VALUE…] | hk-interval STRUCTURE SECONDS | \
         hk enable|disable|now STRUCTURE | param set NAME VALUE | param get NAME… | event enable|disable NAME | \
-        schedule at ISO COMMAND… | schedule list [--detail] | schedule delete REQUEST | schedule enable|disable
+        schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule enable|disable
         """
 
     /// Parses one command.

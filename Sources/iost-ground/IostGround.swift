@@ -188,7 +188,7 @@ struct Send: ParsableCommand {
               param get NAME…
               event enable|disable NAME
               schedule at ISO COMMAND…          (UTC, e.g. 2026-12-03T10:00:00Z ping)
-              schedule list [--detail]
+              schedule list [detail]
               schedule delete SEQ|APID:SEQ|SOURCE:APID:SEQ
               schedule shift SECONDS
               schedule enable|disable|reset

@@ -34,7 +34,7 @@ import Testing
         let parser = CommandParser(mib: try fixtureMIB())
         let list = try parser.parse(["schedule", "list"])
         #expect(list.messageType == MessageType(11, 17) && list.applicationData.isEmpty && list.expectedReply == .scheduleReport)
-        #expect(try parser.parse(["schedule", "list", "--detail"]).messageType == MessageType(11, 16))
+        #expect(try parser.parse(["schedule", "list", "detail"]).messageType == MessageType(11, 16))
         #expect(try parser.parse(["schedule", "enable"]).messageType == MessageType(11, 1))
         #expect(try parser.parse(["schedule", "disable"]).messageType == MessageType(11, 2))
         // Source 0, packet ID 0x1800 | APID, sequence control 0xC000 | count.
