@@ -12,7 +12,7 @@ public enum ScheduleEvents: EventDefinitionProvider {
     public static var eventDefinitions: [EventDefinition] {
         [
             EventDefinition(
-                restored, "schedule_restored", .medium, arguments: ["activities restored", "activities expired"],
+                restored, "schedule_restored", .low, arguments: ["activities restored", "activities expired"],
                 "the time-based schedule was restored from its journal, release disabled; activities whose time passed while stopped were dropped, not executed"),
             EventDefinition(
                 activityReleased, "activity_released", .low, arguments: ["apid", "sequence count", "late ms"],
@@ -508,7 +508,7 @@ final class TimeBasedScheduling: @unchecked Sendable {
         } catch {
             // ENOENT (2): a first start.
             if case .system(let cause) = error.reason, cause.errno == 2 {
-                events.raise(FlightEvent(id: ScheduleEvents.restored, severity: .medium, time: now, 0, 0))
+                events.raise(FlightEvent(id: ScheduleEvents.restored, severity: .low, time: now, 0, 0))
             } else {
                 var code = 0.0
                 if case .system(let cause) = error.reason { code = Double(cause.errno) }
@@ -543,7 +543,7 @@ final class TimeBasedScheduling: @unchecked Sendable {
         snapshots.publish(schedule, at: now)
         // The journal already says this unless entries were dropped (or release was enabled).
         if restored == entries.count { writtenGeneration = snapshots.generation }
-        events.raise(FlightEvent(id: ScheduleEvents.restored, severity: .medium, time: now, Double(restored), Double(expired)))
+        events.raise(FlightEvent(id: ScheduleEvents.restored, severity: .low, time: now, Double(restored), Double(expired)))
     }
 
     // MARK: Telemetry thread
