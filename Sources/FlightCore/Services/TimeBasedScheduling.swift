@@ -319,6 +319,8 @@ final class TimeBasedScheduling: @unchecked Sendable {
     /// TM[11,13]) and TM[1,7]. Every refusal leaves the schedule unchanged (all or nothing).
     /// - Warning: Executive thread only; does not allocate, lock or log.
     func apply(_ command: ServiceCommand, time: MonotonicInstant) {
+        // The schedule goes with the pool: the executive's thread while it runs (checked in debug).
+        pool.ownership.assertOwned("the time-based schedule")
         var failure: FailureRecord?
         var changed = false
         let horizon = configuration.horizon.nanoseconds
@@ -467,6 +469,7 @@ final class TimeBasedScheduling: @unchecked Sendable {
     /// - Warning: Executive thread only. Each release takes the acceptance lock and allocates
     ///   the packet (see the type's discussion).
     func releaseDue(at time: MonotonicInstant) {
+        pool.ownership.assertOwned("the time-based schedule")
         var changed = false
         if schedule.isEnabled, let accept {
             while schedule.count > 0, schedule.release(at: 0) <= time, hasRoom?() ?? true {
