@@ -263,6 +263,11 @@ public final class VehicleAssembly {
         }
         threadEvents = ThreadEventForwarder(into: flight.router)
         executive.addPrologue(threadEvents)
+        // Time-tagged telecommands due at this tick go to acceptance (PUS 11).
+        executive.addPrologue(services.scheduleReleaseMember)
+        if let stateDirectory = options.stateDirectory {
+            services.attachScheduleJournal(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
+        }
 
         // ── THE RATE GROUPS: what runs where, in order ──────────────────────────────────────
         // Rates come from [[executive.group]] (base rate / divisor); every name below must exist.

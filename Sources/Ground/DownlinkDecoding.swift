@@ -85,6 +85,8 @@ public enum DecodedContent: Sendable, Hashable {
     case connectionTestReport
     /// TM[20,2].
     case parameterReport([NamedValue])
+    /// TM[11,10] detail or TM[11,13] summary report of the time-based schedule.
+    case schedule(ScheduleReport)
     /// A message type this console does not decode.
     case unknown(sourceData: [UInt8])
     /// The source data does not decode (unknown structure, wrong layout…): why, and the octets.
@@ -255,6 +257,12 @@ public struct DownlinkDecoder: Sendable {
                 return .event(event(report, mib: mib))
             } catch {
                 return .undecodable(reason: "event report: \(error)", sourceData: raw)
+            }
+        case (11, 10), (11, 13):
+            do {
+                return .schedule(try ScheduleReport.decode(type, data: data))
+            } catch {
+                return .undecodable(reason: "schedule report: \(error)", sourceData: raw)
             }
         case (17, 2):
             return data.isEmpty ? .connectionTestReport : .undecodable(reason: "TM[17,2] with \(data.count) data octets", sourceData: raw)

@@ -58,6 +58,9 @@ public enum PacketJSON {
                 if !data.isEmpty { object["failure_data"] = hex(data) }
                 if let detail { object["failure_detail"] = detail }
             }
+        case .schedule(let report):
+            object["kind"] = "schedule_report"
+            object["lines"] = ScheduleListing.lines(report)
         case .connectionTestReport:
             object["kind"] = "connection_test"
         case .parameterReport(let values):

@@ -17,12 +17,15 @@ public enum ExpectedReply: Sendable, Hashable {
     case parameterReport
     /// TM[3,25] of this structure (after TC[3,27]).
     case housekeeping(structureID: UInt32)
+    /// TM[11,13] or TM[11,10] (after TC[11,17] / TC[11,16]).
+    case scheduleReport
 
     /// Whether `packet` is such a report.
     public func matches(_ packet: DecodedPacket) -> Bool {
         switch (self, packet.content) {
         case (.connectionTest, .connectionTestReport), (.parameterReport, .parameterReport): return true
         case (.housekeeping(let wanted), .housekeeping(let id, _, _)): return wanted == id
+        case (.scheduleReport, .schedule): return true
         default: return false
         }
     }
@@ -69,9 +72,12 @@ public struct ServiceRequest: Sendable, Hashable {
 /// param set NAME VALUE
 /// param get NAME …
 /// event enable|disable NAME-or-ID
+/// schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule shift SECONDS | schedule enable|disable|reset
 /// ```
 public struct CommandParser: Sendable {
     public let mib: MissionInformationBase
+    /// The sequence count of the telecommand `schedule at` embeds (its request ID).
+    public var embeddedSequenceCount: UInt16 = 0
 
     /// The function `mode NAME` performs, and its argument.
     public static let setModeFunction = "set_mode"
@@ -82,7 +88,8 @@ public struct CommandParser: Sendable {
     /// The command words, as a usage summary.
     public static let usage = """
         ping | mode NAME | function NAME-or-ID [ARG=VALUE…] | hk-interval STRUCTURE SECONDS | \
-        hk enable|disable|now STRUCTURE | param set NAME VALUE | param get NAME… | event enable|disable NAME
+        hk enable|disable|now STRUCTURE | param set NAME VALUE | param get NAME… | event enable|disable NAME | \
+        schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule enable|disable
         """
 
     /// Parses one command.
@@ -133,6 +140,8 @@ public struct CommandParser: Sendable {
             case "disable": return ServiceRequest(EventReportingRequest.disable([event.id]), summary: "TC[5,6] disable \(event.name)")
             default: throw CommandError("unknown event action \"\(rest[0])\"; valid: enable, disable")
             }
+        case "schedule":
+            return try schedule(rest)
         default:
             throw CommandError("unknown command \"\(verb)\"; valid: \(Self.usage)")
         }

@@ -187,6 +187,11 @@ struct Send: ParsableCommand {
               param set NAME VALUE
               param get NAME…
               event enable|disable NAME
+              schedule at ISO COMMAND…          (UTC, e.g. 2026-12-03T10:00:00Z ping)
+              schedule list [detail]
+              schedule delete SEQ|APID:SEQ|SOURCE:APID:SEQ
+              schedule shift SECONDS
+              schedule enable|disable|reset
             Prints each outcome (accepted, started, completed, or failed: <code name> (<code>)) \
             and any reply (TM[17,2], TM[20,2]). Exit status: 0 completed, 1 failure report, \
             2 timeout (or, with --ad, no CLCW in time), 3 FARM-1 in lockout (a type-AD frame would be \
@@ -227,7 +232,10 @@ struct Send: ParsableCommand {
         let (mib, _) = try mibOptions.load()
         let request: ServiceRequest
         do {
-            request = try CommandParser(mib: mib).parse(words)
+            var parser = CommandParser(mib: mib)
+            // `schedule at`: the embedded TC takes its own count from the same store.
+            if words.first == "schedule", words.dropFirst().first == "at" { parser.embeddedSequenceCount = SequenceStore.next() }
+            request = try parser.parse(words)
         } catch {
             Output.error("iost-ground: \(error)")
             throw ExitCode(Status.usage)
@@ -304,6 +312,8 @@ struct Send: ParsableCommand {
         switch packet.content {
         case .connectionTestReport:
             return "\(type) are-you-alive report"
+        case .schedule(let report):
+            return type + ScheduleListing.lines(report).map { "\n  " + $0 }.joined()
         case .parameterReport(let values), .housekeeping(_, _, let values):
             return type + values.map { "\n  \($0.name) = \(Self.valueText($0.value))\($0.unit.isEmpty ? "" : " " + $0.unit)" }.joined()
         default:

@@ -26,13 +26,13 @@ import Testing
                 "hk 1 Hz: store-parameters, housekeeping",
                 "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
             ])
-        #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump", "thread-events"])
+        #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump", "thread-events", "schedule-release"])
         #expect(assembly.rateGroups.map(\.group) == ["att", "lsp", "pwr", "hk", "mon"])
     }
 
     @Test func realTimeOnSimulatedBusesFollowsTheWallClockAndNamesItsThreads() throws {
         let assembly = try VehicleAssembly(configuration: try Self.shipped("sim.toml"), mode: .realTimeOnSimulatedBuses)
-        #expect(assembly.flight.executive.prologueMemberNames == ["simulation-clock", "edge-event-pump", "thread-events"])
+        #expect(assembly.flight.executive.prologueMemberNames == ["simulation-clock", "edge-event-pump", "thread-events", "schedule-release"])
         #expect(assembly.downlink != nil && assembly.uplink != nil)
         let threads = assembly.threadNames
         #expect(threads.first == "downlink")

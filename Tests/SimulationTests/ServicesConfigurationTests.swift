@@ -164,8 +164,10 @@ import Testing
         let actions = try #require(root["event_actions"] as? [[String: Any]])
         #expect(actions.map { $0["action"] as? String } == ["recover_device (event argument)", "scrubber_max", "crew_alarm"])
         #expect((root["modes"] as? [[String: Any]])?.map { $0["name"] as? String } == ["BOOT", "NOMINAL", "DEGRADED", "SAFE", "EMERGENCY"])
-        #expect((root["failure_codes"] as? [[String: Any]])?.count == 12)
-        #expect((root["failure_codes"] as? [[String: Any]])?.last?["name"] as? String == "constraint_violated")
+        #expect((root["failure_codes"] as? [[String: Any]])?.count == 12 + 6)
+        #expect((root["failure_codes"] as? [[String: Any]])?[11]["name"] as? String == "constraint_violated")
+        // Service 11's own codes (0x1101…).
+        #expect((root["failure_codes"] as? [[String: Any]])?.last?["code"] as? Int == 0x1106)
         // Names the ground shows instead of numbers.
         #expect((root["mode_reasons"] as? [[String: Any]])?.first { $0["value"] as? Int == 5 }?["name"] as? String == "battery_critical")
         #expect((root["monitor_states"] as? [[String: Any]])?.first { $0["value"] as? Int == 5 }?["name"] as? String == "alarm_high")

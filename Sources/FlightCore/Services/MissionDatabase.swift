@@ -110,9 +110,11 @@ public struct MissionDatabase: Sendable {
         let monitorStates: [JSONText] = MonitorState.allCases.map { state in
             .object([("value", .int(state.rawValue)), ("name", .string(state.description))])
         }
-        let failureCodes: [JSONText] = VerificationFailureCode.allCases.map { code in
-            .object([("code", .int(code.rawValue)), ("name", .string(Self.name(of: code)))])
-        }
+        let failureCodes: [JSONText] =
+            VerificationFailureCode.allCases.map { code in
+                .object([("code", .int(code.rawValue)), ("name", .string(Self.name(of: code)))])
+            }
+            + ScheduleFailure.names.sorted { $0.key < $1.key }.map { code, name in .object([("code", .int(code)), ("name", .string(name))]) }
         let types: [JSONText] = SpaceLink.ParameterType.allCases.map { type in
             .object([("tag", .int(type.rawValue)), ("name", .string(Self.name(of: type))), ("octets", .int(type.width))])
         }

@@ -20,12 +20,15 @@ final class ServiceExecution {
     private let reports: SPSCRing<ServiceReport>
     private let statistics: ServiceStatistics
     private let resetStatistics: () -> Void
+    /// Service 11.
+    let scheduling: TimeBasedScheduling
 
     init(
         directory: ServiceDirectory, pool: ParameterPool, channels: [ActuatorChannel], faultManagement: FaultManagement,
         sampling: DeviceSampling, housekeeping: HousekeepingService, reports: SPSCRing<ServiceReport>,
-        statistics: ServiceStatistics, resetStatistics: @escaping () -> Void
+        statistics: ServiceStatistics, scheduling: TimeBasedScheduling, resetStatistics: @escaping () -> Void
     ) {
+        self.scheduling = scheduling
         self.directory = directory
         self.pool = pool
         self.channels = channels
@@ -39,6 +42,10 @@ final class ServiceExecution {
 
     func apply(_ command: ServiceCommand, cycle: CycleContext) {
         let time = cycle.time
+        if command.operation.isSchedule {
+            scheduling.apply(command, time: time)
+            return
+        }
         if command.operation == .parameterSet {
             // Atomic: every value is checked again on the current pool before any is set.
             for item in 0..<command.count {
@@ -158,6 +165,9 @@ final class ServiceExecution {
             reports.push(record)
             statistics.executed &+= 1
             return
+        case .scheduleEnable, .scheduleDisable, .scheduleReset, .scheduleInsert, .scheduleDelete, .scheduleShift, .scheduleShiftAll,
+            .scheduleDetail, .scheduleDetailAll, .scheduleSummary, .scheduleSummaryAll:
+            break // applied by `scheduling` above
 
         case .parameterSet:
             for item in 0..<command.count {

@@ -41,6 +41,9 @@ enum ServiceOperation: UInt8, Sendable {
     case parameterReport, parameterSet
     /// ST[15]: performed by the telemetry thread, which owns the packet stores.
     case storage
+    /// Service 11 (``TimeBasedScheduling``).
+    case scheduleEnable, scheduleDisable, scheduleReset, scheduleInsert, scheduleDelete, scheduleShift, scheduleShiftAll
+    case scheduleDetail, scheduleDetailAll, scheduleSummary, scheduleSummaryAll
 }
 
 /// An accepted telecommand, decoded and checked on the link thread: fixed size, so the command
@@ -61,6 +64,7 @@ public struct ServiceCommand: Sendable {
     var budget: Int {
         switch operation {
         case .connectionTest, .parameterReport, .eventsEnable, .eventsDisable: return 3
+        case .scheduleDetail, .scheduleDetailAll, .scheduleSummary, .scheduleSummaryAll: return 3
         case .housekeepingOneShot: return 2 + count
         default: return 2
         }
@@ -72,6 +76,8 @@ public struct ServiceCommand: Sendable {
     var words: Inline16<UInt32>
     /// Collection intervals (in hk cycles), parameter values, or the function's state (NaN = release).
     var values: Inline16<Double>
+    /// Service 11: the time offset in milliseconds (TC[11,7], TC[11,15]).
+    var argument: Int64 = 0
 
     init(_ operation: ServiceOperation, request: RequestID, flags: AcknowledgementFlags) {
         self.operation = operation
@@ -114,6 +120,10 @@ struct ServiceReport: Sendable {
         /// ``words``, times as u64 bit patterns in ``values``; ``enable``: TM[1,7] asked for). Final:
         /// the telemetry thread sends the completion.
         case storageRequest
+        /// TM[11,10] (``structure`` 1) or TM[11,13] (0) of the latest schedule snapshot; with
+        /// ``enable``, only the ``count`` request IDs in ``words`` (packet ID, sequence control)
+        /// and ``values`` (source ID).
+        case scheduleReport
     }
 
     var kind: Kind

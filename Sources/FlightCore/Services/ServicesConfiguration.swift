@@ -126,6 +126,8 @@ public struct HousekeepingStructureConfiguration: Sendable, Equatable {
 public struct ServicesConfiguration: Sendable, Equatable {
     public var telemetry: TelemetryConfiguration
     public var housekeeping: [HousekeepingStructureConfiguration]
+    /// `[schedule]`: the time-based schedule (PUS 11).
+    public var schedule = ScheduleConfiguration()
 
     public init(telemetry: TelemetryConfiguration = TelemetryConfiguration(), housekeeping: [HousekeepingStructureConfiguration] = []) {
         self.telemetry = telemetry
@@ -136,6 +138,7 @@ public struct ServicesConfiguration: Sendable, Equatable {
     /// - Throws: ``ConfigurationError`` for a bad key, a duplicate structure ID or name.
     public init(root: ConfigTable) throws(ConfigurationError) {
         telemetry = try TelemetryConfiguration(table: try root.table("telemetry"))
+        schedule = try ScheduleConfiguration(table: try root.table("schedule"))
         let tables = try root.tables("housekeeping") { index, table in
             let name = (try? table.optionalString("name")) ?? nil
             return name.map { "housekeeping \"\($0)\"" } ?? "housekeeping #\(index + 1)"

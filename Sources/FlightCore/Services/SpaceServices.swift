@@ -60,6 +60,8 @@ public final class SpaceServices: @unchecked Sendable {
     private let statistics: ServiceStatistics
     private let housekeeping: HousekeepingService
     private let execution: ServiceExecution
+    /// Service 11: the time-based schedule.
+    let scheduling: TimeBasedScheduling
     /// The telemetry thread's state.
     private let encoder: LockedValue<TelemetryEncoder>
 
@@ -81,8 +83,10 @@ public final class SpaceServices: @unchecked Sendable {
         let telemetry = configuration.telemetry
         let pool = topology.pool
         let executive = topology.executive
+        let scheduleParameters: TimeBasedScheduling.Handles
         do {
             statistics = try ServiceStatistics(pool: pool, base: telemetry.parameterBase)
+            scheduleParameters = try TimeBasedScheduling.register(in: pool)
         } catch {
             throw .assembly(error.description)
         }
@@ -119,11 +123,16 @@ public final class SpaceServices: @unchecked Sendable {
         budget = ReportBudget(capacity: telemetry.reportQueueCapacity, housekeepingSlots: max(8, 2 * directory.structures.count))
         eventLog = topology.eventLog
         housekeeping = HousekeepingService(directory: directory, pool: pool, reports: reports, budget: budget, statistics: statistics)
+        scheduling = TimeBasedScheduling(
+            configuration: configuration.schedule, telemetry: telemetry, mapping: utc, pool: pool, parameters: scheduleParameters,
+            reports: reports, statistics: statistics, events: topology.router)
         execution = ServiceExecution(
             directory: directory, pool: pool, channels: topology.channels, faultManagement: topology.faultManagement,
-            sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics,
+            sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics, scheduling: scheduling,
             resetStatistics: { [unowned executive] in executive.resetStatistics() })
         encoder = LockedValue(TelemetryEncoder(configuration: telemetry, mapping: utc, directory: directory))
+        scheduling.accept = { [unowned self] packet, now in _ = self.acceptTelecommand(packet, now: now) }
+        scheduling.hasRoom = { [unowned self] in self.hasRoomForTelecommand }
     }
 
     // MARK: Executive thread
@@ -131,6 +140,20 @@ public final class SpaceServices: @unchecked Sendable {
     /// The housekeeping member (collects due HK structures into the report ring): the assembly
     /// runs it in the `hk` rate group.
     public var housekeepingMember: any RateGroupMember { housekeeping }
+
+    /// The release of the time-based schedule's due activities: the assembly runs it in the
+    /// executive's prologue (every base tick). See ``TimeBasedScheduling``.
+    public private(set) lazy var scheduleReleaseMember: any RateGroupMember = ScheduleRelease(scheduling)
+
+    /// Restores the time-based schedule from its journal in `stateDirectory` (release disabled)
+    /// and journals every later change there; without a call nothing is persisted. Call once,
+    /// before the threads start.
+    /// - Parameters:
+    ///   - events: the telemetry thread's event log (`schedule_restored`, `schedule_journal_failed`).
+    ///   - now: the executive clock's time (expired activities are dropped against it).
+    public func attachScheduleJournal(stateDirectory: String, events: any EventSink, now: MonotonicInstant) {
+        scheduling.restore(directory: stateDirectory, events: events, now: now)
+    }
 
     /// Applies one accepted telecommand at a cycle boundary (the handler of ``commands``).
     /// - Warning: Executive thread only.
@@ -151,9 +174,16 @@ public final class SpaceServices: @unchecked Sendable {
     public func acceptTelecommand(_ packet: [UInt8], now: MonotonicInstant) -> TelecommandVerdict {
         let request = RequestID(rawPacket: packet)
         let verdict: Result<ServiceCommand, FailureRecord>
+        var insert: (subschedule: UInt8, activities: [ScheduleActivity])?
         do {
             let telecommand = try PUSTelecommand.decode(packet, expectedAPID: configuration.telemetry.apid)
-            verdict = .success(try validation.command(for: telecommand))
+            if telecommand.messageType.service == 11 {
+                let scheduled = try scheduling.command(for: telecommand)
+                insert = scheduled.insert
+                verdict = .success(scheduled.command)
+            } else {
+                verdict = .success(try validation.command(for: telecommand))
+            }
         } catch let error as SpacePacketError {
             verdict = .failure(FailureRecord(VerificationFailureCode(error)))
         } catch let failure as FailureRecord {
@@ -172,10 +202,13 @@ public final class SpaceServices: @unchecked Sendable {
                     statistics.rejected.wrappingAdd(1, ordering: .relaxed)
                     return .dropped(request)
                 }
-                guard commands.count < commands.capacity, budget.reserve(command.budget) else {
+                // A TC[11,4]'s activities go into the staging ring with it (see ScheduleStaging).
+                guard commands.count < commands.capacity, scheduling.staging.room >= (insert?.activities.count ?? 0), budget.reserve(command.budget) else {
+                    if let insert { scheduling.countRefused(insert.activities.count) }
                     return reject(request, FailureRecord(.queueFull), now: now, limiter: &limiter)
                 }
                 if command.flags.contains(.acceptance) { record(AcceptanceRecord(request: command.request, time: now, failure: nil)) }
+                if let insert { scheduling.stage(insert) }
                 commands.push(command)
                 statistics.accepted.wrappingAdd(1, ordering: .relaxed)
                 return .accepted(command.request)
@@ -234,6 +267,7 @@ public final class SpaceServices: @unchecked Sendable {
     ///   - observer: sees every event taken from the event log, reported or disabled (for the
     ///     daemon's log: this is the log's only consumer).
     public func pump(limit: Int = 512, observingEvents observer: ((FlightEvent) -> Void)? = nil) -> [TelemetryPacket] {
+        scheduling.persistIfChanged()
         var taken: [ServiceReport] = []
         reports.drain(limit: limit) { taken.append($0) }
         var accepted: [AcceptanceRecord] = []
@@ -250,6 +284,8 @@ public final class SpaceServices: @unchecked Sendable {
                 if record.isPeriodic { budget.releaseHousekeeping() }
                 if record.kind == .storageRequest {
                     packets += encoder.encodeStorage(record, service: storage)
+                } else if record.kind == .scheduleReport {
+                    packets += scheduling.reportPackets(record) { type, data in encoder.encode(type, at: record.time, sourceData: data) }
                 } else if record.isSent, let packet = encoder.encode(record) {
                     packets.append(packet)
                 }

@@ -86,6 +86,11 @@ struct TelemetryEncoder {
             priority: priority, messageType: type)
     }
 
+    /// One packet of `type` with `sourceData`, stamped `instant` (service 11 reports).
+    mutating func encode(_ type: MessageType, at instant: MonotonicInstant, sourceData: [UInt8]) -> TelemetryPacket {
+        packet(type, instant, sourceData, .high)
+    }
+
     mutating func encode(_ record: AcceptanceRecord) -> TelemetryPacket {
         let report: VerificationReport = record.failure.map { .acceptanceFailure(record.request, $0.notice) } ?? .acceptanceSuccess(record.request)
         return packet(report.messageType, record.time, report.sourceData, .high)
@@ -101,6 +106,8 @@ struct TelemetryEncoder {
         case .completionFailed: verification = .completionFailure(record.request, record.failure.notice)
         case .connectionReport:
             return packet(.areYouAliveReport, record.time, [], .high)
+        case .scheduleReport:
+            return nil // several packets: SpaceServices.pump asks TimeBasedScheduling
         case .parameterReport:
             var assignments: [ParameterAssignment] = []
             for item in 0..<record.count {
