@@ -244,7 +244,7 @@ public final class VehicleAssembly {
         do {
             services = try SpaceServices(
                 configuration: servicesConfiguration, components: flight,
-                housekeepingPeriod: housekeepingGroup.period, utc: utc, storeCount: storeSettings.count)
+                housekeepingPeriod: housekeepingGroup.period, utc: utc, storeNames: storeSettings.map(\.configuration.name))
         } catch {
             throw AssemblyError(error)
         }

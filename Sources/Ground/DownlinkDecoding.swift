@@ -87,6 +87,8 @@ public enum DecodedContent: Sendable, Hashable {
     case parameterReport([NamedValue])
     /// TM[11,10] detail or TM[11,13] summary report of the time-based schedule.
     case schedule(ScheduleReport)
+    /// TM[15,13] summary, TM[15,19] status or TM[15,23] configuration of the packet stores.
+    case storage(StorageReport)
     /// A message type this console does not decode.
     case unknown(sourceData: [UInt8])
     /// The source data does not decode (unknown structure, wrong layout…): why, and the octets.
@@ -263,6 +265,12 @@ public struct DownlinkDecoder: Sendable {
                 return .schedule(try ScheduleReport.decode(type, data: data))
             } catch {
                 return .undecodable(reason: "schedule report: \(error)", sourceData: raw)
+            }
+        case (15, 13), (15, 19), (15, 23):
+            do {
+                return .storage(try StorageReport.decode(type, data: data))
+            } catch {
+                return .undecodable(reason: "storage report: \(error)", sourceData: raw)
             }
         case (17, 2):
             return data.isEmpty ? .connectionTestReport : .undecodable(reason: "TM[17,2] with \(data.count) data octets", sourceData: raw)

@@ -159,6 +159,17 @@ public struct MIBDevice: Sendable, Hashable {
 }
 
 /// A parameter monitor (argument of `monitor_enable`).
+/// An onboard packet store: its ST[15] store ID and configured name.
+public struct MIBStore: Sendable, Hashable {
+    public var id: UInt16
+    public var name: String
+
+    public init(id: UInt16, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
 public struct MIBMonitor: Sendable, Hashable {
     public var index: Int
     public var name: String
@@ -214,6 +225,8 @@ public struct MissionInformationBase: Sendable {
     public var devices: [MIBDevice]
     public var monitors: [MIBMonitor]
     public var modes: [MIBMode]
+    /// The packet stores (ST[15]), in store ID order.
+    public var stores: [MIBStore] = []
     /// Mode-machine reasons (`ModeReason`): value → name.
     public var modeReasons: [Int: String] = [:]
     /// Monitor states: value → name.
@@ -451,6 +464,9 @@ extension MissionInformationBase {
             channels: channels, devices: devices, monitors: monitors, modes: modes, failureCodeNames: codes)
         modeReasons = reasons
         monitorStates = states
+        stores = try document.optionalArray("stores").map { store throws(MIBError) -> MIBStore in
+            MIBStore(id: UInt16(try store.integer("id", in: 1...0xFFFF)), name: try store.string("name"))
+        }
     }
 }
 

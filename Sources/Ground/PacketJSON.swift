@@ -61,6 +61,9 @@ public enum PacketJSON {
         case .schedule(let report):
             object["kind"] = "schedule_report"
             object["lines"] = ScheduleListing.lines(report)
+        case .storage(let report):
+            object["kind"] = "storage_report"
+            object["lines"] = StoreListing.lines(report, mib: mib)
         case .connectionTestReport:
             object["kind"] = "connection_test"
         case .parameterReport(let values):

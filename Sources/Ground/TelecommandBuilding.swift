@@ -19,6 +19,8 @@ public enum ExpectedReply: Sendable, Hashable {
     case housekeeping(structureID: UInt32)
     /// TM[11,13] or TM[11,10] (after TC[11,17] / TC[11,16]).
     case scheduleReport
+    /// TM[15,13], TM[15,19] or TM[15,23] (after TC[15,12], [15,18], [15,22]).
+    case storageReport
 
     /// Whether `packet` is such a report.
     public func matches(_ packet: DecodedPacket) -> Bool {
@@ -26,6 +28,7 @@ public enum ExpectedReply: Sendable, Hashable {
         case (.connectionTest, .connectionTestReport), (.parameterReport, .parameterReport): return true
         case (.housekeeping(let wanted), .housekeeping(let id, _, _)): return wanted == id
         case (.scheduleReport, .schedule): return true
+        case (.storageReport, .storage): return true
         default: return false
         }
     }
@@ -89,7 +92,9 @@ public struct CommandParser: Sendable {
     public static let usage = """
         ping | mode NAME | function NAME-or-ID [ARG=VALUE…] | hk-interval STRUCTURE SECONDS | \
         hk enable|disable|now STRUCTURE | param set NAME VALUE | param get NAME… | event enable|disable NAME | \
-        schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule enable|disable
+        schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule enable|disable | \
+        store retrieve --from ISO --to ISO [STORE…] | store summary|status|config|enable|disable|resume|suspend|abort [STORE…] | \
+        store delete --to ISO [STORE…]
         """
 
     /// Parses one command.
@@ -142,6 +147,8 @@ public struct CommandParser: Sendable {
             }
         case "schedule":
             return try schedule(rest)
+        case "store":
+            return try store(rest)
         default:
             throw CommandError("unknown command \"\(verb)\"; valid: \(Self.usage)")
         }

@@ -148,7 +148,11 @@ public struct VehicleStatus: Sendable {
         if lastPacketTime.map({ packet.time > $0 }) ?? true { lastPacketTime = packet.time }
         switch packet.content {
         case .housekeeping(_, _, let named), .parameterReport(let named):
-            for item in named { values[item.name] = ParameterSample(value: item.value, time: packet.time) }
+            // A packet replayed from the store (VC 1) is older than what real time showed: it
+            // never replaces a newer value.
+            for item in named where values[item.name].map({ packet.time >= $0.time }) ?? true {
+                values[item.name] = ParameterSample(value: item.value, time: packet.time)
+            }
         case .event(let event):
             events.append(EventEntry(time: packet.time, event: event))
             if events.count > eventCapacity { events.removeFirst(events.count - eventCapacity) }
@@ -157,7 +161,7 @@ public struct VehicleStatus: Sendable {
             if outcome.isFailure { verificationFailures += 1 }
             verifications.append(VerificationEntry(time: packet.time, request: report.requestID, outcome: outcome))
             if verifications.count > verificationCapacity { verifications.removeFirst(verifications.count - verificationCapacity) }
-        case .connectionTestReport, .schedule, .unknown, .undecodable:
+        case .connectionTestReport, .schedule, .storage, .unknown, .undecodable:
             break
         }
     }

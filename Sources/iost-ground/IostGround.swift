@@ -192,6 +192,10 @@ struct Send: ParsableCommand {
               schedule delete SEQ|APID:SEQ|SOURCE:APID:SEQ
               schedule shift SECONDS
               schedule enable|disable|reset
+              store retrieve --from ISO --to ISO [STORE…]   (TC[15,9]: replay on VC 1)
+              store summary|status|config [STORE…]
+              store enable|disable|resume|suspend|abort [STORE…]
+              store delete --to ISO [STORE…]
             Prints each outcome (accepted, started, completed, or failed: <code name> (<code>)) \
             and any reply (TM[17,2], TM[20,2]). Exit status: 0 completed, 1 failure report, \
             2 timeout (or, with --ad, no CLCW in time), 3 FARM-1 in lockout (a type-AD frame would be \
@@ -314,6 +318,8 @@ struct Send: ParsableCommand {
             return "\(type) are-you-alive report"
         case .schedule(let report):
             return type + ScheduleListing.lines(report).map { "\n  " + $0 }.joined()
+        case .storage(let report):
+            return type + StoreListing.lines(report, mib: nil).map { "\n  " + $0 }.joined()
         case .parameterReport(let values), .housekeeping(_, _, let values):
             return type + values.map { "\n  \($0.name) = \(Self.valueText($0.value))\($0.unit.isEmpty ? "" : " " + $0.unit)" }.joined()
         default:

@@ -159,6 +159,7 @@ public struct MissionDatabase: Sendable {
             ("devices", .array(devices)),
             ("monitors", .array(monitors)),
             ("event_actions", .array(eventActions)),
+            ("stores", .array(directory.storeNames.enumerated().map { .object([("id", .int($0.offset + 1)), ("name", .string($0.element))]) })),
         ])
     }
 

@@ -58,8 +58,9 @@ public final class ServiceDirectory: Sendable {
     public let housekeepingPeriod: Duration
     /// The pool index of `fdir.mode`.
     public let modeIndex: Int
-    /// Packet stores configured (ST[15] store IDs 1…storeCount).
-    public let storeCount: Int
+    /// Packet stores configured, in ST[15] store ID order (IDs 1…count).
+    public let storeNames: [String]
+    public var storeCount: Int { storeNames.count }
 
     /// Resolves the housekeeping structures against `parameters` (the pool's definitions, in pool order).
     /// - Throws: ``ConfigurationError`` at the structure's `parameters` line for an unknown name,
@@ -67,10 +68,10 @@ public final class ServiceDirectory: Sendable {
     init(
         parameters: [ParameterDefinition], housekeeping: [HousekeepingStructureConfiguration], housekeepingPeriod: Duration,
         events: [EventDefinition], channels: [ChannelDescription], devices: [DeviceDescription], monitors: [String],
-        eventActions: [EventActionConfiguration], modeParameter: String = "fdir.mode", storeCount: Int = 0
+        eventActions: [EventActionConfiguration], modeParameter: String = "fdir.mode", storeNames: [String] = []
     ) throws(ConfigurationError) {
         self.parameters = parameters
-        self.storeCount = storeCount
+        self.storeNames = storeNames
         var byID: [UInt16: Int] = [:]
         var byName: [String: Int] = [:]
         for (index, definition) in parameters.enumerated() {

@@ -77,7 +77,7 @@ public final class SpaceServices: @unchecked Sendable {
     ///   line), or parameter IDs already taken (``TopologyError/assembly(_:)``).
     public init(
         configuration: ServicesConfiguration, components topology: FlightComponents, housekeepingPeriod: Duration,
-        utc: UTCMapping, storeCount: Int = 0
+        utc: UTCMapping, storeNames: [String] = []
     ) throws(TopologyError) {
         self.configuration = configuration
         let telemetry = configuration.telemetry
@@ -107,7 +107,7 @@ public final class SpaceServices: @unchecked Sendable {
             directory = try ServiceDirectory(
                 parameters: pool.definitions, housekeeping: configuration.housekeeping, housekeepingPeriod: housekeepingPeriod,
                 events: topology.eventDefinitions, channels: channels, devices: devices, monitors: monitors.map(\.name),
-                eventActions: topology.faultManagement.eventActions.configurations, storeCount: storeCount)
+                eventActions: topology.faultManagement.eventActions.configurations, storeNames: storeNames)
         } catch {
             throw .configuration(error)
         }
