@@ -143,6 +143,11 @@ public final class VehicleAssembly {
     /// The UDP space link (real time only; not opened until ``startThreads()``).
     public let downlink: Downlink?
     public let uplink: Uplink?
+    /// Whether a ground station hears the vehicle (`[link.contact]`; `nil`: always in contact, or
+    /// simulated time). The downlink's thread detects AOS and LOS; any thread may read it, and the
+    /// retrieval of stored telemetry can start on acquisition through ``ContactMonitor/observe(_:)``
+    /// (before ``startThreads()``) or a ``ContactEdge`` polled on its own thread.
+    public let contact: ContactMonitor?
     /// The vehicle mode as the executive last published it (any thread may read it).
     public let publishedMode: PublishedValue
     /// The rate groups as installed: name, then member names in run order.
@@ -287,15 +292,23 @@ public final class VehicleAssembly {
         if mode.isRealTime {
             let telemetryConfiguration = servicesConfiguration.telemetry
             let clcw = CLCWReport(virtualChannels: [0, 1])
+            let wallClock = SystemMonotonicClock.shared
+            // Passes ([link.contact]) and the frame counts kept in the state directory.
+            let contact = try ContactWiring.monitor(
+                for: link.contact, configuration: configuration, provider: environment.provider, clock: wallClock,
+                telemetry: services.contactTelemetry, events: threadEvents.downlink)
+            self.contact = contact
+            let frameCounts = ContactWiring.frameCounts(stateDirectory: options.stateDirectory, events: threadEvents.downlink, clock: wallClock)
             let downlink = Downlink(
                 configuration: DownlinkConfiguration(
                     frame: TMFrameConfiguration(spacecraftID: telemetryConfiguration.spacecraftID, frameLength: link.frameLength),
-                    bitRate: link.bitRate, idleFill: link.idleFill), clock: SystemMonotonicClock.shared, clcw: clcw)
-            let wallClock = SystemMonotonicClock.shared
+                    bitRate: link.bitRate, idleFill: link.idleFill), clock: wallClock, clcw: clcw, contact: contact,
+                frameCounts: frameCounts.counts, frameCountFile: frameCounts.file,
+                notice: ContactWiring.noticeHandler(telemetry: services.contactTelemetry, events: threadEvents.downlink, clock: wallClock))
             self.downlink = downlink
             // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
             let uplink = Uplink(
-                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw,
+                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw, contact: contact,
                 bufferAvailable: { services.hasRoomForTelecommand },
                 handler: { packet in _ = services.acceptTelecommand(packet.bytes, now: wallClock.now) }
             )
@@ -306,6 +319,7 @@ public final class VehicleAssembly {
         } else {
             downlink = nil
             uplink = nil
+            contact = nil
             telemetry = nil
         }
         edgeLines = (hardware?.edgeLines ?? []).map { entry in

@@ -191,7 +191,7 @@ public final class FlightComponents {
                     modeMachineTable.error(
                         "critical_devices", "no sampled device named \"\(name)\" (sampled: \(deviceNames.map { "\"\($0)\"" }.joined(separator: ", ")))"))
             }
-            let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self])
+            let catalog = EventCatalog.all([ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self, ContactEvents.self])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
                 configuration: faultConfiguration, pool: pool, router: router, catalog: catalog,
