@@ -233,7 +233,8 @@ public final class ContactMonitor: @unchecked Sendable {
     public func update(now: MonotonicInstant) -> ContactTransition? {
         lastSample = now
         guard let sampled = source.isInContact(at: now) else {
-            sink?.contactCounter(.sourceReadErrors, is: readErrorCount.add(1, ordering: .relaxed).newValue)
+            let errors = readErrorCount.add(1, ordering: .relaxed).newValue
+            sink?.contactCounter(.sourceReadErrors, is: errors)
             return nil
         }
         let was = contact.load(ordering: .relaxed)
@@ -269,7 +270,8 @@ public final class ContactMonitor: @unchecked Sendable {
 
     /// Counts a TC frame discarded out of contact (the uplink's thread).
     func countUplinkDiscarded() {
-        sink?.contactCounter(.uplinkDiscarded, is: uplinkDiscardCount.add(1, ordering: .relaxed).newValue)
+        let total = uplinkDiscardCount.add(1, ordering: .relaxed).newValue
+        sink?.contactCounter(.uplinkDiscarded, is: total)
     }
 }
 

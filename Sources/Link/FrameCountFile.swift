@@ -9,7 +9,7 @@ import Systems
 /// counts now advanced by ``block`` frames. The downlink writes a new reservation before its first
 /// frame and again whenever half the block has been used; a clean close writes the exact next
 /// counts, so a clean restart continues without a gap. After a crash the counts jump forward by
-/// at most ``block`` frames (never a multiple of 256: the ground sees a gap, never a repeat).
+/// 1 to ``block`` + 1 frames (never a multiple of 256: the ground sees a gap, never a repeat).
 ///
 /// File layout (16 octets, written with ``writeFileAtomically(_:toPath:mode:)``):
 ///
@@ -56,13 +56,14 @@ public final class FrameCountFile {
 
     /// The file's path.
     public let path: String
-    /// Frames reserved ahead by each reservation (1…255; default 240).
+    /// Frames reserved ahead by each reservation (2…254; default 240).
     public let block: Int
 
     /// - Parameter block: frames reserved ahead (a new reservation is written every `block / 2` frames).
-    /// - Precondition: `block` in 2…255 (at 256 or more a crash could leave the counts exactly where they were, mod 256).
+    /// - Precondition: `block` in 2…254 (a crash just after a reservation jumps `block + 1`, which
+    ///   must not be 256: the counts would look unchanged).
     public init(path: String, block: Int = 240) {
-        precondition((2...255).contains(block), "frame count reservation block is 2...255 frames")
+        precondition((2...254).contains(block), "frame count reservation block is 2...254 frames")
         self.path = path
         self.block = block
     }
