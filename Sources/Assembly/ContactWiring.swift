@@ -2,6 +2,7 @@ import FlightCore
 import HAL
 import Link
 import SpaceLink
+import Systems
 
 /// How the assembly builds the link's contact monitor and frame-count persistence, and turns
 /// what they report into events (`ContactEvents`, raised into the downlink thread's event log)
@@ -60,6 +61,8 @@ enum ContactWiring {
     /// (that log's producer) starts.
     static func frameCounts(stateDirectory: String?, events: EventLog, clock: any MonotonicClock) -> (counts: TMFrameCounts, file: FrameCountFile?) {
         guard let stateDirectory else { return (.zero, nil) }
+        // A directory that cannot be made shows as a failed reservation (an event) once the link runs.
+        try? StateDirectory.create(stateDirectory)
         let file = FrameCountFile(stateDirectory: stateDirectory)
         let (counts, restored) = FrameCountFile.load(path: file.path)
         let now = clock.now
