@@ -22,6 +22,7 @@ enum ContactWiring {
         let source: any ContactSource
         switch settings.mode {
         case .always:
+            telemetry.set(.inContact, 1)
             return nil
         case .schedule(let schedule):
             source = ScheduledPasses(schedule: schedule, epoch: clock.now)
