@@ -131,6 +131,7 @@ import Testing
         let options = AssemblyOptions(stateDirectory: directory)
         let first = try VehicleAssembly(configuration: configuration, mode: .realTimeOnSimulatedBuses, options: options)
         #expect(Self.events(first.threadEvents.downlink).map(\.id) == [ContactEvents.frameCountsMissing])
+        #expect(first.contact == nil && first.services.contactTelemetry.value(.inContact) == 1)
         let downlink = try #require(first.downlink)
         let clock = first.clock
         let start = clock.now
