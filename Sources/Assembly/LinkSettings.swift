@@ -11,6 +11,9 @@ import SpaceLink
 /// bit_rate = 64000            # downlink, bit/s; frames are paced to it
 /// frame_length = 1024         # TM transfer frame, octets
 /// idle_fill = true            # idle frames on VC 7 keep a constant frame rate
+///
+/// [link.contact]              # passes: see ``ContactSettings`` (default: always in contact)
+/// mode = "schedule"
 /// ```
 public struct LinkSettings: Sendable {
     public var downlink: [SocketAddress]
@@ -18,6 +21,8 @@ public struct LinkSettings: Sendable {
     public var bitRate: Int
     public var frameLength: Int
     public var idleFill: Bool
+    /// `[link.contact]`: always in contact, simulated passes, or the carrier-detect line.
+    public var contact: ContactSettings
 
     /// The fastest downlink the daemon paces: 2 Mbit/s (an S-band testbed link). Faster rates only
     /// spend CPU on idle frames (100 Mbit/s took 70 % of a core).
@@ -50,6 +55,7 @@ public struct LinkSettings: Sendable {
         bitRate = try table.int("bit_rate", default: 64_000, in: 1_200...Self.maximumBitRate)
         frameLength = try table.int("frame_length", default: 1024, in: 64...2048)
         idleFill = try table.bool("idle_fill", default: true)
+        contact = try ContactSettings(table: try table.table("contact"))
         try table.rejectUnknownKeys()
     }
 }

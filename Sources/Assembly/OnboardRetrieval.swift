@@ -91,17 +91,6 @@ extension OnboardStorage: PacketStorageService {
         return StorageOutcome()
     }
 
-    /// Starts (or continues) the open retrieval of every store: at acquisition of signal when
-    /// `[storage] retrieve_on_aos` is set.
-    func resumeAllOpenRetrievals() {
-        for position in stores.indices { resumeOpenRetrieval(position) }
-    }
-
-    /// Suspends every open retrieval (loss of signal: the downlink holds what is queued).
-    func suspendAllOpenRetrievals() {
-        for position in stores.indices { stores[position].openInProgress = false }
-    }
-
     private func resumeOpenRetrieval(_ position: Int) {
         if stores[position].open == nil {
             stores[position].open = stores[position].store.reader(from: cuc(stores[position].openStart), to: .max)

@@ -1,5 +1,6 @@
 import FlightCore
 import HAL
+import Link
 import PacketStore
 import SpaceLink
 import Systems
@@ -40,6 +41,17 @@ final class OnboardStorage {
     let clock: any MonotonicClock
     /// Replayed packets the downlink refused, offered again first.
     var pendingPlayback: [[UInt8]] = []
+    /// Passes, and whether each acquisition of signal resumes every open retrieval.
+    private let contact: ContactMonitor?
+    private let retrieveOnAOS: Bool
+    private var contactEdge = ContactEdge()
+    private var wasInContact = true
+    /// Per store: the newest generation time stored when the signal was lost.
+    private var lossMarks: [Int: UInt64] = [:]
+    /// How far before the loss of signal a pass replay starts: packets stored then may still have
+    /// been waiting in the downlink's real-time queues (discarded at LOS). Replaying them again
+    /// costs a few duplicates, which the ground merges.
+    static let lossMargin: UInt64 = 10 << 16
 
     /// - Parameters:
     ///   - settings: the configured stores.
@@ -47,8 +59,10 @@ final class OnboardStorage {
     ///   - timeFormat: where the generation time sits in a PUS-C TM secondary header.
     init(
         settings: [StoreSettings], stateDirectory: String?, timeFormat: TimeFieldFormat, utcToTAIOffset: Int64 = CUCTime.defaultUTCToTAIOffset,
-        parameters: StoreParameters?, events: EventLog, clock: any MonotonicClock
+        parameters: StoreParameters?, events: EventLog, clock: any MonotonicClock, contact: ContactMonitor? = nil, retrieveOnAOS: Bool = false
     ) {
+        self.contact = contact
+        self.retrieveOnAOS = retrieveOnAOS
         self.parameters = parameters
         self.utcToTAIOffset = utcToTAIOffset
         self.events = events
@@ -70,7 +84,10 @@ final class OnboardStorage {
                             id: StorageEvents.recovered, severity: recovery.repaired ? .low : .informative, time: now, Double(index + 1),
                             Double(recovery.records), Double(recovery.bytesTruncated), Double(recovery.damagedSegments)))
                     lastCounts.merge(recovery.lastSequenceCounts) { first, _ in first }
-                    stores.append(Store(store: store, filter: setting.filter, index: index))
+                    var entry = Store(store: store, filter: setting.filter, index: index)
+                    // The open retrieval starts at the present: what this run stores.
+                    entry.open = store.readerOfNewRecords()
+                    stores.append(entry)
                 } catch {
                     let code: Int32 = if case .system(let failure) = error { failure.errno } else { 0 }
                     events.raise(FlightEvent(id: StorageEvents.openFailed, severity: .high, time: now, Double(index + 1), Double(code)))
@@ -116,12 +133,32 @@ final class OnboardStorage {
     /// updates the stores' parameters.
     func poll() {
         let now = clock.now
+        if retrieveOnAOS, let contact { replayPasses(contact, now: now) }
         for position in stores.indices {
             let store = stores[position].store
             store.flushIfDue(now: now.nanoseconds)
             report(position, now: now)
         }
         publish()
+    }
+
+    /// `[storage] retrieve_on_aos`: at loss of signal each store notes its newest time; at the
+    /// next acquisition a by-time-range retrieval replays from that time (less ``lossMargin``)
+    /// to the newest packet, so a ground that only listens receives what it missed. A store
+    /// already retrieving by time keeps its retrieval (the ground asked for it).
+    private func replayPasses(_ contact: ContactMonitor, now: MonotonicInstant) {
+        let inContact = contact.isInContact
+        if wasInContact && !inContact {
+            for position in stores.indices { lossMarks[position] = stores[position].store.status.newestTime ?? 0 }
+        }
+        wasInContact = inContact
+        guard contactEdge.acquired(contact) else { return }
+        for (position, mark) in lossMarks where stores[position].byTime == nil {
+            let newest = stores[position].store.status.newestTime ?? 0
+            stores[position].byTime = stores[position].store.reader(from: mark > Self.lossMargin ? mark - Self.lossMargin : 0, to: newest)
+            stores[position].byTimeSent = 0
+        }
+        lossMarks.removeAll()
     }
 
     /// Shutdown: everything appended written and synced.

@@ -112,3 +112,20 @@ public struct StoreSettings: Sendable, Equatable {
         return stores
     }
 }
+
+/// The `[storage]` table: what the stores do by themselves.
+///
+/// ```toml
+/// [storage]
+/// retrieve_on_aos = true     # each acquisition of signal resumes every store's open retrieval
+/// ```
+public struct StorageSettings: Sendable, Equatable {
+    public var retrieveOnAcquisition: Bool
+
+    /// Reads `[storage]`, rejecting unknown keys.
+    public init(root: ConfigTable) throws(ConfigurationError) {
+        let table = try root.table("storage")
+        retrieveOnAcquisition = try table.bool("retrieve_on_aos", default: false)
+        try table.rejectUnknownKeys()
+    }
+}

@@ -144,6 +144,11 @@ public final class VehicleAssembly {
     /// The UDP space link (real time only; not opened until ``startThreads()``).
     public let downlink: Downlink?
     public let uplink: Uplink?
+    /// Whether a ground station hears the vehicle (`[link.contact]`; `nil`: always in contact, or
+    /// simulated time). The downlink's thread detects AOS and LOS; any thread may read it, and the
+    /// retrieval of stored telemetry can start on acquisition through ``ContactMonitor/observe(_:)``
+    /// (before ``startThreads()``) or a ``ContactEdge`` polled on its own thread.
+    public let contact: ContactMonitor?
     /// The vehicle mode as the executive last published it (any thread may read it).
     public let publishedMode: PublishedValue
     /// The rate groups as installed: name, then member names in run order.
@@ -192,9 +197,11 @@ public final class VehicleAssembly {
         }
         let servicesConfiguration: ServicesConfiguration
         let storeSettings: [StoreSettings]
+        let storageSettings: StorageSettings
         do {
             servicesConfiguration = try ServicesConfiguration(root: root)
             storeSettings = try StoreSettings.stores(root: root)
+            storageSettings = try StorageSettings(root: root)
         } catch {
             throw .configuration(error)
         }
@@ -311,16 +318,23 @@ public final class VehicleAssembly {
         if mode.isRealTime {
             let telemetryConfiguration = servicesConfiguration.telemetry
             let clcw = CLCWReport(virtualChannels: [0, 1])
+            let wallClock = SystemMonotonicClock.shared
+            // Passes ([link.contact]) and the frame counts kept in the state directory.
+            let contact = try ContactWiring.monitor(
+                for: link.contact, configuration: configuration, provider: environment.provider, clock: wallClock,
+                telemetry: services.contactTelemetry, events: threadEvents.downlink)
+            self.contact = contact
+            let frameCounts = ContactWiring.frameCounts(stateDirectory: options.stateDirectory, events: threadEvents.downlink, clock: wallClock)
             let downlink = Downlink(
                 configuration: DownlinkConfiguration(
                     frame: TMFrameConfiguration(spacecraftID: telemetryConfiguration.spacecraftID, frameLength: link.frameLength),
-                    bitRate: link.bitRate, idleFill: link.idleFill, assignsSequenceCounts: false), clock: SystemMonotonicClock.shared,
-                clcw: clcw)
-            let wallClock = SystemMonotonicClock.shared
+                    bitRate: link.bitRate, idleFill: link.idleFill, assignsSequenceCounts: false), clock: wallClock, clcw: clcw, contact: contact,
+                frameCounts: frameCounts.counts, frameCountFile: frameCounts.file,
+                notice: ContactWiring.noticeHandler(telemetry: services.contactTelemetry, events: threadEvents.downlink, clock: wallClock))
             self.downlink = downlink
             // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
             let uplink = Uplink(
-                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw,
+                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw, contact: contact,
                 bufferAvailable: { services.hasRoomForTelecommand },
                 handler: { packet in _ = services.acceptTelecommand(packet.bytes, now: wallClock.now) }
             )
@@ -330,7 +344,7 @@ public final class VehicleAssembly {
             let storage = OnboardStorage(
                 settings: storeSettings, stateDirectory: options.stateDirectory, timeFormat: telemetryConfiguration.timeFormat,
                 utcToTAIOffset: telemetryConfiguration.utcToTAIOffset, parameters: storeParameters, events: threadEvents.telemetry,
-                clock: wallClock)
+                clock: wallClock, contact: contact, retrieveOnAOS: storageSettings.retrieveOnAcquisition)
             self.storage = storage
             services.storage = storage
             telemetry = TelemetryForwarder(
@@ -340,6 +354,7 @@ public final class VehicleAssembly {
             downlink = nil
             uplink = nil
             storage = nil
+            contact = nil
             telemetry = nil
         }
         edgeLines = (hardware?.edgeLines ?? []).map { entry in

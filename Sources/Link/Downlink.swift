@@ -53,29 +53,71 @@ public final class Downlink: @unchecked Sendable {
         var stop: LockedValue<Bool>
     }
 
+    /// Contact gating and the frame-count reservation (``DownlinkPasses``).
+    private let passes: DownlinkPasses
+
     /// - Parameters:
     ///   - clock: the HAL clock deadlines are measured on.
     ///   - clcw: the uplink's CLCWs, put in the OCF of every frame (one per frame, in turn).
-    public init(configuration: DownlinkConfiguration, clock: any MonotonicClock, clcw: CLCWReport? = nil) {
+    ///   - contact: whether a ground station hears the vehicle (`nil`: always). Out of contact no
+    ///     frame is made or sent, real-time packets are accepted and discarded (counted), playback
+    ///     is held; this downlink's thread is the monitor's detecting thread.
+    ///   - frameCounts: the counts of the first frames (restored with ``FrameCountFile/load(path:)``).
+    ///   - frameCountFile: where the counts are reserved ahead and recorded at ``stop()`` (`nil`:
+    ///     not persisted).
+    ///   - notice: sees, on the detecting thread, what the assembly reports as events (contact
+    ///     transitions, frame-count write failures). Must not block.
+    public init(
+        configuration: DownlinkConfiguration, clock: any MonotonicClock, clcw: CLCWReport? = nil, contact: ContactMonitor? = nil,
+        frameCounts: TMFrameCounts = .zero, frameCountFile: FrameCountFile? = nil, notice: (@Sendable (DownlinkNotice) -> Void)? = nil
+    ) {
         self.configuration = configuration
         pacing = configuration.pacing
         self.clock = clock
-        scheduler = LockedValue(DownlinkScheduler(configuration: configuration, clcw: clcw))
+        scheduler = LockedValue(DownlinkScheduler(configuration: configuration, clcw: clcw, frameCounts: frameCounts))
+        passes = DownlinkPasses(contact: contact, frameCountFile: frameCountFile, notice: notice)
     }
 
     deinit { stop() }
 
+    /// Whether a ground station hears the vehicle (`nil`: always in contact).
+    public var contact: ContactMonitor? { passes.contact }
+
     /// Offers one encoded space packet; never blocks.
+    ///
+    /// Out of contact a real-time packet (event, housekeeping) is accepted and discarded, counted
+    /// in ``ContactStatistics/realTimeDiscarded`` (the packet store keeps it); playback is queued
+    /// and held until the next pass.
     /// - Returns: whether it was queued. A refusal (queue full, malformed packet) is counted in
     ///   ``statistics`` under its priority and reason.
     @discardableResult
     public func enqueue(_ packet: [UInt8], priority: DownlinkPriority) -> Bool {
-        scheduler.withLock { $0.enqueue(packet, priority: priority) }
+        let contact = passes.contact
+        return scheduler.withLock { scheduler in
+            if let contact, priority != .playback, !contact.isInContact {
+                contact.countRealTimeDiscarded()
+                return true
+            }
+            return scheduler.enqueue(packet, priority: priority)
+        }
     }
 
-    /// The frames due by `now` (synchronous use; see ``DownlinkScheduler/pump(now:)``).
+    /// The frames due by `now` (synchronous use; see ``DownlinkScheduler/pump(now:)``): none out
+    /// of contact. Samples the contact source and keeps the frame-count reservation, as the sender
+    /// thread does.
     public func pump(now: MonotonicInstant) -> [[UInt8]] {
-        scheduler.withLock { $0.pump(now: now) }
+        guard passes.prepare(now: now, scheduler: scheduler) else { return [] }
+        return scheduler.withLock { $0.pump(now: now) }
+    }
+
+    /// The counts the next frames will carry.
+    public var frameCounts: TMFrameCounts { scheduler.withLock { $0.frameCounts } }
+
+    /// Writes the exact next counts to the frame-count file (a clean close: a restart continues
+    /// without a gap). Called by ``stop()``; call it yourself after synchronous use.
+    /// - Throws: ``SystemCallError``.
+    public func recordFrameCounts() throws(SystemCallError) {
+        try passes.frameCountFile?.write(frameCounts)
     }
 
     /// Packets `priority`'s queue can take now (producers that keep what is refused use it to
@@ -153,7 +195,8 @@ public final class Downlink: @unchecked Sendable {
     }
 
     /// Stops the sender thread (within about 50 ms) and closes its socket. Idempotent.
-    /// Queued packets stay queued; call ``flush(timeout:)`` first to send them.
+    /// Queued packets stay queued; call ``flush(timeout:)`` first to send them. With a frame-count
+    /// file, the exact next counts are written (a failure is reported as a ``DownlinkNotice``).
     public func stop() {
         let running = control.withLock { control -> Running? in
             defer { control.running = nil }
@@ -163,16 +206,26 @@ public final class Downlink: @unchecked Sendable {
         running.stop.withLock { $0 = true }
         running.thread.join()
         for socket in running.sockets { socket.close() }
+        do {
+            try recordFrameCounts()
+        } catch {
+            passes.notice?(.frameCountWriteFailed(error))
+        }
     }
 
     // MARK: sender thread
 
     private func run(sockets: [UDPSocket], stop: LockedValue<Bool>) {
+        let wakeInterval = passes.contact.map { min($0.pollInterval, stopCheckInterval) } ?? stopCheckInterval
         while !stop.current {
+            let now = clock.now
+            guard passes.prepare(now: now, scheduler: scheduler) else {
+                clock.sleep(until: now.advanced(by: wakeInterval))
+                continue
+            }
             if let deadline = scheduler.withLock({ $0.nextDeadline }) {
-                let now = clock.now
                 if now < deadline {
-                    clock.sleep(until: min(deadline, now.advanced(by: stopCheckInterval)))
+                    clock.sleep(until: min(deadline, now.advanced(by: wakeInterval)))
                     continue
                 }
             }

@@ -266,12 +266,14 @@ public struct DownlinkScheduler: Sendable {
 
     /// - Parameter clcw: the CLCWs put in the OCF (one per frame, in turn); `nil` keeps the
     ///   initial CLCW of VC 0 (or the one set with ``setCLCW(_:)``).
-    public init(configuration: DownlinkConfiguration, clcw: CLCWReport? = nil) {
+    /// - Parameter frameCounts: the counts of the first frames (restored after a restart).
+    public init(configuration: DownlinkConfiguration, clcw: CLCWReport? = nil, frameCounts: TMFrameCounts = .zero) {
         self.configuration = configuration
         pacing = configuration.pacing
         clcwReport = clcw
         master = TMMasterChannel(
-            configuration: configuration.frame, virtualChannels: [configuration.realTimeVirtualChannel, configuration.playbackVirtualChannel], idleVirtualChannel: configuration.idleVirtualChannel)
+            configuration: configuration.frame, virtualChannels: [configuration.realTimeVirtualChannel, configuration.playbackVirtualChannel], idleVirtualChannel: configuration.idleVirtualChannel,
+            counts: frameCounts)
         queues = DownlinkPriority.allCases.map { PacketQueue(capacity: configuration.capacity[$0]) }
     }
 
@@ -313,6 +315,29 @@ public struct DownlinkScheduler: Sendable {
     /// at once and starts the slot clock).
     public var nextDeadline: MonotonicInstant? {
         epoch.map { $0.advanced(by: pacing.offset(ofSlot: nextSlot)) }
+    }
+
+    /// The master and virtual channel counts the next frames will carry.
+    public var frameCounts: TMFrameCounts { master.counts }
+
+    /// Restarts the slot clock: the next ``pump(now:)`` sends at once and paces from there (after
+    /// a loss of signal, so the slots of the pass gap are neither sent in a burst nor counted as
+    /// missed).
+    public mutating func restartSlotClock() {
+        epoch = nil
+        nextSlot = 0
+    }
+
+    /// Empties the real-time (event and housekeeping) queues; a packet half framed stays and is
+    /// continued by the next frame of its VC. Playback is kept.
+    /// - Returns: the packets removed.
+    public mutating func discardRealTime() -> Int {
+        var removed = 0
+        for priority in [DownlinkPriority.event, .housekeeping] {
+            while queues[priority.rawValue].removeFirst() != nil { removed += 1 }
+            statistics[priority].depth = 0
+        }
+        return removed
     }
 
     /// Produces the frames whose slots have come by `now`, in transmission order.

@@ -26,6 +26,7 @@ public final class Uplink: @unchecked Sendable {
     private let clcwReport: CLCWReport?
     private let bufferAvailable: @Sendable () -> Bool
     private let handler: @Sendable (UplinkPacket) -> Void
+    private let contact: ContactMonitor?
     private let control = LockedValue(Control())
 
     private struct Control {
@@ -44,10 +45,17 @@ public final class Uplink: @unchecked Sendable {
     ///   - clcw: where the FARMs' CLCWs are published for the downlink's OCF.
     ///   - bufferAvailable: whether the TC queue can take another frame's packets (asked once
     ///     per frame, on the receiver thread, outside the uplink's lock).
+    ///   - contact: whether a ground station hears the vehicle (`nil`: always). Out of contact every
+    ///     datagram is discarded unread (``UplinkDisposition/outOfContact``), counted in
+    ///     ``ContactStatistics/uplinkDiscarded``; this thread only reads the monitor's state.
     ///   - handler: called on the receiver thread with each packet of an accepted frame, in
     ///     order; it should validate and queue, not execute. Must not block for long.
-    public init(configuration: UplinkConfiguration, clcw: CLCWReport? = nil, bufferAvailable: @escaping @Sendable () -> Bool = { true }, handler: @escaping @Sendable (UplinkPacket) -> Void) {
+    public init(
+        configuration: UplinkConfiguration, clcw: CLCWReport? = nil, contact: ContactMonitor? = nil, bufferAvailable: @escaping @Sendable () -> Bool = { true },
+        handler: @escaping @Sendable (UplinkPacket) -> Void
+    ) {
         self.configuration = configuration
+        self.contact = contact
         let receiver = UplinkReceiver(configuration: configuration)
         self.receiver = LockedValue(receiver)
         clcwReport = clcw
@@ -87,6 +95,11 @@ public final class Uplink: @unchecked Sendable {
     /// is called on the calling thread). For tests and simulation.
     @discardableResult
     public func receive(datagram: ArraySlice<UInt8>) -> UplinkDisposition {
+        if let contact, !contact.isInContact {
+            // The simulated radio hears nothing out of contact: not a frame, not a FARM event.
+            contact.countUplinkDiscarded()
+            return .outOfContact
+        }
         let available = bufferAvailable()
         let result = receiver.withLock { $0.receive(datagram, bufferAvailable: available) }
         if let clcw = result.clcw { clcwReport?.update(clcw) }

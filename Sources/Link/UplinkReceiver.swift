@@ -62,6 +62,8 @@ public enum UplinkDisposition: Sendable, Hashable {
     case malformedPacketData(SpacePacketError, packets: Int)
     /// A datagram longer than any TC frame; dropped unread.
     case oversizeDatagram(Int)
+    /// Received out of contact (``ContactMonitor``): discarded unread, counted by the monitor.
+    case outOfContact
 }
 
 /// Uplink counters (64-bit: they do not overflow in practice).

@@ -241,6 +241,21 @@ public final class PacketStore {
         StoreReader(store: self, from: from, to: to)
     }
 
+    /// Records appended from now on, whatever their time (open retrieval from the present).
+    public func readerOfNewRecords() -> StoreReader {
+        makeReadable()
+        return StoreReader(followingAppendsTo: self)
+    }
+
+    /// The open segment's first index and its end in the file, when one is open.
+    var appendPosition: (UInt64, Int)? {
+        guard descriptor >= 0, let last = segments.last else { return nil }
+        return (last.firstIndex, written + buffer.count)
+    }
+
+    /// The first index the next segment will have.
+    var nextSegmentIndex: UInt64 { nextIndex }
+
     /// Writes the buffer out (not synced) so that a reader sees every record appended.
     func makeReadable() {
         do throws(PacketStoreError) {

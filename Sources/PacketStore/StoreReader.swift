@@ -36,6 +36,19 @@ public final class StoreReader {
         if from > to { isFinished = true }
     }
 
+    /// A reader of what is appended from now on (every time).
+    init(followingAppendsTo store: PacketStore) {
+        self.store = store
+        from = 0
+        to = .max
+        if let (index, end) = store.appendPosition {
+            segmentIndex = index
+            offset = end
+        } else {
+            segmentIndex = store.nextSegmentIndex
+        }
+    }
+
     deinit {
         if descriptor >= 0 { close(descriptor) }
     }

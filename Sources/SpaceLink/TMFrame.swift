@@ -169,11 +169,14 @@ public struct TMFrameBuilder: Sendable {
     private var packetStarts: [Int] = []
     private var startsHead = 0
 
+    /// - Parameter firstFrameCount: the count of this VC's first frame (a count restored after a
+    ///   restart, ``TMFrameCounts``).
     /// - Precondition: `virtualChannel` ≤ 7.
-    public init(configuration: TMFrameConfiguration, virtualChannel: UInt8) {
+    public init(configuration: TMFrameConfiguration, virtualChannel: UInt8, firstFrameCount: UInt8 = 0) {
         precondition(virtualChannel <= 7, "TM VC ID is 3 bits")
         self.configuration = configuration
         self.virtualChannel = virtualChannel
+        virtualChannelFrameCount = firstFrameCount
     }
 
     /// Octets queued and not yet framed.
@@ -292,15 +295,28 @@ public struct TMMasterChannel: Sendable {
     private var builders: [TMFrameBuilder]
     private var idleBuilder: TMFrameBuilder
 
+    /// - Parameter counts: the counts of the first frames (restored after a restart so that the
+    ///   ground never sees a count reused; ``TMFrameCounts/zero`` for a first start).
     /// - Precondition: distinct VC IDs ≤ 7, the idle VC not among the packet VCs.
-    public init(configuration: TMFrameConfiguration, virtualChannels: [UInt8] = [0, 1], idleVirtualChannel: UInt8 = 7, clcw: CLCW = CLCW(virtualChannel: 0)) {
+    public init(
+        configuration: TMFrameConfiguration, virtualChannels: [UInt8] = [0, 1], idleVirtualChannel: UInt8 = 7, clcw: CLCW = CLCW(virtualChannel: 0),
+        counts: TMFrameCounts = .zero
+    ) {
         precondition(Set(virtualChannels).count == virtualChannels.count && !virtualChannels.contains(idleVirtualChannel), "distinct VCs, idle VC separate")
         self.configuration = configuration
         self.virtualChannels = virtualChannels
         self.idleVirtualChannel = idleVirtualChannel
         self.clcw = clcw
-        builders = virtualChannels.map { TMFrameBuilder(configuration: configuration, virtualChannel: $0) }
-        idleBuilder = TMFrameBuilder(configuration: configuration, virtualChannel: idleVirtualChannel)
+        masterChannelFrameCount = counts.master
+        builders = virtualChannels.map { TMFrameBuilder(configuration: configuration, virtualChannel: $0, firstFrameCount: counts[virtualChannel: $0]) }
+        idleBuilder = TMFrameBuilder(configuration: configuration, virtualChannel: idleVirtualChannel, firstFrameCount: counts[virtualChannel: idleVirtualChannel])
+    }
+
+    /// The counts the next frames will carry (what a restart must continue from).
+    public var counts: TMFrameCounts {
+        var counts = TMFrameCounts(master: masterChannelFrameCount)
+        for builder in builders + [idleBuilder] { counts[virtualChannel: builder.virtualChannel] = builder.virtualChannelFrameCount }
+        return counts
     }
 
     /// Queues an encoded space packet on `virtualChannel`.
@@ -343,5 +359,41 @@ public struct TMMasterChannel: Sendable {
         var frames: [[UInt8]] = []
         while hasQueuedFrame { frames.append(nextFrame()) }
         return frames
+    }
+}
+
+/// The master channel frame count and the eight virtual channel frame counts of the *next*
+/// frames of a TM master channel (each an 8-bit count that wraps at 256): what must survive a
+/// restart so that a ground archive never sees a count go back.
+public struct TMFrameCounts: Sendable, Hashable, CustomStringConvertible {
+    /// The next master channel frame count.
+    public var master: UInt8
+    /// The next frame count of VC 0…7, indexed by VC ID.
+    public private(set) var virtualChannels: [UInt8]
+
+    /// Every count zero (a first start).
+    public static let zero = TMFrameCounts(master: 0)
+
+    /// - Parameter virtualChannels: VC 0…7's counts; missing ones are 0, extra ones ignored.
+    public init(master: UInt8, virtualChannels: [UInt8] = []) {
+        self.master = master
+        self.virtualChannels = Array((virtualChannels + Array(repeating: 0, count: 8)).prefix(8))
+    }
+
+    /// The next count of `virtualChannel` (0…7; the VC ID's three bits are used).
+    public subscript(virtualChannel virtualChannel: UInt8) -> UInt8 {
+        get { virtualChannels[Int(virtualChannel & 0x07)] }
+        set { virtualChannels[Int(virtualChannel & 0x07)] = newValue }
+    }
+
+    /// Every count advanced by `frames` (mod 256): the counts reserved ahead of a master channel
+    /// that may produce up to `frames` more frames (no VC can advance faster than the master channel).
+    public func advanced(by frames: Int) -> TMFrameCounts {
+        let step = UInt8(truncatingIfNeeded: frames)
+        return TMFrameCounts(master: master &+ step, virtualChannels: virtualChannels.map { $0 &+ step })
+    }
+
+    public var description: String {
+        "MC \(master), VC " + virtualChannels.map(String.init).joined(separator: "/")
     }
 }

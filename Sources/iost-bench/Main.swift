@@ -19,6 +19,7 @@ enum IostBench {
         case "encode": result = EncodingBenchmark.run(options)
         case "probe": result = ProbeBenchmark.run(options)
         case "latency": result = LatencyBenchmark.run(options)
+        case "store": result = StoreBenchmark.run(options)
         default: usage()
         }
         print(result.text)
@@ -30,6 +31,7 @@ enum IostBench {
                    iost-bench encode [--seconds 1] [--repeats 5]
                    iost-bench probe [--config config/sim.toml] [--runs 7]
                    iost-bench latency [--config config/sim.toml] [--seconds 30]
+                   iost-bench store [--hours 24] [--rate 10] [--capacity-mib 128] [--dir /var/tmp]
 
             """
         writeError(text)

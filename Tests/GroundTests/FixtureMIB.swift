@@ -117,7 +117,8 @@ let fixtureMIBText = """
       ],
       "event_actions": [
         {"index": 0, "trigger": "event co2_alarm", "action": "scrubber_max", "enabled": true}
-      ]
+      ],
+      "stores": [{"id": 1, "name": "hk"}, {"id": 2, "name": "events"}]
     }
     """
 

@@ -102,3 +102,58 @@ import Testing
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
     }
 }
+
+/// A whole orbit in real time with short passes: 20 s of contact, 40 s without, then the next
+/// pass replays what was stored during the outage by itself (`retrieve_on_aos`).
+@Suite(.serialized) struct OutageTests {
+    typealias RunningDaemon = DaemonEndToEndTests.RunningDaemon
+
+    @Test func anOrbitOfSilenceComesDownAtTheNextPassWithNothingMissingAndNothingTwice() throws {
+        let shipped = try String(contentsOf: PeerEnvironment.repository.appendingPathComponent("config/sim.toml"), encoding: .utf8)
+        let config = shipped.replacingOccurrences(of: "period_s = 300", with: "period_s = 60")
+            .replacingOccurrences(of: "contact_s = 120", with: "contact_s = 20")
+        #expect(config.contains("period_s = 60") && config.contains("contact_s = 20") && config.contains("retrieve_on_aos = true"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-orbit-\(getpid()).toml")
+        try config.write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let daemon = try RunningDaemon(arguments: ["--config", path.path, "--duration", "120s"])
+        func isEvent(_ tm: PUSTelemetry, _ id: UInt16) -> Bool {
+            tm.messageType.service == 5 && tm.sourceData.prefix(2) == [UInt8(id >> 8), UInt8(id & 0xFF)]
+        }
+        // Pass 1, the outage, the second acquisition and the replay of the outage.
+        try daemon.listen(for: .seconds(100)) { telemetry in
+            telemetry.filter { isEvent($0, 0x0B00) }.count >= 2 && telemetry.filter { isEvent($0, 0x0940) }.count >= 2
+        }
+        // retrieval_completed: the last replayed packet is queued; VC 1 drains behind real time.
+        try daemon.listen(for: .seconds(12))
+        let acquisitions = daemon.telemetry.filter { isEvent($0, 0x0B00) }
+        #expect(acquisitions.count == 2, "two passes seen")
+        #expect(
+            daemon.telemetry.contains { isEvent($0, 0x0B01) },
+            "loss_of_signal (replayed) among \(daemon.telemetry.filter { $0.messageType.service == 5 }.map { String(UInt16($0.sourceData[0]) << 8 | UInt16($0.sourceData[1]), radix: 16) })")
+        #expect(daemon.telemetry.filter { isEvent($0, 0x0940) }.count == 2, "the outage replayed from both stores")
+        let secondPass = try #require(acquisitions.last)
+        let first = try #require(daemon.telemetry.filter { $0.apid == 0x123 }.min { $0.time < $1.time })
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iostd-orbit-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("frames.bin")
+        try Data(daemon.capture).write(to: file)
+        let peer = try ChildProcess(
+            try PeerEnvironment.python(),
+            [
+                PeerEnvironment.repository.appendingPathComponent("tests/peers/outage_check.py").path, file.path, "1024", "42",
+                String(first.time.secondsSince1958), String(secondPass.time.secondsSince1958),
+            ])
+        let line = try #require(peer.waitForLine(timeout: .seconds(30)) { $0.hasPrefix("{") })
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((result["errors"] as? [String]) == [], "\(result["errors"] ?? "")")
+        #expect((result["missing"] as? Int) == 0 && (result["reused"] as? Int) == 0, "\(result)")
+        let perVC = result["packets_per_vc"] as? [String: Int] ?? [:]
+        // 40 s of outage at the vehicle's rate (several packets a second) came down on VC 1.
+        #expect((perVC["1"] ?? 0) >= 100, "\(perVC)")
+        daemon.process.terminate()
+        #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+    }
+}

@@ -114,6 +114,8 @@ final class ServiceStatistics: @unchecked Sendable {
     let failuresSuppressed = Atomic<UInt64>(0)
     /// TM packets dropped outside the services after they were made (set by the link side).
     let link = LinkCounters()
+    /// The contact state and counters (set by the link side), parameters 0x0D00….
+    let contact = ContactTelemetry()
     /// Executive thread only.
     var executed: UInt64 = 0
     var failed: UInt64 = 0
@@ -122,6 +124,7 @@ final class ServiceStatistics: @unchecked Sendable {
     struct Handles {
         var accepted, rejected, executed, failed, dropped, housekeeping, suppressed: ParameterHandle
         var link: [ParameterHandle]
+        var contact: [ParameterHandle] = []
     }
     private let handles: Handles
 
@@ -140,7 +143,7 @@ final class ServiceStatistics: @unchecked Sendable {
         let linkHandles = try link.register(in: pool, ids: &linkIDs, first: base &+ 0x10)
         handles = Handles(
             accepted: accepted, rejected: rejected, executed: executed, failed: failed, dropped: dropped,
-            housekeeping: housekeeping, suppressed: suppressed, link: linkHandles)
+            housekeeping: housekeeping, suppressed: suppressed, link: linkHandles, contact: try contact.register(in: pool))
     }
 
     func publish(pool: ParameterPool, reportsDropped: UInt64, at time: MonotonicInstant) {
@@ -152,5 +155,6 @@ final class ServiceStatistics: @unchecked Sendable {
         pool.set(handles.housekeeping, Double(housekeepingGenerated), at: time)
         pool.set(handles.suppressed, Double(failuresSuppressed.load(ordering: .relaxed)), at: time)
         link.publish(pool: pool, handles: handles.link, at: time)
+        contact.publish(pool: pool, handles: handles.contact, at: time)
     }
 }

@@ -234,6 +234,10 @@ public final class SpaceServices: @unchecked Sendable {
     /// runs the link sets them from its statistics.
     public var linkCounters: LinkCounters { statistics.link }
 
+    /// The contact state and counters, published as `link.in_contact`, `link.passes`, … (0x0D00…);
+    /// the link's threads set them.
+    public var contactTelemetry: ContactTelemetry { statistics.contact }
+
     private func reject(_ request: RequestID?, _ failure: FailureRecord, now: MonotonicInstant, limiter: inout FailureReportLimiter) -> TelecommandVerdict {
         statistics.rejected.wrappingAdd(1, ordering: .relaxed)
         guard let request else { return .rejected(nil, failure.notice) }

@@ -70,7 +70,7 @@ public final class FlightComponents {
     public static let sections = [
         "vehicle", "bus", "device", "executive", "sampling", "life_support", "power",
         "fault_management", "monitor", "event_action", "mode_machine",
-        "link", "telemetry", "housekeeping", "store", "schedule",
+        "link", "telemetry", "housekeeping", "store", "storage", "schedule",
     ]
 
     /// Builds every flight component.
@@ -193,7 +193,7 @@ public final class FlightComponents {
             }
             let catalog = EventCatalog.all([
                 ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self, StorageEvents.self,
-                ScheduleEvents.self,
+                ScheduleEvents.self, ContactEvents.self,
             ])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
