@@ -90,8 +90,19 @@ struct Console: ParsableCommand {
     @Flag(name: .long, help: "Print decoded packets as JSON, one per line.")
     var json = false
 
+    @Flag(name: .long, help: "Ask the vehicle (TC[15,9], every store) for the packets of each per-APID gap still open after --fill-delay.")
+    var fillGaps = false
+
+    @Option(name: .long, help: ArgumentHelp("Uplink address for --fill-gaps requests (type-BD frames).", valueName: "host:port"))
+    var uplink = "127.0.0.1:10026"
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a gap may stay open (the vehicle's own pass replay may fill it) before it is asked for.", valueName: "seconds"))
+    var fillDelay: Double = 5
+
     func run() throws {
         let listenAddress = try address(listen, option: "--listen")
+        let uplinkAddress = try address(uplink, option: "--uplink")
+        var merge = DownlinkMerge()
         let (mib, source) = try mibOptions.load()
         let socket: UDPSocket
         do {
@@ -138,8 +149,24 @@ struct Console: ParsableCommand {
                 Output.error("iost-ground: \(error)")
                 throw ExitCode(Status.unavailable)
             }
+            if fillGaps {
+                for gap in merge.takeGapsToRequest(now: Self.seconds(clock.now - start), delay: fillDelay) {
+                    guard let request = DownlinkMerge.retrieval(for: gap, mib: mib) else { continue }
+                    let packet = request.telecommand(apid: mib.apid, sequenceCount: SequenceStore.next()).encoded
+                    let frame = TCFrame(type: .bd, spacecraftID: mib.spacecraftID, virtualChannel: 0, data: packet).encoded
+                    do {
+                        try socket.send(frame, to: uplinkAddress)
+                        if !terminal && !json { Output.write("iost-ground: \(request.summary)\n") }
+                    } catch {
+                        Output.error("iost-ground: --fill-gaps: \(error)")
+                    }
+                }
+            }
             guard let datagram else { continue }
             for packet in decoder.receive(frame: buffer[0..<datagram.count]) {
+                // VC 0 and VC 1 merged: a packet replayed from the store after it came in real
+                // time is shown once.
+                guard merge.admit(packet, now: Self.seconds(clock.now - start)) else { continue }
                 status.apply(packet)
                 if json {
                     Output.write(PacketJSON.line(packet, mib: mib) + "\n")
