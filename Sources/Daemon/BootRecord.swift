@@ -42,6 +42,8 @@ public struct BootRecord: Sendable, Equatable {
     public let boots: UInt64
     /// What the previous run left.
     public let previous: Previous
+    /// The vehicle mode the previous run last recorded (``VehicleMode`` raw value), if any.
+    public let previousMode: UInt8?
     private let path: String
 
     /// Reads the previous record in `directory` (created if missing) and writes this run's.
@@ -52,11 +54,13 @@ public struct BootRecord: Sendable, Equatable {
         let path = directory + "/" + fileName
         let previous: Previous
         var boots: UInt64 = 1
+        var previousMode: UInt8?
         do {
             let text = try readTextFile(atPath: path, limit: 4096)
             switch parse(text) {
             case .success(let record):
                 boots = record.boots &+ 1
+                previousMode = record.mode
                 previous = record.clean ? .clean(reason: record.reason) : .unclean
             case .failure(let failure):
                 previous = .unusable(reason: failure.description)
@@ -68,20 +72,28 @@ public struct BootRecord: Sendable, Equatable {
                 previous = .unusable(reason: error.message)
             }
         }
-        let record = BootRecord(boots: boots, previous: previous, path: path)
-        try record.write(clean: false, reason: "running")
+        let record = BootRecord(boots: boots, previous: previous, previousMode: previousMode, path: path)
+        try record.write(clean: false, reason: "running", mode: nil)
         return record
     }
 
-    /// Records a clean shutdown for `reason` (no spaces or newlines are kept in it).
+    /// Records the vehicle mode while running (on every change), so that the next start after
+    /// a crash can name the mode the vehicle was in.
     /// - Throws: ``SystemCallError`` when the record cannot be written.
-    public func end(reason: String) throws(SystemCallError) {
-        try write(clean: true, reason: reason)
+    public func record(mode: UInt8) throws(SystemCallError) {
+        try write(clean: false, reason: "running", mode: mode)
     }
 
-    private func write(clean: Bool, reason: String) throws(SystemCallError) {
+    /// Records a clean shutdown for `reason` (no spaces or newlines are kept in it), in `mode`.
+    /// - Throws: ``SystemCallError`` when the record cannot be written.
+    public func end(reason: String, mode: UInt8? = nil) throws(SystemCallError) {
+        try write(clean: true, reason: reason, mode: mode)
+    }
+
+    private func write(clean: Bool, reason: String, mode: UInt8?) throws(SystemCallError) {
         let word = String(reason.map { $0 == " " || $0 == "\n" || $0 == "\t" ? "_" : $0 })
-        let text = "iost-boot \(Self.version)\nboots \(boots)\nclean \(clean ? 1 : 0)\nreason \(word.isEmpty ? "unknown" : word)\n"
+        var text = "iost-boot \(Self.version)\nboots \(boots)\nclean \(clean ? 1 : 0)\nreason \(word.isEmpty ? "unknown" : word)\n"
+        if let mode { text += "mode \(mode)\n" }
         try writeFileAtomically(Array(text.utf8), toPath: path)
     }
 
@@ -89,6 +101,7 @@ public struct BootRecord: Sendable, Equatable {
         var boots: UInt64
         var clean: Bool
         var reason: String
+        var mode: UInt8?
     }
 
     /// The record in `text`, or why it is unusable.
@@ -106,7 +119,9 @@ public struct BootRecord: Sendable, Equatable {
         else {
             return .failure(ParseFailure("truncated or incomplete"))
         }
-        return .success(Parsed(boots: boots, clean: clean == "1", reason: reason))
+        // `mode` is optional (a run that never left its first mode, or an older record).
+        let mode = fields["mode"].flatMap { UInt8($0) }
+        return .success(Parsed(boots: boots, clean: clean == "1", reason: reason, mode: mode))
     }
 
     struct ParseFailure: Error, Equatable, CustomStringConvertible {

@@ -109,6 +109,28 @@ final class FlightDaemon: @unchecked Sendable {
         }
     }
 
+    /// After an unexpected restart (no clean-shutdown record): `unclean_restart` naming the mode
+    /// the previous run was in, and the mode machine commanded from BOOT to SAFE before the
+    /// executive starts, so the vehicle waits in SAFE for the ground instead of booting to
+    /// NOMINAL. Call before ``start()``.
+    func bootTowardSafe(previousMode: UInt8?, boots: UInt64) {
+        let flight = assembly.flight
+        flight.router.raise(
+            FlightEvent(
+                id: LifecycleEvents.uncleanRestart, severity: .medium, time: clock.now, a: Double(previousMode ?? 255), b: Double(boots),
+                count: 2))
+        do {
+            try flight.faultManagement.modeMachine.command(.safe, at: clock.now)
+        } catch {
+            log.error("cannot boot toward SAFE after an unclean restart: \(error)")
+        }
+    }
+
+    /// The vehicle mode the executive last published (``VehicleMode`` raw value).
+    var publishedModeValue: UInt8? {
+        assembly.publishedMode.value.map { UInt8(clamping: Int($0)) }
+    }
+
     /// Fault injection (`--inject-stall`): blocks the monitoring group once, `after` from now, for `length`.
     func injectStall(after: Duration, length: Duration) {
         executive.add(ExecutiveStall(clock: clock, at: clock.now.advanced(by: after), length: length), to: RateGroupName.monitoring)

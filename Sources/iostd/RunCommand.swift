@@ -127,10 +127,11 @@ struct RunCommand: ParsableCommand {
         }
 
         // A start that fails is a clean stop too (the actuators are safed below), not a crash.
+        var recordedMode: UInt8?
         let recordCleanShutdown = { (reason: String) in
             guard let bootRecord else { return }
             do {
-                try bootRecord.end(reason: reason)
+                try bootRecord.end(reason: reason, mode: recordedMode)
             } catch {
                 log.error("cannot record the clean shutdown: \(error)")
             }
@@ -146,6 +147,13 @@ struct RunCommand: ParsableCommand {
         let policy = WatchdogPolicy.fromEnvironment(unsetEnvironment: true)
         if let reason = notifier.disabledReason { log.debug("sd_notify disabled: \(reason)") }
         log.info("watchdog: \(policy.description)")
+
+        // After an unexpected restart the vehicle boots toward SAFE (the ground decides when it
+        // goes back to NOMINAL); a clean restart boots as usual.
+        if let record = bootRecord, record.previous == .unclean {
+            log.warning("unclean restart (previous mode \(record.previousMode.map { "\($0)" } ?? "unknown")): booting toward SAFE")
+            daemon.bootTowardSafe(previousMode: record.previousMode, boots: record.boots)
+        }
 
         // 5. Start, then READY=1 after the first complete cycle.
         do {
@@ -198,6 +206,15 @@ struct RunCommand: ParsableCommand {
                 received = signal
                 log.notice("shutdown requested: \(signal)")
                 break
+            }
+            // The mode, recorded on every change, names what a crash interrupted.
+            if let bootRecord, let value = daemon.publishedModeValue, value != recordedMode {
+                recordedMode = value
+                do {
+                    try bootRecord.record(mode: value)
+                } catch {
+                    log.error("cannot record the mode in the boot record: \(error)")
+                }
             }
             let now = clock.now
             if let stopAfter, now - started >= stopAfter {

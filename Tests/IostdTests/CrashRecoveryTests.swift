@@ -85,6 +85,53 @@ import Testing
     }
 }
 
+extension CrashRecoveryTests {
+    /// The mode in the first value of a TM[3,25] (fdir.mode, u8 after the 4-octet structure ID).
+    static func mode(_ tm: PUSTelemetry) -> UInt8? {
+        guard tm.messageType == MessageType(3, 25), tm.sourceData.count > 4 else { return nil }
+        return tm.sourceData[4]
+    }
+
+    static func isEvent(_ tm: PUSTelemetry, _ id: UInt16) -> Bool {
+        tm.messageType.service == 5 && tm.sourceData.prefix(2) == [UInt8(id >> 8), UInt8(id & 0xFF)]
+    }
+
+    @Test func afterAKillTheVehicleBootsTowardSafeNamingThePreviousModeAndAfterACleanStopAsUsual() throws {
+        let state = PeerEnvironment.scratchStateDirectory()
+        defer { PeerEnvironment.removeStateDirectory(state) }
+        // First run: boots to NOMINAL (3 s boot dwell), then killed.
+        do {
+            let daemon = try RunningDaemon(arguments: ["--state-dir", state, "--duration", "60s"])
+            try daemon.listen(for: .seconds(8)) { telemetry in telemetry.contains { Self.mode($0) == 1 } }
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(daemon.telemetry.contains { Self.mode($0) == 1 }, "NOMINAL before the kill")
+            kill(daemon.process.processIdentifier, SIGKILL)
+            daemon.process.waitUntilExit()
+        }
+        // Second run: unclean_restart (previous mode NOMINAL) and SAFE, held past the boot dwell.
+        do {
+            let daemon = try RunningDaemon(arguments: ["--state-dir", state, "--duration", "60s"])
+            try daemon.listen(for: .seconds(7))
+            let event = try #require(daemon.telemetry.first { Self.isEvent($0, 0x0804) }, "unclean_restart")
+            #expect(event.messageType == MessageType(5, 3))
+            #expect(EventArguments.decode(event.sourceData).first == 1, "previous mode NOMINAL")
+            let modes = daemon.telemetry.compactMap(Self.mode)
+            #expect(!modes.isEmpty && modes.allSatisfy { $0 == 3 }, "SAFE all along: \(modes)")
+            daemon.process.terminate()
+            #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+        }
+        // Third run after a clean stop: no unclean_restart, BOOT then NOMINAL as usual.
+        do {
+            let daemon = try RunningDaemon(arguments: ["--state-dir", state, "--duration", "60s"])
+            try daemon.listen(for: .seconds(8)) { telemetry in telemetry.contains { Self.mode($0) == 1 } }
+            #expect(!daemon.telemetry.contains { Self.isEvent($0, 0x0804) })
+            #expect(daemon.telemetry.contains { Self.mode($0) == 1 }, "\(daemon.telemetry.compactMap(Self.mode))")
+            daemon.process.terminate()
+            #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+        }
+    }
+}
+
 /// The f64 arguments of a TM[5,x]: event ID (u16), N (u8), N × f64.
 enum EventArguments {
     static func decode(_ data: [UInt8]) -> [Double] {

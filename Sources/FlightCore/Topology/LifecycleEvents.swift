@@ -4,6 +4,7 @@ public enum LifecycleEvents: EventDefinitionProvider {
     public static let shutdownRequested = EventID(0x0801)
     public static let actuatorsSafed = EventID(0x0802)
     public static let deviceUnavailable = EventID(0x0803)
+    public static let uncleanRestart = EventID(0x0804)
 
     public static var eventDefinitions: [EventDefinition] {
         [
@@ -19,6 +20,9 @@ public enum LifecycleEvents: EventDefinitionProvider {
             EventDefinition(
                 deviceUnavailable, "device_unavailable", .low, arguments: ["device index"],
                 "a configured device could not be opened at start-up; it is treated as failed"),
+            EventDefinition(
+                uncleanRestart, "unclean_restart", .medium, arguments: ["previous mode (VehicleMode; 255 unknown)", "boot count"],
+                "the previous run did not shut down cleanly (killed, crashed, power lost): the vehicle boots toward SAFE, not NOMINAL"),
         ]
     }
 }
