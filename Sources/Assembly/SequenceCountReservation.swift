@@ -71,7 +71,7 @@ struct SequenceCountReservation {
         do {
             text = try readTextFile(atPath: path, limit: 1 << 16)
         } catch {
-            if case .system(let failure) = error.reason, failure.errno == ENOENT { return .none }
+            if error.isMissingFile { return .none }
             return .some(nil)
         }
         var lines = text.split(separator: "\n")

@@ -274,6 +274,7 @@ public final class VehicleAssembly {
         executive.addPrologue(services.scheduleReleaseMember)
         if let stateDirectory = options.stateDirectory {
             services.attachScheduleJournal(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
+            services.attachCommandedState(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
         }
 
         // ── THE RATE GROUPS: what runs where, in order ──────────────────────────────────────

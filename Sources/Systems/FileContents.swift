@@ -23,6 +23,12 @@ public struct FileReadError: Error, Equatable, Sendable, CustomStringConvertible
         self.reason = reason
     }
 
+    /// Whether the file does not exist (`ENOENT`): a first start, for state files.
+    public var isMissingFile: Bool {
+        if case .system(let error) = reason { return error.errno == ENOENT }
+        return false
+    }
+
     /// What went wrong, without the path: "No such file or directory", "larger than 4194304 bytes".
     public var message: String {
         switch reason {

@@ -176,6 +176,15 @@ final class ServiceExecution {
             }
         }
 
+        if failure == nil, let change = Self.persistedChange(command.operation) {
+            // To the telemetry thread, which keeps it in the state directory.
+            var record = ServiceReport(.commandedState, request: command.request, time: time)
+            record.structure = change.rawValue
+            record.count = command.count
+            record.words = command.words
+            for item in 0..<command.count { record.values[item] = command.values[item] }
+            reports.push(record)
+        }
         if let failure {
             report(.completionFailed, command, time, failure: failure, final: true)
             statistics.failed &+= 1
@@ -183,6 +192,17 @@ final class ServiceExecution {
             // Always pushed: it releases the command's reservation; sent only if asked for.
             report(.completed, command, time, final: true, sent: command.flags.contains(.completion))
             statistics.executed &+= 1
+        }
+    }
+
+    /// The persisted change an operation makes, if any.
+    static func persistedChange(_ operation: ServiceOperation) -> PersistedCommanding.Change? {
+        switch operation {
+        case .parameterSet: .tunables
+        case .housekeepingEnable: .housekeepingEnable
+        case .housekeepingDisable: .housekeepingDisable
+        case .housekeepingInterval: .housekeepingInterval
+        default: nil
         }
     }
 

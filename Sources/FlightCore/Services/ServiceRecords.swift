@@ -66,6 +66,8 @@ public struct ServiceCommand: Sendable {
         case .connectionTest, .parameterReport, .eventsEnable, .eventsDisable: return 3
         case .scheduleDetail, .scheduleDetailAll, .scheduleSummary, .scheduleSummaryAll: return 3
         case .housekeepingOneShot: return 2 + count
+        // Start, the change to persist, completion.
+        case .parameterSet, .housekeepingEnable, .housekeepingDisable, .housekeepingInterval: return 3
         default: return 2
         }
     }
@@ -120,6 +122,9 @@ struct ServiceReport: Sendable {
         /// ``words``, times as u64 bit patterns in ``values``; ``enable``: TM[1,7] asked for). Final:
         /// the telemetry thread sends the completion.
         case storageRequest
+        /// A commanded change to persist (``PersistedCommanding``): the change in ``structure``,
+        /// pool or structure indices in ``words``, values or intervals in ``values``.
+        case commandedState
         /// TM[11,10] (``structure`` 1) or TM[11,13] (0) of the latest schedule snapshot; with
         /// ``enable``, only the ``count`` request IDs in ``words`` (packet ID, sequence control)
         /// and ``values`` (source ID).

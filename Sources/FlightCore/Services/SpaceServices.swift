@@ -47,6 +47,9 @@ public final class SpaceServices: @unchecked Sendable {
     /// The packet stores ST[15] commands (set by the assembly before the threads start; read on
     /// the telemetry thread). `nil`: TC[15,x] completes with TM[1,8] `execution_failed`.
     public var storage: (any PacketStorageService)?
+    /// Commanded changes kept in the state directory (``attachCommandedState(stateDirectory:events:now:)``).
+    private var commanded: PersistedCommanding?
+    private let pool: ParameterPool
 
     private let validation: TelecommandValidation
     /// Accepted telecommands waiting for the executive's next cycle boundary.
@@ -82,6 +85,7 @@ public final class SpaceServices: @unchecked Sendable {
         self.configuration = configuration
         let telemetry = configuration.telemetry
         let pool = topology.pool
+        self.pool = pool
         let executive = topology.executive
         let scheduleParameters: TimeBasedScheduling.Handles
         do {
@@ -153,6 +157,16 @@ public final class SpaceServices: @unchecked Sendable {
     ///   - now: the executive clock's time (expired activities are dropped against it).
     public func attachScheduleJournal(stateDirectory: String, events: any EventSink, now: MonotonicInstant) {
         scheduling.restore(directory: stateDirectory, events: events, now: now)
+    }
+
+    /// Restores the commanded changes kept in `stateDirectory` (tunables, housekeeping enable
+    /// flags and intervals, disabled event reports) over the configuration's defaults, and keeps
+    /// every later one there (``PersistedCommanding``). Call once, before the executive starts.
+    /// - Parameter events: the telemetry thread's event log.
+    public func attachCommandedState(stateDirectory: String, events: any EventSink, now: MonotonicInstant) {
+        let persisted = PersistedCommanding(stateDirectory: stateDirectory, directory: directory, events: events)
+        persisted.restore(pool: pool, housekeeping: housekeeping, disableEvents: { ids in encoder.withLock { $0.disabledEvents = ids } }, now: now)
+        commanded = persisted
     }
 
     /// Applies one accepted telecommand at a cycle boundary (the handler of ``commands``).
@@ -286,6 +300,11 @@ public final class SpaceServices: @unchecked Sendable {
             for record in taken {
                 if record.kind.isFinal { budget.release(record.budget) }
                 if record.isPeriodic { budget.releaseHousekeeping() }
+                if record.kind == .commandedState {
+                    commanded?.note(record)
+                    continue
+                }
+                if record.kind == .eventFilter { commanded?.noteEventFilter(record) }
                 if record.kind == .storageRequest {
                     packets += encoder.encodeStorage(record, service: storage)
                 } else if record.kind == .scheduleReport {

@@ -63,8 +63,8 @@ struct TelemetryEncoder {
     private let utcToTAIOffset: Int64
     private let destinationID: UInt16
     let directory: ServiceDirectory
-    /// Event IDs whose reports are disabled (TC[5,6]).
-    private(set) var disabledEvents: Set<UInt16> = []
+    /// Event IDs whose reports are disabled (TC[5,6]; restored at start from the state directory).
+    var disabledEvents: Set<UInt16> = []
 
     init(configuration: TelemetryConfiguration, mapping: UTCMapping, directory: ServiceDirectory) {
         source = PUSTelemetrySource(apid: configuration.apid, timeFormat: configuration.timeFormat)
@@ -119,7 +119,7 @@ struct TelemetryEncoder {
                             record.values[item], type: definition.type, usable: record.usable & (1 << UInt64(item)) != 0)))
             }
             return packet(.parameterReport, record.time, ParameterManagementMessage.report(assignments).applicationData, .high)
-        case .storageRequest:
+        case .storageRequest, .commandedState:
             return nil
         case .eventFilter:
             for item in 0..<record.count {

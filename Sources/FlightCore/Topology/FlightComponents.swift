@@ -193,7 +193,7 @@ public final class FlightComponents {
             }
             let catalog = EventCatalog.all([
                 ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self, StorageEvents.self,
-                ScheduleEvents.self, ContactEvents.self,
+                ScheduleEvents.self, ContactEvents.self, StateEvents.self,
             ])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
