@@ -241,9 +241,11 @@ struct PacketQueue: Sendable {
 /// except that one real-time frame in ``DownlinkConfiguration/housekeepingShare`` takes
 /// housekeeping first, its guaranteed share of the link.
 ///
-/// Because of that reordering, packets leaving the real-time queues get their final sequence
-/// count, message type counter and PEC here (``PacketSequencer``): on the wire the counts run
-/// on per APID, and within a priority the order is the order packets were queued.
+/// With ``DownlinkConfiguration/assignsSequenceCounts`` (the default), packets leaving the
+/// real-time queues get their final sequence count, message type counter and PEC here
+/// (``PacketSequencer``): on the wire the counts run on per APID despite the reordering. The
+/// vehicle turns it off: it stamps on the telemetry thread before the packet store, so that a
+/// replayed packet carries its real-time count (the wire order may then differ by priority).
 ///
 /// - Warning: not thread-safe; ``Downlink`` guards one with a lock.
 public struct DownlinkScheduler: Sendable {
