@@ -121,17 +121,22 @@ import Testing
             tm.messageType.service == 5 && tm.sourceData.prefix(2) == [UInt8(id >> 8), UInt8(id & 0xFF)]
         }
         // Pass 1, the outage, the second acquisition and the replay of the outage.
+        // Distinct packets: a replay may bring an event down a second time (the ground merges them).
+        func distinct(_ telemetry: [PUSTelemetry], _ id: UInt16) -> [PUSTelemetry] {
+            var seen: Set<UInt16> = []
+            return telemetry.filter { isEvent($0, id) && seen.insert($0.sequenceCount).inserted }
+        }
         try daemon.listen(for: .seconds(100)) { telemetry in
-            telemetry.filter { isEvent($0, 0x0B00) }.count >= 2 && telemetry.filter { isEvent($0, 0x0940) }.count >= 2
+            distinct(telemetry, 0x0B00).count >= 2 && distinct(telemetry, 0x0940).count >= 2
         }
         // retrieval_completed: the last replayed packet is queued; VC 1 drains behind real time.
         try daemon.listen(for: .seconds(12))
-        let acquisitions = daemon.telemetry.filter { isEvent($0, 0x0B00) }
+        let acquisitions = distinct(daemon.telemetry, 0x0B00)
         #expect(acquisitions.count == 2, "two passes seen")
         #expect(
             daemon.telemetry.contains { isEvent($0, 0x0B01) },
             "loss_of_signal (replayed) among \(daemon.telemetry.filter { $0.messageType.service == 5 }.map { String(UInt16($0.sourceData[0]) << 8 | UInt16($0.sourceData[1]), radix: 16) })")
-        #expect(daemon.telemetry.filter { isEvent($0, 0x0940) }.count == 2, "the outage replayed from both stores")
+        #expect(distinct(daemon.telemetry, 0x0940).count == 2, "the outage replayed from both stores")
         let secondPass = try #require(acquisitions.last)
         let first = try #require(daemon.telemetry.filter { $0.apid == 0x123 }.min { $0.time < $1.time })
 
