@@ -168,7 +168,12 @@ final class OnboardStorage {
             do {
                 try stores[position].store.flush()
             } catch {
-                _ = error
+                // Reported like any write failure: what was not synced may be lost.
+                let code: Int32 = if case .system(let failure) = error { failure.errno } else { 0 }
+                events.raise(
+                    FlightEvent(
+                        id: StorageEvents.writeFailed, severity: .medium, time: now, Double(stores[position].index + 1), Double(code),
+                        Double(stores[position].store.status.failed)))
             }
             report(position, now: now)
         }
