@@ -296,7 +296,20 @@ wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
     local deadline=$((SECONDS + $1)); shift
     until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
 }
-for _ in $(seq 100); do box_init=$(pgrep -P "$box" | head -n 1); [[ -n $box_init ]] && break; sleep 0.2; done
+# The container's PID 1 is a child of systemd-nspawn in a PID namespace of its own, running
+# systemd; nspawn briefly has other children first (the outer child that sets the container up
+# exits once it has forked the init), so wait for one that is systemd in another PID namespace.
+host_pidns=$(readlink /proc/self/ns/pid)
+box_init=
+for _ in $(seq 150); do
+    for candidate in $(pgrep -P "$box"); do
+        if [[ $(cat "/proc/$candidate/comm" 2>/dev/null) == systemd && $(readlink "/proc/$candidate/ns/pid" 2>/dev/null) != "$host_pidns" ]]; then
+            box_init=$candidate
+        fi
+    done
+    [[ -n $box_init ]] && break
+    sleep 0.2
+done
 box_active() { [[ $(in_box systemctl is-active iostd.service) == active ]]; }
 
 c_ready() {
