@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, found through pkg-config where the library ships a .pc file.
@@ -42,8 +43,10 @@ let package = Package(
         .target(name: "Drivers", dependencies: ["HAL"]),
         // CCSDS space packets, TM/TC transfer frames, FARM-1, PUS-C: pure, no I/O.
         .target(name: "SpaceLink"),
+        // CCSDS SDLS (355.0-B-2) on TC frames: security associations, AES-256-GCM, anti-replay.
+        .target(name: "FrameSecurity", dependencies: ["SpaceLink", "Systems", .product(name: "Crypto", package: "swift-crypto")]),
         // The space link over UDP: paced downlink of TM frames, uplink of TC frames.
-        .target(name: "Link", dependencies: ["HAL", "Systems", "SpaceLink"]),
+        .target(name: "Link", dependencies: ["HAL", "Systems", "SpaceLink", "FrameSecurity"]),
         // Daemon plumbing: sd_notify without libsystemd, signals, journald-friendly logging.
         .target(name: "Daemon", dependencies: ["HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "FlightCore", dependencies: ["HAL", "CBuildInfo", "Drivers", "SpaceLink", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "FlightCoreTests", dependencies: ["FlightCore", "Drivers", "HAL", "SimHardware", "Systems"]),
         .testTarget(name: "SpaceLinkTests", dependencies: ["SpaceLink"]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
+        .testTarget(name: "FrameSecurityTests", dependencies: ["FrameSecurity", "Link", "SpaceLink", "Systems", "PeerSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link", "PacketStore"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),

@@ -100,5 +100,11 @@ extension LinkCounters {
         set(.uplinkFARMLockout, uplink.farmEnteredLockout + uplink.farmLockedOut)
         set(.uplinkBadPacketData, uplink.malformedPacketData)
         set(.uplinkReceiveErrors, uplink.receiveErrors)
+        set(.uplinkSDLSUnknownSPI, uplink.securityUnknownSPI)
+        set(.uplinkSDLSNotOperational, uplink.securityNotOperational)
+        set(.uplinkSDLSBadMAC, uplink.securityBadMAC)
+        set(.uplinkSDLSReplay, uplink.securityReplayed + uplink.securityCounterExhausted)
+        set(.uplinkSDLSOutsideWindow, uplink.securityOutsideWindow)
+        set(.uplinkSDLSNotPersisted, uplink.securityCounterNotPersisted)
     }
 }

@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import HAL
+import FrameSecurity
 import SpaceLink
 import Systems
 
@@ -48,15 +49,16 @@ public final class Uplink: @unchecked Sendable {
     ///   - contact: whether a ground station hears the vehicle (`nil`: always). Out of contact every
     ///     datagram is discarded unread (``UplinkDisposition/outOfContact``), counted in
     ///     ``ContactStatistics/uplinkDiscarded``; this thread only reads the monitor's state.
+    ///   - security: SDLS on the virtual channels it protects (`nil`: every VC plain).
     ///   - handler: called on the receiver thread with each packet of an accepted frame, in
     ///     order; it should validate and queue, not execute. Must not block for long.
     public init(
-        configuration: UplinkConfiguration, clcw: CLCWReport? = nil, contact: ContactMonitor? = nil, bufferAvailable: @escaping @Sendable () -> Bool = { true },
-        handler: @escaping @Sendable (UplinkPacket) -> Void
+        configuration: UplinkConfiguration, clcw: CLCWReport? = nil, contact: ContactMonitor? = nil, security: UplinkSecurity? = nil,
+        bufferAvailable: @escaping @Sendable () -> Bool = { true }, handler: @escaping @Sendable (UplinkPacket) -> Void
     ) {
         self.configuration = configuration
         self.contact = contact
-        let receiver = UplinkReceiver(configuration: configuration)
+        let receiver = UplinkReceiver(configuration: configuration, security: security)
         self.receiver = LockedValue(receiver)
         clcwReport = clcw
         self.bufferAvailable = bufferAvailable

@@ -1,3 +1,4 @@
+import FrameSecurity
 import SpaceLink
 
 /// Managed parameters of the uplink.
@@ -49,6 +50,9 @@ public enum UplinkDisposition: Sendable, Hashable {
     case accepted(packets: Int)
     /// Rejected by frame validation (malformed, truncated, foreign, wrong VC/MAP, bad CRC…).
     case rejected(TCFrameError)
+    /// A valid frame on a protected virtual channel refused by SDLS (plain, unknown SPI, MAC,
+    /// replay, window…): it does not reach FARM-1.
+    case refusedBySecurity(FrameSecurityError)
     /// A valid type-AD frame that FARM-1 discarded (replay, gap, Wait, Lockout).
     case discarded(FARMDiscardReason)
     /// A control command executed by FARM-1.
@@ -111,6 +115,25 @@ public struct UplinkStatistics: Sendable, Hashable {
     /// Discarded in Wait.
     public var farmWaiting: UInt64 = 0
 
+    // SDLS refusals on protected virtual channels, per reason (nothing reaches FARM-1).
+    /// Frames authenticated and passed to FARM-1.
+    public var securedFramesAccepted: UInt64 = 0
+    /// Too short for the security header and trailer, an SPI that is not configured, or the SA
+    /// of another VC: most often a plain frame on a protected VC.
+    public var securityUnknownSPI: UInt64 = 0
+    /// The SA is not operational.
+    public var securityNotOperational: UInt64 = 0
+    /// The MAC did not verify.
+    public var securityBadMAC: UInt64 = 0
+    /// Counter not greater than the last accepted one.
+    public var securityReplayed: UInt64 = 0
+    /// Counter beyond the anti-replay window.
+    public var securityOutsideWindow: UInt64 = 0
+    /// The SA's counter reached 2^96 − 1.
+    public var securityCounterExhausted: UInt64 = 0
+    /// The new counter could not be stored.
+    public var securityCounterNotPersisted: UInt64 = 0
+
     /// Accepted frames whose data did not split into whole space packets (their remainder is
     /// still delivered, for the packet layer's failure report).
     public var malformedPacketData: UInt64 = 0
@@ -153,6 +176,24 @@ public struct UplinkStatistics: Sendable, Hashable {
         }
     }
 
+    /// Frames refused by SDLS, all reasons.
+    public var framesRefusedBySecurity: UInt64 {
+        securityUnknownSPI + securityNotOperational + securityBadMAC + securityReplayed + securityOutsideWindow + securityCounterExhausted
+            + securityCounterNotPersisted
+    }
+
+    mutating func count(_ error: FrameSecurityError) {
+        switch error {
+        case .truncated, .unknownSPI, .spiNotForVirtualChannel: securityUnknownSPI += 1
+        case .notOperational: securityNotOperational += 1
+        case .authenticationFailed: securityBadMAC += 1
+        case .replayed: securityReplayed += 1
+        case .outsideWindow: securityOutsideWindow += 1
+        case .counterExhausted: securityCounterExhausted += 1
+        case .counterNotPersisted: securityCounterNotPersisted += 1
+        }
+    }
+
     mutating func count(_ reason: FARMDiscardReason) {
         switch reason {
         case .noBuffer: farmNoBuffer += 1
@@ -174,10 +215,17 @@ public struct UplinkReceiver: Sendable {
     public private(set) var statistics = UplinkStatistics()
     private let decoder: TCFrameDecoder
     private var farms: [FARM1]
+    /// SDLS on the protected virtual channels (`nil`: none protected).
+    public private(set) var security: UplinkSecurity?
 
-    public init(configuration: UplinkConfiguration) {
+    /// - Parameter security: SDLS for the virtual channels it protects; frames of the others
+    ///   are plain.
+    public init(configuration: UplinkConfiguration, security: UplinkSecurity? = nil) {
         self.configuration = configuration
-        decoder = TCFrameDecoder(configuration: configuration.frame)
+        self.security = security
+        var frameConfiguration = configuration.frame
+        frameConfiguration.securedVirtualChannels = security?.configuration.protectedVirtualChannels ?? []
+        decoder = TCFrameDecoder(configuration: frameConfiguration)
         farms = configuration.frame.allowedVirtualChannels.sorted().map { FARM1(virtualChannel: $0, windowWidth: configuration.farmWindowWidth) }
     }
 
@@ -189,12 +237,27 @@ public struct UplinkReceiver: Sendable {
     ///   channel when it reached a FARM.
     public mutating func receive(_ datagram: ArraySlice<UInt8>, bufferAvailable: Bool) -> (disposition: UplinkDisposition, packets: [UplinkPacket], clcw: CLCW?) {
         statistics.datagramsReceived += 1
-        let frame: TCFrame
+        var frame: TCFrame
         do {
             frame = try decoder.decode(datagram)
         } catch {
             statistics.count(error)
             return (.rejected(error), [], nil)
+        }
+        if var security, security.protects(virtualChannel: frame.virtualChannel) {
+            do {
+                frame.data = try security.process(datagram, type: frame.type, virtualChannel: frame.virtualChannel)
+                self.security = security
+            } catch {
+                self.security = security
+                statistics.count(error)
+                return (.refusedBySecurity(error), [], nil)
+            }
+            statistics.securedFramesAccepted += 1
+            if frame.type == .bc, frame.controlCommand == nil {
+                statistics.invalidControlCommand += 1
+                return (.rejected(.invalidControlCommand), [], nil)
+            }
         }
         guard let index = farms.firstIndex(where: { $0.virtualChannel == frame.virtualChannel }) else {
             // The decoder admits only configured VCs, and each has a FARM.

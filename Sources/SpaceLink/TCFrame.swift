@@ -140,6 +140,10 @@ public struct TCFrameConfiguration: Sendable, Hashable {
     public var allowedVirtualChannels: Set<UInt8>
     public var allowedMAPs: Set<UInt8>
     public var maximumFrameLength: Int
+    /// Virtual channels whose frames carry an SDLS security header and trailer: the decoder
+    /// leaves their data (a type-BC frame's too) for the security layer, which checks the
+    /// control command once it has the clear data.
+    public var securedVirtualChannels: Set<UInt8> = []
 
     public init(spacecraftID: UInt16, allowedVirtualChannels: Set<UInt8> = [0, 1], allowedMAPs: Set<UInt8> = [0], maximumFrameLength: Int = TCFrame.maximumLength) {
         self.spacecraftID = spacecraftID
@@ -185,7 +189,7 @@ public struct TCFrameDecoder: Sendable {
         var body = bytes.dropFirst(TCFrame.primaryHeaderLength).dropLast(2)
         var mapID: UInt8 = 0
         if type == .bc {
-            guard ControlCommand(body) != nil else { throw .invalidControlCommand }
+            guard configuration.securedVirtualChannels.contains(virtualChannel) || ControlCommand(body) != nil else { throw .invalidControlCommand }
         } else {
             guard let segmentHeader = body.first, body.count >= 2 else { throw .truncated(available: bytes.count) }
             guard segmentHeader >> 6 == 0b11 else { throw .segmentedData(segmentHeader >> 6) }

@@ -55,6 +55,19 @@ public final class LinkCounters: Sendable {
         case uplinkBadPacketData
         /// Failed receive calls.
         case uplinkReceiveErrors
+        /// Frames on an SDLS-protected VC without a configured SPI of that VC (plain frames).
+        case uplinkSDLSUnknownSPI
+        /// Frames on a protected VC whose SA is not operational.
+        case uplinkSDLSNotOperational
+        /// Frames on a protected VC whose MAC did not verify.
+        case uplinkSDLSBadMAC
+        /// Frames on a protected VC whose counter was not above the last accepted (replays,
+        /// and any frame after the counter reached 2^96 − 1).
+        case uplinkSDLSReplay
+        /// Frames on a protected VC whose counter was beyond the anti-replay window.
+        case uplinkSDLSOutsideWindow
+        /// Frames refused because their counter could not be stored.
+        case uplinkSDLSNotPersisted
 
         public static var allCases: [Counter] {
             [.downlinkQueueFull, .downlinkInvalidPacket, .downlinkMissedSlots]
@@ -63,6 +76,8 @@ public final class LinkCounters: Sendable {
                     .uplinkFramesAccepted, .uplinkWrongSpacecraft, .uplinkWrongVirtualChannel, .uplinkWrongMAP, .uplinkBadSegmentHeader,
                     .uplinkBadFECF, .uplinkBadLength, .uplinkMalformed, .uplinkFARMWait, .uplinkFARMGap, .uplinkFARMReplay,
                     .uplinkFARMLockout, .uplinkBadPacketData, .uplinkReceiveErrors,
+                    .uplinkSDLSUnknownSPI, .uplinkSDLSNotOperational, .uplinkSDLSBadMAC, .uplinkSDLSReplay, .uplinkSDLSOutsideWindow,
+                    .uplinkSDLSNotPersisted,
                 ]
         }
 
@@ -89,6 +104,12 @@ public final class LinkCounters: Sendable {
             case .uplinkFARMLockout: "link.ul.farm_lockout"
             case .uplinkBadPacketData: "link.ul.bad_packet_data"
             case .uplinkReceiveErrors: "link.ul.receive_errors"
+            case .uplinkSDLSUnknownSPI: "link.ul.sdls_unknown_spi"
+            case .uplinkSDLSNotOperational: "link.ul.sdls_not_operational"
+            case .uplinkSDLSBadMAC: "link.ul.sdls_bad_mac"
+            case .uplinkSDLSReplay: "link.ul.sdls_replay"
+            case .uplinkSDLSOutsideWindow: "link.ul.sdls_outside_window"
+            case .uplinkSDLSNotPersisted: "link.ul.sdls_not_persisted"
             }
         }
     }
