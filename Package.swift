@@ -52,28 +52,29 @@ let package = Package(
         .target(name: "FlightCore", dependencies: ["HAL", "CBuildInfo", "Drivers", "SpaceLink", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         // THE ASSEMBLY: the one place the vehicle is wired, for every entry point and run mode
         // (simulated time; real time on hardware; real time on simulated buses).
-        .target(name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Systems", "PacketStore"]),
+        .target(
+            name: "Assembly", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Systems", "PacketStore", "FrameSecurity"]),
         // The whole vehicle on simulated hardware in simulated time: scenarios, timelines.
         .target(name: "Simulation", dependencies: ["HAL", "Drivers", "SimHardware", "FlightCore", "Assembly", "Systems", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "iostd",
             dependencies: [
                 "HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Daemon", "Assembly", "Simulation", "Systems",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "FrameSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // Child processes and peers (pymodbus, socat, Python decoders) shared by the test targets.
-        .target(name: "PeerSupport", dependencies: ["HAL"], path: "Tests/PeerSupport"),
+        .target(name: "PeerSupport", dependencies: ["HAL", "SpaceLink", "FrameSecurity", "Ground"], path: "Tests/PeerSupport"),
         // The operator's side: mission database, downlink decoding, status board model, TC building.
-        .target(name: "Ground", dependencies: ["HAL", "SpaceLink", "Link", "Systems"]),
+        .target(name: "Ground", dependencies: ["HAL", "SpaceLink", "Link", "Systems", "FrameSecurity"]),
         .executableTarget(
             name: "iost-ground",
             dependencies: ["Ground", "SpaceLink", "Link", "HAL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "iost-bench", dependencies: ["HAL", "LinuxHAL", "SimHardware", "Drivers", "FlightCore", "SpaceLink", "Link", "Assembly", "Simulation", "Systems", "PacketStore"]),
-        .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport"]),
+        .testTarget(name: "GroundTests", dependencies: ["Ground", "SpaceLink", "Link", "HAL", "PeerSupport", "FrameSecurity"]),
         .testTarget(name: "HALTests", dependencies: ["HAL"]),
         .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "PacketStoreTests", dependencies: ["PacketStore", "Systems"]),
@@ -85,7 +86,8 @@ let package = Package(
         .testTarget(name: "LinkTests", dependencies: ["Link", "SpaceLink", "HAL"]),
         .testTarget(name: "FrameSecurityTests", dependencies: ["FrameSecurity", "Link", "SpaceLink", "Systems", "PeerSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "HAL", "Systems", "FlightCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link", "PacketStore"]),
+        .testTarget(
+            name: "SimulationTests", dependencies: ["Simulation", "Assembly", "FlightCore", "SimHardware", "HAL", "Drivers", "SpaceLink", "Link", "PacketStore", "FrameSecurity"]),
         .testTarget(name: "IostdTests", dependencies: ["HAL", "PeerSupport", "SpaceLink", "Link"]),
     ]
 )

@@ -14,6 +14,11 @@ import SpaceLink
 ///
 /// [link.contact]              # passes: see ``ContactSettings`` (default: always in contact)
 /// mode = "schedule"
+///
+/// [[link.sdls]]                # SDLS on TC virtual channels: see ``SecurityAssociationSettings``
+/// spi = 1
+/// virtual_channels = [0, 1]
+/// key_file = "/etc/iost/keys/tc-spi1.key"
 /// ```
 public struct LinkSettings: Sendable {
     public var downlink: [SocketAddress]
@@ -23,6 +28,8 @@ public struct LinkSettings: Sendable {
     public var idleFill: Bool
     /// `[link.contact]`: always in contact, simulated passes, or the carrier-detect line.
     public var contact: ContactSettings
+    /// `[[link.sdls]]`: the security associations of the TC uplink (empty: every VC plain).
+    public var security: [SecurityAssociationSettings]
 
     /// The fastest downlink the daemon paces: 2 Mbit/s (an S-band testbed link). Faster rates only
     /// spend CPU on idle frames (100 Mbit/s took 70 % of a core).
@@ -56,6 +63,7 @@ public struct LinkSettings: Sendable {
         frameLength = try table.int("frame_length", default: 1024, in: 64...2048)
         idleFill = try table.bool("idle_fill", default: true)
         contact = try ContactSettings(table: try table.table("contact"))
+        security = try SecurityAssociationSettings.all(in: table)
         try table.rejectUnknownKeys()
     }
 }

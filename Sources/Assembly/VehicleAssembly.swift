@@ -93,16 +93,20 @@ public struct AssemblyOptions {
     /// Where what survives a restart is kept (``StateDirectory/resolve(explicit:environment:repository:)``);
     /// `nil`: nothing is persisted (simulations and benchmarks that start from configuration).
     public var stateDirectory: String?
+    /// The repository's root when run from a checkout: relative `[[link.sdls]] key_file` paths
+    /// are resolved against it (else against the configuration file's directory).
+    public var repository: String?
 
     public init(
         downlink: [String] = [], uplink: String? = nil, scheduler: (any RealtimeScheduling)? = nil, utc: UTCMapping? = nil,
-        stateDirectory: String? = nil
+        stateDirectory: String? = nil, repository: String? = nil
     ) {
         self.downlink = downlink
         self.uplink = uplink
         self.scheduler = scheduler
         self.utc = utc
         self.stateDirectory = stateDirectory
+        self.repository = repository
     }
 }
 
@@ -333,9 +337,12 @@ public final class VehicleAssembly {
                 frameCounts: frameCounts.counts, frameCountFile: frameCounts.file,
                 notice: ContactWiring.noticeHandler(telemetry: services.contactTelemetry, events: threadEvents.downlink, clock: wallClock))
             self.downlink = downlink
+            // SDLS on the protected VCs: keys checked (owner, mode 0600), counters from the state directory.
+            let security = try link.uplinkSecurity(
+                configurationPath: configuration.path, repository: options.repository, stateDirectory: options.stateDirectory)
             // FARM-1 sets Wait while the services cannot take a telecommand (a FOP retransmits).
             let uplink = Uplink(
-                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw, contact: contact,
+                configuration: UplinkConfiguration(spacecraftID: telemetryConfiguration.spacecraftID), clcw: clcw, contact: contact, security: security,
                 bufferAvailable: { services.hasRoomForTelecommand },
                 handler: { packet in _ = services.acceptTelecommand(packet.bytes, now: wallClock.now) }
             )

@@ -74,6 +74,9 @@ public struct CommandExchange: Sendable {
     public var timeout: Duration
     /// After successful completion, how long to wait for an expected reply still missing.
     public var replyGrace: Duration
+    /// SDLS for the protected virtual channels (`nil`: frames go plain). A retransmission is
+    /// secured again with a new IV (the same octets would be refused as a replay).
+    public var protection: UplinkProtection?
 
     public init(mib: MissionInformationBase, framing: UplinkFraming, uplink: SocketAddress, timeout: Duration = .seconds(5), replyGrace: Duration = .milliseconds(500)) {
         self.mib = mib
@@ -143,9 +146,11 @@ public struct CommandExchange: Sendable {
         }
 
         let telecommand = request.telecommand(apid: mib.apid, sequenceCount: sequenceCount)
-        let frame: [UInt8]
+        let plainFrame: TCFrame
+        var frame: [UInt8]
         do {
-            frame = try framing.frame(telecommand, sequenceNumber: sequenceNumber)
+            plainFrame = try framing.transferFrame(telecommand, sequenceNumber: sequenceNumber)
+            frame = try protection?.seal(plainFrame) ?? plainFrame.encoded
         } catch {
             throw .command(error)
         }
@@ -193,6 +198,13 @@ public struct CommandExchange: Sendable {
                 } else if clcw.lockout {
                     throw .farmLockout(virtualChannel: framing.virtualChannel)
                 } else if !clcw.wait, clcw.retransmit, ahead == 0, clock.now - lastSent >= Self.retransmitInterval {
+                    if let protection {
+                        do {
+                            frame = try protection.seal(plainFrame)
+                        } catch {
+                            throw .command(error)
+                        }
+                    }
                     do {
                         try socket.send(frame, to: uplink)
                     } catch {

@@ -31,6 +31,8 @@ public struct FARMControl: Sendable {
     public var uplink: SocketAddress
     public var timeout: Duration
     public var mib: MissionInformationBase
+    /// SDLS for the protected virtual channels (`nil`: frames go plain).
+    public var protection: UplinkProtection?
 
     public init(mib: MissionInformationBase, virtualChannel: UInt8, uplink: SocketAddress, timeout: Duration = .seconds(5)) {
         self.mib = mib
@@ -75,7 +77,13 @@ public struct FARMControl: Sendable {
             }
         }
         guard let before = decoder.link.clcwByVirtualChannel[virtualChannel]?.farmBCounter else { return .timedOut(last: nil) }
-        let frame = TCFrame(controlCommand: command, spacecraftID: spacecraftID, virtualChannel: virtualChannel).encoded
+        let plain = TCFrame(controlCommand: command, spacecraftID: spacecraftID, virtualChannel: virtualChannel)
+        let frame: [UInt8]
+        do {
+            frame = try protection?.seal(plain) ?? plain.encoded
+        } catch {
+            throw .command(error)
+        }
         do {
             try socket.send(frame, to: uplink)
         } catch {

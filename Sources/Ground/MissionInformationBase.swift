@@ -1,4 +1,5 @@
 import Foundation
+import FrameSecurity
 import SpaceLink
 
 /// Why a mission information base document could not be read.
@@ -227,6 +228,9 @@ public struct MissionInformationBase: Sendable {
     public var modes: [MIBMode]
     /// The packet stores (ST[15]), in store ID order.
     public var stores: [MIBStore] = []
+    /// The SDLS security associations of the TC uplink (`uplink_security`): which virtual
+    /// channels they protect and where their key files are. Empty: every VC plain.
+    public var uplinkSecurity: [MIBSecurityAssociation] = []
     /// Mode-machine reasons (`ModeReason`): value → name.
     public var modeReasons: [Int: String] = [:]
     /// Monitor states: value → name.
@@ -466,6 +470,15 @@ extension MissionInformationBase {
         monitorStates = states
         stores = try document.optionalArray("stores").map { store throws(MIBError) -> MIBStore in
             MIBStore(id: UInt16(try store.integer("id", in: 1...0xFFFF)), name: try store.string("name"))
+        }
+        uplinkSecurity = try document.optionalArray("uplink_security").map { entry throws(MIBError) -> MIBSecurityAssociation in
+            let name = try entry.string("service")
+            guard let service = SecurityService(rawValue: name) else {
+                throw .invalid(path: "uplink_security.service", expected: SecurityService.allCases.map(\.rawValue).joined(separator: " or "))
+            }
+            return MIBSecurityAssociation(
+                spi: UInt16(try entry.integer("spi", in: 1...0xFFFE)), service: service,
+                virtualChannels: try entry.integers("virtual_channels", in: 0...63).map { UInt8($0) }, keyFile: try entry.string("key_file"))
         }
     }
 }

@@ -385,6 +385,12 @@ public struct UplinkFraming: Sendable, Hashable {
     /// - Throws: ``CommandError`` when the packet does not fit a TC frame (1024 octets) or a
     ///   field is out of range.
     public func frame(_ telecommand: PUSTelecommand, sequenceNumber: UInt8 = 0) throws(CommandError) -> [UInt8] {
+        try transferFrame(telecommand, sequenceNumber: sequenceNumber).encoded
+    }
+
+    /// The TC transfer frame carrying `telecommand`, not yet encoded (``UplinkProtection`` secures it).
+    /// - Throws: ``CommandError`` as ``frame(_:sequenceNumber:)``.
+    public func transferFrame(_ telecommand: PUSTelecommand, sequenceNumber: UInt8 = 0) throws(CommandError) -> TCFrame {
         guard spacecraftID <= 0x3FF, virtualChannel <= 0x3F, mapID <= 0x3F else {
             throw CommandError("TC frame fields out of range: SCID \(spacecraftID) (≤ 1023), VC \(virtualChannel) (≤ 63), MAP \(mapID) (≤ 63)")
         }
@@ -394,7 +400,7 @@ public struct UplinkFraming: Sendable, Hashable {
         guard frame.length <= TCFrame.maximumLength else {
             throw CommandError("telecommand of \(packet.count) octets does not fit in a TC frame (at most \(TCFrame.maximumLength - 8))")
         }
-        return frame.encoded
+        return frame
     }
 
     /// The sequence number for the next type-AD frame on this virtual channel: N(R) of its last CLCW.

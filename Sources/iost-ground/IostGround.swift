@@ -104,6 +104,8 @@ struct Console: ParsableCommand {
         let uplinkAddress = try address(uplink, option: "--uplink")
         var merge = DownlinkMerge()
         let (mib, source) = try mibOptions.load()
+        // Only gap filling sends frames from the console (SDLS needs the key then).
+        let protection = fillGaps ? try SequenceStore.protection(for: mib) : nil
         let socket: UDPSocket
         do {
             socket = try CommandExchange.listen(on: listenAddress)
@@ -153,8 +155,9 @@ struct Console: ParsableCommand {
                 for gap in merge.takeGapsToRequest(now: Self.seconds(clock.now - start), delay: fillDelay) {
                     guard let request = DownlinkMerge.retrieval(for: gap, mib: mib) else { continue }
                     let packet = request.telecommand(apid: mib.apid, sequenceCount: SequenceStore.next()).encoded
-                    let frame = TCFrame(type: .bd, spacecraftID: mib.spacecraftID, virtualChannel: 0, data: packet).encoded
+                    let plain = TCFrame(type: .bd, spacecraftID: mib.spacecraftID, virtualChannel: 0, data: packet)
                     do {
+                        let frame = try protection?.seal(plain) ?? plain.encoded
                         try socket.send(frame, to: uplinkAddress)
                         if !terminal && !json { Output.write("iost-ground: \(request.summary)\n") }
                     } catch {
@@ -279,9 +282,10 @@ struct Send: ParsableCommand {
             throw ExitCode(Status.unavailable)
         }
         defer { socket.close() }
-        let exchange = CommandExchange(
+        var exchange = CommandExchange(
             mib: mib, framing: UplinkFraming(spacecraftID: mib.spacecraftID, virtualChannel: vc, frameType: ad ? .ad : .bd),
             uplink: uplinkAddress, timeout: timeoutDuration)
+        exchange.protection = try SequenceStore.protection(for: mib)
         let sequenceCount = sequence ?? SequenceStore.next()
         let json = self.json
         let result: ExchangeResult
@@ -419,10 +423,21 @@ final class StopSignal: Sendable {
 
 /// The packet sequence counts of `send`, kept across runs so request IDs differ.
 enum SequenceStore {
-    static var path: String {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_STATE_HOME"] ?? ((environment["HOME"] ?? NSTemporaryDirectory()) + "/.local/state")
-        return base + "/iost-ground/tc-sequence"
+    /// `$XDG_STATE_HOME/iost-ground`, else `~/.local/state/iost-ground`: the ground's own state.
+    static var directory: String { UplinkProtection.defaultStateDirectory(environment: ProcessInfo.processInfo.environment) }
+
+    static var path: String { directory + "/tc-sequence" }
+
+    /// SDLS for the virtual channels the mission database protects (`nil`: none), or exit 78
+    /// naming the key file that cannot be used.
+    static func protection(for mib: MissionInformationBase) throws -> UplinkProtection? {
+        guard !mib.uplinkSecurity.isEmpty else { return nil }
+        do {
+            return try UplinkProtection(associations: mib.uplinkSecurity, stateDirectory: directory)
+        } catch {
+            Output.error("iost-ground: \(error)")
+            throw ExitCode(Status.config)
+        }
     }
 
     /// The next count (0…16383), advancing the stored one; a time-derived count if the file
@@ -599,7 +614,8 @@ struct Farm: ParsableCommand {
             throw ExitCode(Status.unavailable)
         }
         defer { socket.close() }
-        let control = FARMControl(mib: mib, virtualChannel: vc, uplink: uplinkAddress, timeout: timeoutDuration)
+        var control = FARMControl(mib: mib, virtualChannel: vc, uplink: uplinkAddress, timeout: timeoutDuration)
+        control.protection = try SequenceStore.protection(for: mib)
         let result: FARMControlResult
         do {
             result = try control.run(command, socket: socket)

@@ -75,7 +75,7 @@ final class FlightDaemon: @unchecked Sendable {
                 configuration: configuration, mode: .realTime(for: configuration),
                 options: AssemblyOptions(
                     downlink: downlinkOverride, uplink: uplinkOverride,
-                    scheduler: LinuxRealtimeScheduler(), stateDirectory: stateDirectory))
+                    scheduler: LinuxRealtimeScheduler(), stateDirectory: stateDirectory, repository: ConfigLocator.repositoryRoot()))
         } catch {
             throw DaemonStartError(error)
         }

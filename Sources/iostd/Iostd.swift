@@ -13,7 +13,7 @@ struct Iostd: ParsableCommand {
         commandName: "iostd",
         abstract: "iost-flight onboard daemon: sensors, life support and power control, fault management, CCSDS/PUS link.",
         version: SoftwareVersion.build.text,
-        subcommands: [RunCommand.self, ProbeCommand.self, SimCommand.self, MIBCommand.self]
+        subcommands: [RunCommand.self, ProbeCommand.self, SimCommand.self, MIBCommand.self, KeysCommand.self]
     )
 }
 
@@ -50,6 +50,8 @@ enum ExitStatus {
     static let configuration: Int32 = 78
     /// EX_TEMPFAIL: the state directory is held by another iostd (or cannot be locked).
     static let stateDirectoryBusy: Int32 = 75
+    /// EX_CANTCREAT: an output file cannot be created (it exists, or the directory refuses it).
+    static let cannotCreate: Int32 = 73
 }
 
 /// Finds the default configuration: the repository's `config/sim.toml` when run from a checkout

@@ -2,6 +2,10 @@ import ArgumentParser
 import FlightCore
 import Assembly
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `iostd mib`: print the mission information base (JSON) the ground console loads.
 ///
 /// Built from the configuration the way `iostd run` builds the vehicle, but always on simulated
@@ -22,10 +26,39 @@ struct MIBCommand: ParsableCommand {
             let assembly = try VehicleAssembly(
                 configuration: configuration,
                 mode: .simulatedTime(RunMode.SimulatedTime(standInForHardware: true)))
-            Terminal.out(assembly.services.missionDatabase.json)
+            Terminal.out(Self.withUplinkSecurity(assembly.services.missionDatabase.json, link: assembly.link, configurationPath: configuration.path))
         } catch {
             Terminal.error("iostd: \(error)")
             throw ExitCode(DaemonStartError(error).exitStatus)
         }
+    }
+
+    /// The database with `uplink_security` (SPI, service, virtual channels, absolute key file
+    /// path; never a key) appended as the last member when `[[link.sdls]]` protects a VC.
+    static func withUplinkSecurity(_ json: String, link: LinkSettings, configurationPath: String) -> String {
+        guard !link.security.isEmpty, let close = json.lastIndex(of: "}") else { return json }
+        var base = configurationPath
+        if !base.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            if getcwd(&buffer, buffer.count) != nil {
+                base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + base
+            }
+        }
+        let entries = link.security.map { settings in
+            let channels = settings.virtualChannels.map { String($0) }.joined(separator: ", ")
+            return "    {\n      \"spi\": \(settings.spi),\n      \"service\": \"\(settings.service.rawValue)\",\n      \"virtual_channels\": [\(channels)],\n"
+                + "      \"key_file\": \(JSON.string(settings.keyPath(configurationPath: base, repository: ConfigLocator.repositoryRoot())))\n    }"
+        }
+        let head = json[..<close].trimmingSuffix()
+        return head + ",\n  \"uplink_security\": [\n" + entries.joined(separator: ",\n") + "\n  ]\n}"
+    }
+}
+
+extension Substring {
+    /// Without trailing spaces and newlines.
+    func trimmingSuffix() -> String {
+        var text = self
+        while let last = text.last, last == " " || last == "\n" { text.removeLast() }
+        return String(text)
     }
 }

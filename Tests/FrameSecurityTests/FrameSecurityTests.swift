@@ -325,3 +325,44 @@ func receiver(window: UInt64 = 100, counterFile: SecurityCounterFile? = nil, all
         #expect(KeyFile.parse(Array((String(repeating: "aB", count: 32) + "\n").utf8)) == [UInt8](repeating: 0xAB, count: 32))
     }
 }
+
+/// NASA CryptoLib's AES-256-GCM TC vector (test/unit/ut_tc_process.c, EXERCISE_IV; the NIST CAVP
+/// gcmEncryptExtIV256 case it is built from): key `ef9f…70f8`, IV `b6ac8e4963f49207ffd6374c`,
+/// plaintext `722ee47d…c4e5`, ciphertext `1224dfef…4979`, 120-bit tag `882eafea…907b` with no
+/// AAD. CryptoLib's SA 9 sends no MAC, so its frame is 16 octets shorter than ours; the segment
+/// header, security header and ciphertext sit at the same offsets.
+@Suite struct CryptoLibVectorTests {
+    static let key = bytes("ef9f9284cf599eac3b119905a7d18851e7e374cf63aea04358586b0f757670f8")
+    static let iv = bytes("b6ac8e4963f49207ffd6374c")
+    static let plaintext = bytes("722ee47da4b77424733546c2d400c4e5")
+    static let ciphertext = bytes("1224dfefb72a20d49e09256908874979")
+    /// CryptoLib's "good IV" frame: BD, SCID 3, VC 0, MAP 63, SPI 9, IV, ciphertext, FECF.
+    static let cryptoLibFrame = bytes("2003002500FF0009B6AC8E4963F49207FFD6374C1224DFEFB72A20D49E09256908874979AD6F")
+
+    @Test func ourFrameCarriesTheVectorsCiphertextAtCryptoLibsOffsets() throws {
+        let counter = try #require(SecurityCounter(bytes: Self.iv))
+        let association = SecurityAssociation(spi: 9, service: .authenticatedEncryption, key: SymmetricKey(data: Self.key), replayWindow: 5)
+        let frame = TCFrameSecurity.protect(
+            TCFrame(type: .bd, spacecraftID: 3, virtualChannel: 0, mapID: 0x3F, data: Self.plaintext), association: association, counter: counter)
+        #expect(frame.count == Self.cryptoLibFrame.count + 16)
+        #expect(Array(frame[0..<2]) == Array(Self.cryptoLibFrame[0..<2]))
+        #expect(Array(frame[4..<36]) == Array(Self.cryptoLibFrame[4..<36]))
+        #expect(CRC16.compute(Self.cryptoLibFrame) == 0, "the vector's FECF is the CRC we use")
+
+        // And back: the receiver opens it.
+        var uplink = UplinkReceiver(
+            configuration: UplinkConfiguration(frame: TCFrameConfiguration(spacecraftID: 3, allowedVirtualChannels: [0], allowedMAPs: [0x3F])),
+            security: try UplinkSecurity(
+                configuration: UplinkSecurityConfiguration(associations: [association], virtualChannels: [0: 9]), counterFile: nil))
+        // The plaintext is no space packet: it goes on whole, for the packet layer to reject.
+        let outcome = uplink.receive(frame[...], bufferAvailable: true)
+        #expect(outcome.packets.map(\.bytes) == [Self.plaintext])
+        #expect(uplink.statistics.securedFramesAccepted == 1)
+    }
+
+    @Test func theGCMTagMatchesTheNISTVector() throws {
+        let sealed = try AES.GCM.seal(Self.plaintext, using: SymmetricKey(data: Self.key), nonce: AES.GCM.Nonce(data: Self.iv))
+        #expect(Array(sealed.ciphertext) == Self.ciphertext)
+        #expect(Array(sealed.tag.prefix(15)) == bytes("882eafea22adf8dbed06a2265f907b"))
+    }
+}

@@ -82,7 +82,8 @@ import Testing
         func send(_ type: MessageType, _ data: [UInt8] = []) throws -> RequestID {
             sequence += 1
             let packet = PUSTelecommand(apid: 0x123, sequenceCount: sequence, messageType: type, applicationData: data).encoded
-            try sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: packet).encoded)
+            // config/sim.toml protects VC 0 with SDLS: the frame is secured with the sim key.
+            try sendFrame(SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: packet)))
             return try #require(RequestID(rawPacket: packet))
         }
 
@@ -174,7 +175,7 @@ import Testing
         // spacepackets' TC[17,1], in our TC frame: accepted, executed, answered.
         let tc = try #require(hexBytes(result["ping_tc"] as? String ?? ""))
         let request = try #require(RequestID(rawPacket: tc))
-        try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: tc).encoded)
+        try daemon.sendFrame(SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: tc)))
         try daemon.listen(for: .seconds(5)) { _ in daemon.reports(for: request).contains(.completionSuccess(request)) }
         #expect(daemon.reports(for: request).contains(.acceptanceSuccess(request)))
         #expect(daemon.reports(for: request).contains(.completionSuccess(request)))

@@ -80,10 +80,10 @@ extension DaemonEndToEndTests {
 
         // A type-AD frame far outside the FARM-1 window: Lockout.
         try daemon.sendFrame(
-            TCFrame(
-                type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 100,
-                data: PUSTelecommand(apid: 0x123, sequenceCount: 1, messageType: .areYouAlive).encoded
-            ).encoded)
+            SimulatedUplinkSecurity.seal(
+                TCFrame(
+                    type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 100,
+                    data: PUSTelecommand(apid: 0x123, sequenceCount: 1, messageType: .areYouAlive).encoded)))
         let locked = try run(tool, ["send", "ping", "--ad", "--sequence", "3000"] + common)
         #expect(locked.status == 3, "\(locked.output)")
         #expect(locked.output.contains("lockout"), "\(locked.output)")
@@ -120,24 +120,35 @@ extension DaemonEndToEndTests {
         }
         for _ in 0..<3 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 7, virtualChannel: 0, data: ping).encoded) }
         for _ in 0..<2 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 5, data: ping).encoded) }
-        var segmented = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded
+        // VC 0 is protected by SDLS (config/sim.toml): frames that should get past frame
+        // validation are secured with the sim key; frame validation runs first, so the
+        // malformed ones are counted under their own reasons all the same.
+        var segmented = try SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping))
         segmented[5] = 0x40 // sequence flags 01: a first segment
         try daemon.sendFrame(withFECF(segmented))
         for _ in 0..<4 {
-            var corrupt = TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded
+            var corrupt = try SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping))
             corrupt[corrupt.count - 1] ^= 0xFF
             try daemon.sendFrame(corrupt)
         }
-        try daemon.sendFrame(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 3, data: ping).encoded) // V(R) = 0: a gap
+        try daemon.sendFrame(SimulatedUplinkSecurity.seal(TCFrame(type: .ad, spacecraftID: 42, virtualChannel: 0, sequenceNumber: 3, data: ping))) // V(R) = 0: a gap
         var wrongLength = PUSTelecommand(apid: 0x123, sequenceCount: 701, messageType: .areYouAlive).encoded
         wrongLength[5] &+= 5
-        try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: wrongLength).encoded)
+        try daemon.sendFrame(SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: wrongLength)))
         let badLength = try #require(RequestID(rawPacket: wrongLength))
+        // SDLS refusals: plain frames on the protected VC, a replay, a forged MAC (FECF made good).
+        for _ in 0..<2 { try daemon.sendFrame(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping).encoded) }
+        let secured = try SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping))
+        try daemon.sendFrame(secured)
+        try daemon.sendFrame(secured)
+        var forged = try SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: ping))
+        forged[forged.count - 3] ^= 0x01
+        try daemon.sendFrame(withFECF(forged))
         // The counters reach the pool with the next hk cycle (1 s).
         try daemon.listen(for: .milliseconds(1500))
         #expect(daemon.reports(for: badLength) == [.acceptanceFailure(badLength, FailureNotice(.badLength))])
 
-        let ids: [UInt16] = [0x0920, 0x0921, 0x0923, 0x0924, 0x0928, 0x092B]
+        let ids: [UInt16] = [0x0920, 0x0921, 0x0923, 0x0924, 0x0928, 0x092B, 0x092D, 0x092F, 0x0930]
         let request = try daemon.send(.parameterReportRequest, ParameterManagementMessage.reportRequest(ids).applicationData)
         var values: [UInt16: ParameterValue] = [:]
         try daemon.listen(for: .seconds(5)) { telemetry in
@@ -151,8 +162,9 @@ extension DaemonEndToEndTests {
             return !values.isEmpty
         }
         #expect(daemon.reports(for: request).contains(.completionSuccess(request)))
-        // wrong spacecraft 3, wrong VC 2, segment header 1, FECF 4, FARM-1 gap 1, bad packet data 1.
-        #expect(ids.map { values[$0] } == [.u32(3), .u32(2), .u32(1), .u32(4), .u32(1), .u32(1)], "\(values)")
+        // wrong spacecraft 3, wrong VC 2, segment header 1, FECF 4, FARM-1 gap 1, bad packet data 1,
+        // SDLS: unknown SPI (plain) 2, bad MAC 1, replay 1.
+        #expect(ids.map { values[$0] } == [.u32(3), .u32(2), .u32(1), .u32(4), .u32(1), .u32(1), .u32(2), .u32(1), .u32(1)], "\(values)")
         daemon.process.terminate()
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
     }

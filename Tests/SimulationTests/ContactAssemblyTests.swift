@@ -1,6 +1,7 @@
 import Assembly
 import FlightCore
 import Foundation
+import FrameSecurity
 import HAL
 import Link
 import SimHardware
@@ -77,7 +78,12 @@ import Testing
         #expect(downlink.pump(now: base).isEmpty)
         #expect(!contact.isInContact)
         let tc = PUSTelecommand(apid: 0x10, sequenceCount: 0, messageType: MessageType(17, 1)).encoded
-        let frame = TCFrame(type: .bd, spacecraftID: spacecraftID, virtualChannel: 0, data: tc).encoded
+        // The shipped configuration protects VC 0 with SDLS SPI 1 (the key iostd created).
+        let sdls = try #require(assembly.link.security.first)
+        let key = try KeyFile.load(path: sdls.keyPath(configurationPath: configuration.path, repository: nil))
+        let association = SecurityAssociation(spi: sdls.spi, service: sdls.service, key: key, replayWindow: sdls.replayWindow)
+        let frame = TCFrameSecurity.protect(
+            TCFrame(type: .bd, spacecraftID: spacecraftID, virtualChannel: 0, data: tc), association: association, counter: SecurityCounter(low: 1))
         #expect(uplink.receive(datagram: frame[...]) == .outOfContact)
         #expect(telemetry.value(.uplinkNoContact) == 1)
         #expect(downlink.enqueue(telemetryPacketForTest(), priority: .housekeeping))
