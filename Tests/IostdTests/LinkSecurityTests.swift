@@ -1,5 +1,6 @@
 import Foundation
 import PeerSupport
+import SpaceLink
 import Testing
 
 /// SDLS key files through the daemon binary (docs/link-security.md): `iostd keys new`, and the
@@ -52,5 +53,37 @@ import Testing
         chmod(keyPath, 0o600)
         let ok = try ProbeCommandTests.iostd(["run", "--config", config, "--state-dir", state, "--duration", "1s", "--uplink", "127.0.0.1:0"])
         #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    /// The daemon keeps the last accepted counter in its state directory: after a restart the
+    /// frame it accepted before is a replay (no report, nothing runs) and the next one is accepted.
+    @Test func aFrameAcceptedBeforeARestartIsAReplayAfterIt() throws {
+        typealias RunningDaemon = DaemonEndToEndTests.RunningDaemon
+        let state = PeerEnvironment.scratchStateDirectory()
+        defer { PeerEnvironment.removeStateDirectory(state) }
+        let first = PUSTelecommand(apid: 0x123, sequenceCount: 4001, messageType: .areYouAlive)
+        let second = PUSTelecommand(apid: 0x123, sequenceCount: 4002, messageType: .areYouAlive)
+        let firstFrame = try SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: first.encoded))
+        let secondFrame = try SimulatedUplinkSecurity.seal(TCFrame(type: .bd, spacecraftID: 42, virtualChannel: 0, data: second.encoded))
+        do {
+            let daemon = try RunningDaemon(arguments: ["--state-dir", state, "--duration", "60s"])
+            try daemon.listen(for: .seconds(2))
+            try daemon.sendFrame(firstFrame)
+            try daemon.listen(for: .seconds(5)) { _ in daemon.reports(for: first.requestID).contains(.completionSuccess(first.requestID)) }
+            #expect(daemon.reports(for: first.requestID).contains(.completionSuccess(first.requestID)))
+            daemon.process.terminate()
+            #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
+        }
+        let counters = try FileManager.default.attributesOfItem(atPath: state + "/sdls-counters")
+        #expect(counters[.posixPermissions] as? Int == 0o600)
+        let daemon = try RunningDaemon(arguments: ["--state-dir", state, "--duration", "60s"])
+        try daemon.listen(for: .seconds(2))
+        try daemon.sendFrame(firstFrame)
+        try daemon.sendFrame(secondFrame)
+        try daemon.listen(for: .seconds(5)) { _ in daemon.reports(for: second.requestID).contains(.completionSuccess(second.requestID)) }
+        #expect(daemon.reports(for: second.requestID).contains(.completionSuccess(second.requestID)))
+        #expect(daemon.reports(for: first.requestID).isEmpty, "the replayed frame ran: \(daemon.reports(for: first.requestID))")
+        daemon.process.terminate()
+        #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
     }
 }
