@@ -28,11 +28,13 @@ public struct SecurityAssociationSettings: Sendable, Hashable {
     public var replayWindow: UInt64
 
     /// The key file's path: absolute as written; a relative one from the repository's root when
-    /// run from a checkout (as the state directory `.cache/state` is), else from the
+    /// run from a checkout (as the state directory `.cache/state` is), else from the state
+    /// directory (systemd's `StateDirectory=`, writable by the service user), else from the
     /// configuration file's directory.
-    public func keyPath(configurationPath: String, repository: String?) -> String {
+    public func keyPath(configurationPath: String, repository: String?, stateDirectory: String? = nil) -> String {
         if keyFile.hasPrefix("/") { return keyFile }
         if let root = repository ?? Self.checkout(holding: configurationPath) { return root + "/" + keyFile }
+        if let stateDirectory { return stateDirectory + "/" + keyFile }
         guard let slash = configurationPath.lastIndex(of: "/") else { return keyFile }
         return String(configurationPath[...slash]) + keyFile
     }
@@ -86,8 +88,8 @@ public struct SecurityAssociationSettings: Sendable, Hashable {
     /// The key: read after checking the file's owner (the effective uid) and mode; created first
     /// when missing and ``createKey`` says so.
     /// - Throws: ``ConfigurationError`` naming the key file (never the key).
-    func loadKey(configurationPath: String, repository: String?) throws(ConfigurationError) -> SecurityAssociation {
-        let path = keyPath(configurationPath: configurationPath, repository: repository)
+    func loadKey(configurationPath: String, repository: String?, stateDirectory: String?) throws(ConfigurationError) -> SecurityAssociation {
+        let path = keyPath(configurationPath: configurationPath, repository: repository, stateDirectory: stateDirectory)
         do {
             do {
                 return SecurityAssociation(spi: spi, service: service, key: try KeyFile.load(path: path), replayWindow: replayWindow)
@@ -123,7 +125,7 @@ extension LinkSettings {
         var channels: [UInt8: UInt16] = [:]
         for settings in security {
             do {
-                associations.append(try settings.loadKey(configurationPath: configurationPath, repository: repository))
+                associations.append(try settings.loadKey(configurationPath: configurationPath, repository: repository, stateDirectory: stateDirectory))
             } catch {
                 throw .configuration(error)
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlightCore
 import Assembly
+import Systems
 
 #if canImport(Glibc)
     import Glibc
@@ -44,10 +45,14 @@ struct MIBCommand: ParsableCommand {
                 base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + base
             }
         }
+        // Where `iostd run` would look (the state directory as it resolves it, under systemd too).
+        let repository = ConfigLocator.repositoryRoot()
+        let state = StateDirectory.resolve(
+            explicit: nil, environment: getenv("STATE_DIRECTORY").map { String(cString: $0) }, repository: repository)
         let entries = link.security.map { settings in
             let channels = settings.virtualChannels.map { String($0) }.joined(separator: ", ")
             return "    {\n      \"spi\": \(settings.spi),\n      \"service\": \"\(settings.service.rawValue)\",\n      \"virtual_channels\": [\(channels)],\n"
-                + "      \"key_file\": \(JSON.string(settings.keyPath(configurationPath: base, repository: ConfigLocator.repositoryRoot())))\n    }"
+                + "      \"key_file\": \(JSON.string(settings.keyPath(configurationPath: base, repository: repository, stateDirectory: state)))\n    }"
         }
         let head = json[..<close].trimmingSuffix()
         return head + ",\n  \"uplink_security\": [\n" + entries.joined(separator: ",\n") + "\n  ]\n}"
