@@ -274,7 +274,6 @@ public final class VehicleAssembly {
         executive.addPrologue(services.scheduleReleaseMember)
         if let stateDirectory = options.stateDirectory {
             services.attachScheduleJournal(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
-            services.attachCommandedState(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
         }
 
         // ── THE RATE GROUPS: what runs where, in order ──────────────────────────────────────
@@ -301,10 +300,15 @@ public final class VehicleAssembly {
         table.append(
             (
                 RateGroupName.monitoring,
-                flight.faultManagement.monitoringMembers(group: RateGroupName.monitoring, period: monitoringGroup.period) + [flight.outputStage]
+                flight.faultManagement.monitoringMembers(group: RateGroupName.monitoring, period: monitoringGroup.period)
+                    + [services.transitionReportMember, flight.outputStage]
             ))
         for (group, members) in table {
             for member in members { executive.add(member, to: group) }
+        }
+        if let stateDirectory = options.stateDirectory {
+            // After the monitor members: TC-added monitors name their group by its period.
+            services.attachCommandedState(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
         }
         rateGroups = executive.groups.map { ($0.name, $0.members.map(\.name)) }
 

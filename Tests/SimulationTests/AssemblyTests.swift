@@ -24,7 +24,7 @@ import Testing
                 "lsp 10 Hz: pressure-feed, life-support, output-stage",
                 "pwr 10 Hz: power, output-stage",
                 "hk 1 Hz: store-parameters, housekeeping",
-                "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
+                "mon 1 Hz: monitors-mon, event-action, mode-machine, pmon-transitions, output-stage",
             ])
         #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump", "thread-events", "schedule-release"])
         #expect(assembly.rateGroups.map(\.group) == ["att", "lsp", "pwr", "hk", "mon"])
