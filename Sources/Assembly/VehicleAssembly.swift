@@ -118,9 +118,9 @@ public struct AssemblyOptions {
 ///            hardware edge line ──►     prologue  edge pump (drains edge events into devices)
 ///            ring                       att  50 Hz sample ingest → pool (dev.*), health
 ///                                       lsp  10 Hz pressure feed → life support → output stage
-///  uplink    TC frames → FARM-1 →       pwr  10 Hz power (SoC, eclipse, shedding) → output stage
+///  uplink    TC frames → FARM-1 →       pwr  10 Hz power (SoC, eclipse, shedding) → SoC keeper → output stage
 ///            services.acceptTelecommand hk    1 Hz housekeeping collection
-///            → command queue ──►        mon   1 Hz monitors → event-action → mode machine → output stage
+///            → command queue ──►        mon   1 Hz monitors → event-action → mode machine → TM[12,12] → output stage
 ///  telemetry services.pump() → sequence counts → packet stores (<state>/store/NAME) → downlink queues
 ///  downlink  paced TM frames → UDP      Every component raises events into the EventRouter.
 /// ```
@@ -281,7 +281,7 @@ public final class VehicleAssembly {
         var table: [(group: String, members: [any RateGroupMember])] = [
             (RateGroupName.attitude, [flight.sampling.ingest]),
             (RateGroupName.lifeSupport, (flight.pressureFeed.map { [$0] } ?? []) + [flight.lifeSupport, flight.outputStage]),
-            (RateGroupName.power, [flight.power, flight.outputStage]),
+            (RateGroupName.power, [flight.power, services.batteryChargeMember, flight.outputStage]),
             (RateGroupName.housekeeping, [storeParameters, services.housekeepingMember]),
         ]
         for group in executive.groups where group.name != RateGroupName.monitoring {
@@ -308,7 +308,10 @@ public final class VehicleAssembly {
         }
         if let stateDirectory = options.stateDirectory {
             // After the monitor members: TC-added monitors name their group by its period.
-            services.attachCommandedState(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
+            let power = flight.power
+            services.attachCommandedState(
+                stateDirectory: stateDirectory, events: threadEvents.telemetry,
+                batteryCharge: ({ power.stateOfCharge }, { power.restoreStateOfCharge($0) }), now: executiveClock.now)
         }
         rateGroups = executive.groups.map { ($0.name, $0.members.map(\.name)) }
 

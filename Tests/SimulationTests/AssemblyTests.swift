@@ -22,7 +22,7 @@ import Testing
             groups == [
                 "att 50 Hz: sample-ingest",
                 "lsp 10 Hz: pressure-feed, life-support, output-stage",
-                "pwr 10 Hz: power, output-stage",
+                "pwr 10 Hz: power, soc-keeper, output-stage",
                 "hk 1 Hz: store-parameters, housekeeping",
                 "mon 1 Hz: monitors-mon, event-action, mode-machine, pmon-transitions, output-stage",
             ])

@@ -30,10 +30,12 @@ import Systems
 ///     ea-add 0x0490 1881c0…               # TC[19,1]: the event ID and its telecommand packet, hex
 ///     ea-enabled 0x0490 1                 # TC[19,4]/[19,5]
 ///     ea-function 0                       # TC[19,8]/[19,9]
+///     battery-soc 73.25 1800000060        # the SoC estimate (%) and its UTC time (BatteryChargeKeeper)
 ///
 /// Monitor and event-action lines are applied through the same code as the telecommands, in the
 /// order deleted, added, modified, enabled; one that no longer applies (a parameter the
-/// configuration dropped, an interval no group has) is skipped and counted.
+/// configuration dropped, an interval no group has) is skipped and counted. The battery line is
+/// not a command: it is rewritten every minute and applied only when recent enough.
 ///
 /// - Warning: ``note(_:)`` and ``noteEventFilter(_:)``: telemetry thread. ``restore(into:)``:
 ///   before the executive starts.
@@ -57,6 +59,9 @@ final class PersistedCommanding {
     private var actionAdded: [UInt16: [UInt8]] = [:]
     private var actionEnabled: [UInt16: Bool] = [:]
     private var actionFunction: Bool?
+    /// The last state-of-charge estimate (%) and its UTC time (Unix seconds).
+    private var batteryCharge: (percent: Double, unixSeconds: Int64)?
+    private let utc: UTCMapping?
     /// The configured monitors' PMON IDs and event-action definitions' event IDs (immutable).
     private let configuredMonitors: Set<UInt16>
     private let configuredActions: Set<UInt16>
@@ -70,13 +75,16 @@ final class PersistedCommanding {
         case monitoring, eventAction
         /// One TC[19,1] definition: event ID in `words[0]`, the packet in the value storage.
         case eventActionAdd
+        /// The battery's state-of-charge estimate (%) in `values[0]` (``BatteryChargeKeeper``).
+        case batteryCharge
     }
 
     init(
         stateDirectory: String, directory: ServiceDirectory, events: any EventSink, configuredMonitors: Set<UInt16> = [],
-        configuredActions: Set<UInt16> = []
+        configuredActions: Set<UInt16> = [], utc: UTCMapping? = nil
     ) {
         path = stateDirectory + "/" + Self.fileName
+        self.utc = utc
         self.directory = directory
         self.events = events
         self.configuredMonitors = configuredMonitors
@@ -85,10 +93,11 @@ final class PersistedCommanding {
 
     // MARK: Start
 
-    /// Reads the file and applies it to the pool, housekeeping and the encoder's event filter.
+    /// Reads the file and applies it to the pool, housekeeping and the encoder's event filter;
+    /// a battery estimate no older than `maximumChargeAge` goes to `restoreCharge`.
     func restore(
         pool: ParameterPool, housekeeping: HousekeepingService, disableEvents: (Set<UInt16>) -> Void, monitoring: MonitoringExecution? = nil,
-        now: MonotonicInstant
+        restoreCharge: ((Double) -> Void)? = nil, maximumChargeAge: Duration = BatteryChargeKeeper.maximumAge, now: MonotonicInstant
     ) {
         let text: String
         do {
@@ -148,6 +157,12 @@ final class PersistedCommanding {
             case ("pmon-deleted", 2), ("pmon-add", 3), ("pmon-modify", 3), ("pmon-enabled", 3), ("ea-deleted", 2), ("ea-add", 3),
                 ("ea-enabled", 3), ("ea-function", 2):
                 serviceLines.append(fields)
+            case ("battery-soc", 3):
+                guard let percent = Double(fields[1]), percent.isFinite, (0...100).contains(percent), let time = Int64(fields[2]) else {
+                    skipped += 1
+                    continue
+                }
+                batteryCharge = (percent, time)
             default:
                 skipped += 1
             }
@@ -159,6 +174,17 @@ final class PersistedCommanding {
             skipped += failed
         } else {
             skipped += serviceLines.count
+        }
+        if let (percent, saved) = batteryCharge, let restoreCharge, let utc {
+            // Age in whole seconds; an estimate from the future (a clock set back) is not trusted.
+            let age = utc.utc(now).unixSeconds - saved
+            if age >= 0, age <= maximumChargeAge.components.seconds {
+                restoreCharge(percent)
+                events.raise(FlightEvent(id: StateEvents.batteryChargeRestored, severity: .informative, time: now, a: percent, b: Double(age), count: 2))
+            } else {
+                batteryCharge = nil
+                events.raise(FlightEvent(id: StateEvents.batteryChargeNotRestored, severity: .low, time: now, a: percent, b: Double(age), count: 2))
+            }
         }
         events.raise(FlightEvent(id: StateEvents.commandedStateRestored, severity: .informative, time: now, a: Double(applied), b: Double(skipped), count: 2))
     }
@@ -295,6 +321,9 @@ final class PersistedCommanding {
             actionAdded[id] = record.octets
             actionEnabled[id] = nil
             actionDeleted.remove(id)
+        case .batteryCharge:
+            guard let utc else { return }
+            batteryCharge = (record.values[0], utc.utc(record.time).unixSeconds)
         case nil:
             return
         }
@@ -372,6 +401,7 @@ final class PersistedCommanding {
         for id in actionAdded.keys.sorted() { text += "ea-add \(hex(id)) \(Self.hexText(actionAdded[id] ?? []))\n" }
         for id in actionEnabled.keys.sorted() { text += "ea-enabled \(hex(id)) \(actionEnabled[id] == true ? 1 : 0)\n" }
         if let actionFunction { text += "ea-function \(actionFunction ? 1 : 0)\n" }
+        if let batteryCharge { text += "battery-soc \(batteryCharge.percent) \(batteryCharge.unixSeconds)\n" }
         do {
             try writeFileAtomically(Array(text.utf8), toPath: path)
         } catch {
@@ -386,6 +416,8 @@ public enum StateEvents: EventDefinitionProvider {
     public static let commandedStateRestored = EventID(0x0C20)
     public static let commandedStateUnusable = EventID(0x0C21)
     public static let commandedStateWriteFailed = EventID(0x0C22)
+    public static let batteryChargeRestored = EventID(0x0C23)
+    public static let batteryChargeNotRestored = EventID(0x0C24)
 
     public static var eventDefinitions: [EventDefinition] {
         [
@@ -398,6 +430,12 @@ public enum StateEvents: EventDefinitionProvider {
             EventDefinition(
                 commandedStateWriteFailed, "commanded_state_write_failed", .medium, arguments: ["errno"],
                 "A commanded change could not be persisted; it is lost at the next restart."),
+            EventDefinition(
+                batteryChargeRestored, "battery_soc_restored", .informative, arguments: ["state of charge (%)", "age (s)"],
+                "The battery's state-of-charge estimate kept before the restart replaced the configured starting point."),
+            EventDefinition(
+                batteryChargeNotRestored, "battery_soc_not_restored", .low, arguments: ["state of charge (%)", "age (s)"],
+                "The kept state-of-charge estimate was older than an hour (or from the future) and was not used; the estimator starts from the configuration or the open-circuit voltage."),
         ]
     }
 }

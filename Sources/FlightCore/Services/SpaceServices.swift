@@ -138,6 +138,8 @@ public final class SpaceServices: @unchecked Sendable {
             resetStatistics: { [unowned executive] in executive.resetStatistics() })
         encoder = LockedValue(TelemetryEncoder(configuration: telemetry, mapping: utc, directory: directory))
         transitionReports = TransitionReports(bank: topology.faultManagement.monitors, reports: reports, budget: budget)
+        batteryCharge = BatteryChargeKeeper(reports: reports, budget: budget)
+        self.utc = utc
         scheduling.accept = { [unowned self] packet, now in _ = self.acceptTelecommand(packet, now: now) }
         scheduling.hasRoom = { [unowned self] in self.hasRoomForTelecommand }
         // ST[19] definitions added by TC release their telecommand like a time-tagged one
@@ -151,6 +153,12 @@ public final class SpaceServices: @unchecked Sendable {
     /// after the monitors.
     public var transitionReportMember: any RateGroupMember { transitionReports }
     private let transitionReports: TransitionReports
+
+    /// Hands the battery's state-of-charge estimate to the state directory once a minute
+    /// (``BatteryChargeKeeper``): the assembly runs it in the power group after the controller.
+    public var batteryChargeMember: any RateGroupMember { batteryCharge }
+    private let batteryCharge: BatteryChargeKeeper
+    private let utc: UTCMapping
 
     // MARK: Executive thread
 
@@ -177,17 +185,23 @@ public final class SpaceServices: @unchecked Sendable {
     /// configuration's defaults, and keeps every later one there (``PersistedCommanding``). Call
     /// once, before the executive starts and after every monitoring group's member is built
     /// (a monitor added by TC names its group by period).
-    /// - Parameter events: the telemetry thread's event log.
-    public func attachCommandedState(stateDirectory: String, events: any EventSink, now: MonotonicInstant) {
+    /// - Parameters:
+    ///   - events: the telemetry thread's event log.
+    ///   - batteryCharge: reads the state-of-charge estimate (executive thread) and restores a
+    ///     kept one (before the executive starts); `nil` keeps none.
+    public func attachCommandedState(
+        stateDirectory: String, events: any EventSink, batteryCharge: (read: () -> Double?, restore: (Double) -> Void)? = nil, now: MonotonicInstant
+    ) {
         let monitoring = execution.monitoring
         var actions: Set<UInt16> = []
         monitoring.table.forEachDefinition { id, _ in actions.insert(id) }
         let persisted = PersistedCommanding(
             stateDirectory: stateDirectory, directory: directory, events: events,
-            configuredMonitors: Set(monitoring.bank.definitions.compactMap { $0?.pmonID }), configuredActions: actions)
+            configuredMonitors: Set(monitoring.bank.definitions.compactMap { $0?.pmonID }), configuredActions: actions, utc: utc)
         persisted.restore(
             pool: pool, housekeeping: housekeeping, disableEvents: { ids in encoder.withLock { $0.disabledEvents = ids } }, monitoring: monitoring,
-            now: now)
+            restoreCharge: batteryCharge?.restore, now: now)
+        if let read = batteryCharge?.read { self.batteryCharge.attach(read: read) }
         commanded = persisted
     }
 
