@@ -116,7 +116,7 @@ public struct AssemblyOptions {
 ///            lock-free sample slots     prologue  [sim time: synchronous poll]
 ///  edge-NAME EdgeEventMonitor per       prologue  [sim buses in real time: world follows clock]
 ///            hardware edge line ──►     prologue  edge pump (drains edge events into devices)
-///            ring                       att  50 Hz sample ingest → pool (dev.*), health
+///            ring                       att  50 Hz sample ingest → pool (dev.*), health → attitude filter (MEKF)
 ///                                       lsp  10 Hz pressure feed → life support → output stage
 ///  uplink    TC frames → FARM-1 →       pwr  10 Hz power (SoC, eclipse, shedding) → SoC keeper → output stage
 ///            services.acceptTelecommand hk    1 Hz housekeeping collection
@@ -279,7 +279,7 @@ public final class VehicleAssembly {
         // ── THE RATE GROUPS: what runs where, in order ──────────────────────────────────────
         // Rates come from [[executive.group]] (base rate / divisor); every name below must exist.
         var table: [(group: String, members: [any RateGroupMember])] = [
-            (RateGroupName.attitude, [flight.sampling.ingest]),
+            (RateGroupName.attitude, [flight.sampling.ingest] + (flight.attitude.map { [$0] } ?? [])),
             (RateGroupName.lifeSupport, (flight.pressureFeed.map { [$0] } ?? []) + [flight.lifeSupport, flight.outputStage]),
             (RateGroupName.power, [flight.power, services.batteryChargeMember, flight.outputStage]),
             (RateGroupName.housekeeping, [storeParameters, services.housekeepingMember]),
