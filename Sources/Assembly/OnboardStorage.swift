@@ -29,7 +29,16 @@ final class OnboardStorage {
         var openInProgress = false
         /// TC[15,14]'s start, then the generation time of the last packet the open retrieval sent (Unix ms).
         var openStart: UInt64 = 0
+        /// `<state>/store/NAME/retrieval` and what it holds now (``RetrievalState``).
+        var retrievalPath: String?
+        var savedRetrieval = RetrievalState()
+        var retrievalSavedAt = MonotonicInstant.zero
     }
+
+    /// The open retrieval's position is written at most this often while it moves (a restart
+    /// replays at most this much again; the ground merges duplicates). Other changes are written
+    /// at the next poll.
+    static let retrievalSaveInterval: Duration = .seconds(5)
 
     var stores: [Store]
     private var sequencer: PacketSequencer
@@ -85,8 +94,17 @@ final class OnboardStorage {
                             Double(recovery.records), Double(recovery.bytesTruncated), Double(recovery.damagedSegments)))
                     lastCounts.merge(recovery.lastSequenceCounts) { first, _ in first }
                     var entry = Store(store: store, filter: setting.filter, index: index)
-                    // The open retrieval starts at the present: what this run stores.
-                    entry.open = store.readerOfNewRecords()
+                    entry.retrievalPath = directory + "/" + RetrievalState.fileName
+                    if let kept = entry.retrievalPath.flatMap(RetrievalState.read(atPath:)) {
+                        entry.savedRetrieval = kept
+                        store.isEnabled = kept.storageEnabled
+                        entry.openStart = kept.openStart
+                        entry.openInProgress = kept.openInProgress
+                        if let mark = kept.lossMark { lossMarks[stores.count] = mark } // keyed by position
+                    }
+                    // The open retrieval goes on from where it was; the first time, from the
+                    // present (what this run stores).
+                    if entry.openStart == 0 { entry.open = store.readerOfNewRecords() }
                     stores.append(entry)
                 } catch {
                     let code: Int32 = if case .system(let failure) = error { failure.errno } else { 0 }
@@ -95,9 +113,14 @@ final class OnboardStorage {
             }
         }
         self.stores = stores
+        // A loss of signal noted before the restart still asks for its replay at the next pass.
+        wasInContact = lossMarks.isEmpty
         reservation = SequenceCountReservation(
             path: stateDirectory.map { $0 + "/sequence-counts" }, stored: lastCounts, events: events, now: now)
         sequencer = PacketSequencer(startingAt: reservation.start)
+        for position in self.stores.indices where self.stores[position].open == nil {
+            self.stores[position].open = self.stores[position].store.reader(from: cuc(self.stores[position].openStart), to: .max)
+        }
         publish()
     }
 
@@ -137,9 +160,40 @@ final class OnboardStorage {
         for position in stores.indices {
             let store = stores[position].store
             store.flushIfDue(now: now.nanoseconds)
+            saveRetrieval(position, now: now, force: false)
             report(position, now: now)
         }
         publish()
+    }
+
+    /// The store's retrieval state as it is now.
+    private func retrievalState(_ position: Int) -> RetrievalState {
+        var state = RetrievalState()
+        state.storageEnabled = stores[position].store.isEnabled
+        state.openStart = stores[position].openStart
+        state.openInProgress = stores[position].openInProgress
+        state.lossMark = lossMarks[position]
+        return state
+    }
+
+    /// Writes the retrieval state when it changed (the position alone: at most every
+    /// ``retrievalSaveInterval``; `force`: now). A failed write is a `store_write_failed` event.
+    private func saveRetrieval(_ position: Int, now: MonotonicInstant, force: Bool) {
+        guard let path = stores[position].retrievalPath else { return }
+        let state = retrievalState(position)
+        let saved = stores[position].savedRetrieval
+        guard state != saved else { return }
+        guard force || state.differsBeyondPosition(from: saved) || now - stores[position].retrievalSavedAt >= Self.retrievalSaveInterval else { return }
+        stores[position].retrievalSavedAt = now
+        do {
+            try writeFileAtomically(Array(state.text.utf8), toPath: path)
+            stores[position].savedRetrieval = state
+        } catch {
+            events.raise(
+                FlightEvent(
+                    id: StorageEvents.writeFailed, severity: .medium, time: now, Double(stores[position].index + 1), Double(error.errno),
+                    Double(stores[position].store.status.failed)))
+        }
     }
 
     /// `[storage] retrieve_on_aos`: at loss of signal each store notes its newest time; at the
@@ -175,6 +229,7 @@ final class OnboardStorage {
                         id: StorageEvents.writeFailed, severity: .medium, time: now, Double(stores[position].index + 1), Double(code),
                         Double(stores[position].store.status.failed)))
             }
+            saveRetrieval(position, now: now, force: true)
             report(position, now: now)
         }
         publish()

@@ -120,11 +120,11 @@ public struct AssemblyOptions {
 ///            lock-free sample slots     prologue  [sim time: synchronous poll]
 ///  edge-NAME EdgeEventMonitor per       prologue  [sim buses in real time: world follows clock]
 ///            hardware edge line ──►     prologue  edge pump (drains edge events into devices)
-///            ring                       att  50 Hz sample ingest → pool (dev.*), health
+///            ring                       att  50 Hz sample ingest → pool (dev.*), health → attitude filter (MEKF)
 ///                                       lsp  10 Hz pressure feed → life support → output stage
-///  uplink    TC frames → FARM-1 →       pwr  10 Hz power (SoC, eclipse, shedding) → output stage
+///  uplink    TC frames → FARM-1 →       pwr  10 Hz power (SoC, eclipse, shedding) → SoC keeper → output stage
 ///            services.acceptTelecommand hk    1 Hz housekeeping collection
-///            → command queue ──►        mon   1 Hz monitors → event-action → mode machine → output stage
+///            → command queue ──►        mon   1 Hz monitors → event-action → mode machine → TM[12,12] → output stage
 ///  telemetry services.pump() → sequence counts → packet stores (<state>/store/NAME) → downlink queues
 ///  downlink  paced TM frames → UDP      Every component raises events into the EventRouter.
 /// ```
@@ -278,15 +278,14 @@ public final class VehicleAssembly {
         executive.addPrologue(services.scheduleReleaseMember)
         if let stateDirectory = options.stateDirectory {
             services.attachScheduleJournal(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
-            services.attachCommandedState(stateDirectory: stateDirectory, events: threadEvents.telemetry, now: executiveClock.now)
         }
 
         // ── THE RATE GROUPS: what runs where, in order ──────────────────────────────────────
         // Rates come from [[executive.group]] (base rate / divisor); every name below must exist.
         var table: [(group: String, members: [any RateGroupMember])] = [
-            (RateGroupName.attitude, [flight.sampling.ingest]),
+            (RateGroupName.attitude, [flight.sampling.ingest] + (flight.attitude.map { [$0] } ?? [])),
             (RateGroupName.lifeSupport, (flight.pressureFeed.map { [$0] } ?? []) + [flight.lifeSupport, flight.outputStage]),
-            (RateGroupName.power, [flight.power, flight.outputStage]),
+            (RateGroupName.power, [flight.power, services.batteryChargeMember, flight.outputStage]),
             (RateGroupName.housekeeping, [storeParameters, services.housekeepingMember]),
         ]
         for group in executive.groups where group.name != RateGroupName.monitoring {
@@ -305,10 +304,18 @@ public final class VehicleAssembly {
         table.append(
             (
                 RateGroupName.monitoring,
-                flight.faultManagement.monitoringMembers(group: RateGroupName.monitoring, period: monitoringGroup.period) + [flight.outputStage]
+                flight.faultManagement.monitoringMembers(group: RateGroupName.monitoring, period: monitoringGroup.period)
+                    + [services.transitionReportMember, flight.outputStage]
             ))
         for (group, members) in table {
             for member in members { executive.add(member, to: group) }
+        }
+        if let stateDirectory = options.stateDirectory {
+            // After the monitor members: TC-added monitors name their group by its period.
+            let power = flight.power
+            services.attachCommandedState(
+                stateDirectory: stateDirectory, events: threadEvents.telemetry,
+                batteryCharge: ({ power.stateOfCharge }, { power.restoreStateOfCharge($0) }), now: executiveClock.now)
         }
         rateGroups = executive.groups.map { ($0.name, $0.members.map(\.name)) }
 

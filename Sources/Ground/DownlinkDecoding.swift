@@ -89,6 +89,10 @@ public enum DecodedContent: Sendable, Hashable {
     case schedule(ScheduleReport)
     /// TM[15,13] summary, TM[15,19] status or TM[15,23] configuration of the packet stores.
     case storage(StorageReport)
+    /// TM[12,9] definitions, TM[12,12] check transitions or TM[12,14] status of parameter monitoring.
+    case monitoring(MonitoringReport)
+    /// TM[19,7]: each event-action definition's event ID and status.
+    case eventActionStatus([EventActionStatus])
     /// A message type this console does not decode.
     case unknown(sourceData: [UInt8])
     /// The source data does not decode (unknown structure, wrong layout…): why, and the octets.
@@ -271,6 +275,18 @@ public struct DownlinkDecoder: Sendable {
                 return .storage(try StorageReport.decode(type, data: data))
             } catch {
                 return .undecodable(reason: "storage report: \(error)", sourceData: raw)
+            }
+        case (12, 9), (12, 12), (12, 14):
+            do {
+                return .monitoring(try MonitoringReport.decode(type, data: data))
+            } catch {
+                return .undecodable(reason: "monitoring report: \(error)", sourceData: raw)
+            }
+        case (19, 7):
+            do {
+                return .eventActionStatus(try EventActionStatusReport.decode(data).map { EventActionStatus(eventID: $0.eventID, enabled: $0.enabled) })
+            } catch {
+                return .undecodable(reason: "event-action status report: \(error)", sourceData: raw)
             }
         case (17, 2):
             return data.isEmpty ? .connectionTestReport : .undecodable(reason: "TM[17,2] with \(data.count) data octets", sourceData: raw)

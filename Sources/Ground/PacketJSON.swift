@@ -64,6 +64,12 @@ public enum PacketJSON {
         case .storage(let report):
             object["kind"] = "storage_report"
             object["lines"] = StoreListing.lines(report, mib: mib)
+        case .monitoring(let report):
+            object["kind"] = "monitoring_report"
+            object["lines"] = MonitoringListing.lines(report, mib: mib)
+        case .eventActionStatus(let entries):
+            object["kind"] = "event_action_report"
+            object["lines"] = MonitoringListing.lines(eventActions: entries, mib: mib)
         case .connectionTestReport:
             object["kind"] = "connection_test"
         case .parameterReport(let values):

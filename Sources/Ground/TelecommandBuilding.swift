@@ -21,6 +21,10 @@ public enum ExpectedReply: Sendable, Hashable {
     case scheduleReport
     /// TM[15,13], TM[15,19] or TM[15,23] (after TC[15,12], [15,18], [15,22]).
     case storageReport
+    /// TM[12,9], TM[12,12] or TM[12,14] (after TC[12,8], [12,11], [12,13]).
+    case monitoringReport
+    /// TM[19,7] (after TC[19,6]).
+    case eventActionReport
 
     /// Whether `packet` is such a report.
     public func matches(_ packet: DecodedPacket) -> Bool {
@@ -29,6 +33,8 @@ public enum ExpectedReply: Sendable, Hashable {
         case (.housekeeping(let wanted), .housekeeping(let id, _, _)): return wanted == id
         case (.scheduleReport, .schedule): return true
         case (.storageReport, .storage): return true
+        case (.monitoringReport, .monitoring): return true
+        case (.eventActionReport, .eventActionStatus): return true
         default: return false
         }
     }
@@ -76,6 +82,8 @@ public struct ServiceRequest: Sendable, Hashable {
 /// param get NAME …
 /// event enable|disable NAME-or-ID
 /// schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule shift SECONDS | schedule enable|disable|reset
+/// store …    (StoreCommands.swift)
+/// pmon …     ea …    (MonitoringCommands.swift)
 /// ```
 public struct CommandParser: Sendable {
     public let mib: MissionInformationBase
@@ -88,13 +96,18 @@ public struct CommandParser: Sendable {
 
     public init(mib: MissionInformationBase) { self.mib = mib }
 
+    /// The `--` words commands take themselves (`store retrieve --from`, `pmon add --every`…).
+    public static let commandOptions: Set<String> = ["--from", "--to", "--every", "--repeat", "--low-event", "--high-event"]
+
     /// The command words, as a usage summary.
     public static let usage = """
         ping | mode NAME | function NAME-or-ID [ARG=VALUE…] | hk-interval STRUCTURE SECONDS | \
         hk enable|disable|now STRUCTURE | param set NAME VALUE | param get NAME… | event enable|disable NAME | \
         schedule at ISO COMMAND… | schedule list [detail] | schedule delete REQUEST | schedule enable|disable | \
         store retrieve --from ISO --to ISO [STORE…] | store summary|status|config|enable|disable|resume|suspend|abort [STORE…] | \
-        store delete --to ISO [STORE…]
+        store delete --to ISO [STORE…] | \
+        pmon add|modify PMON PARAM limit|delta|expect … | pmon enable|disable|delete PMON… | pmon list|status|transitions | \
+        ea add EVENT COMMAND… | ea enable|disable|delete [EVENT…] | ea delete-all|status|on|off
         """
 
     /// Parses one command.
@@ -149,6 +162,10 @@ public struct CommandParser: Sendable {
             return try schedule(rest)
         case "store":
             return try store(rest)
+        case "pmon":
+            return try monitoring(rest)
+        case "ea":
+            return try eventAction(rest)
         default:
             throw CommandError("unknown command \"\(verb)\"; valid: \(Self.usage)")
         }
@@ -344,7 +361,7 @@ public struct CommandParser: Sendable {
     }
 
     /// ` (did you mean "x"?)` for a close name, else "".
-    private func suggestion(_ name: String, in names: [String]) -> String {
+    func suggestion(_ name: String, in names: [String]) -> String {
         let lowered = name.lowercased()
         if lowered.count >= 3, let extended = names.filter({ $0.lowercased().hasPrefix(lowered) }).min(by: { $0.count < $1.count }) {
             return " (did you mean \"\(extended)\"?)"

@@ -161,7 +161,7 @@ public struct VehicleStatus: Sendable {
             if outcome.isFailure { verificationFailures += 1 }
             verifications.append(VerificationEntry(time: packet.time, request: report.requestID, outcome: outcome))
             if verifications.count > verificationCapacity { verifications.removeFirst(verifications.count - verificationCapacity) }
-        case .connectionTestReport, .schedule, .storage, .unknown, .undecodable:
+        case .connectionTestReport, .schedule, .storage, .monitoring, .eventActionStatus, .unknown, .undecodable:
             break
         }
     }

@@ -20,6 +20,7 @@ enum IostBench {
         case "probe": result = ProbeBenchmark.run(options)
         case "latency": result = LatencyBenchmark.run(options)
         case "store": result = StoreBenchmark.run(options)
+        case "attitude": result = AttitudeBenchmark.run(options)
         default: usage()
         }
         print(result.text)
@@ -32,6 +33,7 @@ enum IostBench {
                    iost-bench probe [--config config/sim.toml] [--runs 7]
                    iost-bench latency [--config config/sim.toml] [--seconds 30]
                    iost-bench store [--hours 24] [--rate 10] [--capacity-mib 128] [--dir /var/tmp]
+                   iost-bench attitude [--steps 200000] [--ratio 50]
 
             """
         writeError(text)

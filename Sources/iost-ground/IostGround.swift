@@ -226,6 +226,13 @@ struct Send: ParsableCommand {
               store summary|status|config [STORE…]
               store enable|disable|resume|suspend|abort [STORE…]
               store delete --to ISO [STORE…]
+              pmon add PMON PARAM limit LOW HIGH | delta LOW HIGH N | expect VALUE [MASK]
+                   [--every MS] [--repeat N] [--low-event EVENT] [--high-event EVENT]   (TC[12,5])
+              pmon modify PMON PARAM …           (TC[12,7], as add without --every)
+              pmon enable|disable|delete PMON…
+              pmon list [PMON…] | pmon status | pmon transitions
+              ea add EVENT COMMAND…              (TC[19,1]: the event releases the command)
+              ea enable|disable [EVENT…] | ea delete EVENT… | ea delete-all | ea status | ea on|off
             Prints each outcome (accepted, started, completed, or failed: <code name> (<code>)) \
             and any reply (TM[17,2], TM[20,2]). Exit status: 0 completed, 1 failure report, \
             2 timeout (or, with --ad, no CLCW in time), 3 FARM-1 in lockout (a type-AD frame would be \
@@ -259,7 +266,7 @@ struct Send: ParsableCommand {
             Output.error("iost-ground: --vc \(vc): a TC virtual channel is 0…63")
             throw ExitCode(Status.usage)
         }
-        if let unknown = words.first(where: { $0.hasPrefix("--") }) {
+        if let unknown = words.first(where: { $0.hasPrefix("--") && !CommandParser.commandOptions.contains($0) }) {
             Output.error("iost-ground: unknown option \(unknown)")
             throw ExitCode(Status.usage)
         }
@@ -268,7 +275,10 @@ struct Send: ParsableCommand {
         do {
             var parser = CommandParser(mib: mib)
             // `schedule at`: the embedded TC takes its own count from the same store.
-            if words.first == "schedule", words.dropFirst().first == "at" { parser.embeddedSequenceCount = SequenceStore.next() }
+            // `ea add`: likewise, the telecommand the event releases.
+            if (words.first == "schedule" && words.dropFirst().first == "at") || (words.first == "ea" && words.dropFirst().first == "add") {
+                parser.embeddedSequenceCount = SequenceStore.next()
+            }
             request = try parser.parse(words)
         } catch {
             Output.error("iost-ground: \(error)")
@@ -336,13 +346,13 @@ struct Send: ParsableCommand {
             return "\(outcome)"
         case .reply(let packet):
             if json { return PacketJSON.line(packet, mib: mib) }
-            return "reply " + Self.replyText(packet)
+            return "reply " + Self.replyText(packet, mib: mib)
         case .replyMissing:
             return json ? "{\"event\":\"reply_missing\"}" : "warning: completed, but the expected reply did not arrive"
         }
     }
 
-    static func replyText(_ packet: DecodedPacket) -> String {
+    static func replyText(_ packet: DecodedPacket, mib: MissionInformationBase? = nil) -> String {
         let type = "TM[\(packet.messageType.service),\(packet.messageType.subtype)]"
         switch packet.content {
         case .connectionTestReport:
@@ -350,7 +360,11 @@ struct Send: ParsableCommand {
         case .schedule(let report):
             return type + ScheduleListing.lines(report).map { "\n  " + $0 }.joined()
         case .storage(let report):
-            return type + StoreListing.lines(report, mib: nil).map { "\n  " + $0 }.joined()
+            return type + StoreListing.lines(report, mib: mib).map { "\n  " + $0 }.joined()
+        case .monitoring(let report):
+            return type + MonitoringListing.lines(report, mib: mib).map { "\n  " + $0 }.joined()
+        case .eventActionStatus(let entries):
+            return type + MonitoringListing.lines(eventActions: entries, mib: mib).map { "\n  " + $0 }.joined()
         case .parameterReport(let values), .housekeeping(_, _, let values):
             return type + values.map { "\n  \($0.name) = \(Self.valueText($0.value))\($0.unit.isEmpty ? "" : " " + $0.unit)" }.joined()
         default:

@@ -43,15 +43,19 @@ import Testing
         try daemon.listen(for: .seconds(20)) { telemetry in
             telemetry.filter { Self.event($0) == 0x0940 }.count >= 2 && daemon.reports(for: retrieve).contains(.completionSuccess(retrieve))
         }
-        // The replay leaves the store when the retrieval completes; the radio takes a moment more.
-        try daemon.listen(for: .seconds(3))
+        // The replay leaves the store when the retrieval completes; the radio takes a moment more
+        // (longer on a loaded machine: wait for the range, not a fixed time).
+        let inRange = realTime.filter { $0.apid == 0x123 && $0.time >= first.time && $0.time <= last.time }
+        try daemon.listen(for: .seconds(15)) { telemetry in
+            let replayed = telemetry.dropFirst(realTime.count)
+            return inRange.allSatisfy { replayed.contains($0) }
+        }
         #expect(daemon.reports(for: wrong).contains { if case .acceptanceFailure(_, let notice) = $0 { notice.code == 5 } else { false } })
         #expect(daemon.reports(for: retrieve).contains(.acceptanceSuccess(retrieve)))
         #expect(daemon.reports(for: retrieve).contains(.completionSuccess(retrieve)))
         #expect(daemon.telemetry.filter { Self.event($0) == 0x0940 }.count == 2, "retrieval_completed for each store")
 
         // Every real-time packet of the range is there twice now: once on VC 0, once replayed.
-        let inRange = realTime.filter { $0.apid == 0x123 && $0.time >= first.time && $0.time <= last.time }
         let replayed = daemon.telemetry.dropFirst(realTime.count)
         let missing = inRange.filter { !replayed.contains($0) }.map(\.sequenceCount)
         #expect(missing.isEmpty, "\(inRange.count) in range, not replayed unchanged: \(missing)")

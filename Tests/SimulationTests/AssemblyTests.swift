@@ -12,6 +12,13 @@ import Testing
         try VehicleConfiguration.load(path: repositoryRoot() + "/config/\(name)")
     }
 
+    @Test func everyEventHasItsOwnID() throws {
+        let assembly = try VehicleAssembly(configuration: try Self.shipped("sim.toml"), mode: .simulatedTime)
+        let ids = assembly.flight.eventDefinitions.map(\.id.rawValue)
+        let repeated = Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        #expect(repeated.isEmpty, "event IDs defined twice: \(repeated.map { String($0, radix: 16) })")
+    }
+
     @Test func theShippedVehicleIsWiredAsTheREADMEDraws() throws {
         let assembly = try VehicleAssembly(configuration: try Self.shipped("sim.toml"), mode: .simulatedTime)
         let executive = assembly.flight.executive
@@ -20,11 +27,11 @@ import Testing
         }
         #expect(
             groups == [
-                "att 50 Hz: sample-ingest",
+                "att 50 Hz: sample-ingest, attitude-filter",
                 "lsp 10 Hz: pressure-feed, life-support, output-stage",
-                "pwr 10 Hz: power, output-stage",
+                "pwr 10 Hz: power, soc-keeper, output-stage",
                 "hk 1 Hz: store-parameters, housekeeping",
-                "mon 1 Hz: monitors-mon, event-action, mode-machine, output-stage",
+                "mon 1 Hz: monitors-mon, event-action, mode-machine, pmon-transitions, output-stage",
             ])
         #expect(executive.prologueMemberNames == ["sample-poll", "edge-event-pump", "thread-events", "schedule-release"])
         #expect(assembly.rateGroups.map(\.group) == ["att", "lsp", "pwr", "hk", "mon"])
@@ -73,6 +80,6 @@ import Testing
             try String(contentsOfFile: repositoryRoot() + "/config/sim.toml", encoding: .utf8)
             + "\n[[monitor]]\nname = \"fast\"\nparameter = \"exec.cycles\"\nkind = \"stale\"\ngroup = \"att\"\n"
         let assembly = try VehicleAssembly(configuration: try VehicleConfiguration.parse(text: text, path: "fast.toml"), mode: .simulatedTime)
-        #expect(assembly.flight.executive.group(named: "att")?.members.map(\.name) == ["sample-ingest", "monitors-att"])
+        #expect(assembly.flight.executive.group(named: "att")?.members.map(\.name) == ["sample-ingest", "attitude-filter", "monitors-att"])
     }
 }

@@ -75,6 +75,39 @@ struct OnboardStorageTests {
         #expect(raised == [StorageEvents.recovered, StorageEvents.recovered], "one store_recovered per store, nothing else")
     }
 
+    @Test func theOpenRetrievalAndStorageFlagsContinueAfterARestart() throws {
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        // Packet times in 2027 (CUC seconds since 1958), so that they have Unix milliseconds.
+        let second: UInt32 = 2_178_691_237
+        let first = storage(EventLog(), directory: state)
+        let out = made(20, from: second).map { first.process($0) }
+        let start = first.milliseconds(UInt64(second + 10) << 16 | 0x8000)
+        _ = first.perform(.setOpenRetrievalStart(time: start, stores: [2]), at: clock.now)
+        _ = first.perform(.resumeOpenRetrieval(stores: [2]), at: clock.now)
+        _ = first.perform(.disable(stores: [1]), at: clock.now)
+        first.poll()
+        let kept = try String(contentsOfFile: state + "/store/events/retrieval", encoding: .utf8)
+        #expect(kept == "iost-retrieval 1\nstorage-enabled 1\nopen-start \(start)\nopen-in-progress 1\n")
+        first.close()
+
+        let restarted = storage(EventLog(), directory: state)
+        #expect(!restarted.stores[0].store.isEnabled && restarted.stores[1].store.isEnabled)
+        #expect(restarted.stores[1].openStart == start && restarted.stores[1].openInProgress)
+        let reader = try #require(restarted.stores[1].open)
+        reader.resume()
+        // The open retrieval goes on from its start: the non-HK packets from the 11th on.
+        let expected = (10..<20).filter { $0 % 4 != 0 }.map { counts([out[$0]])[0] }
+        #expect(reader.next(limit: 100).map(\.sequenceCount) == expected)
+        restarted.close()
+
+        // A damaged file is ignored as a whole: storage on, open retrieval from the present, suspended.
+        try "iost-retrieval 1\nopen-start 12x\n".write(toFile: state + "/store/events/retrieval", atomically: true, encoding: .utf8)
+        let third = storage(EventLog(), directory: state)
+        #expect(third.stores[1].openStart == 0 && !third.stores[1].openInProgress)
+        #expect(RetrievalState(text: "iost-retrieval 2\n") == nil && RetrievalState(text: "iost-retrieval 1\nloss-mark 0x10\n")?.lossMark == 16)
+        third.close()
+    }
+
     @Test func countsContinueAfterARestartAndNeverRepeat() throws {
         defer { try? FileManager.default.removeItem(atPath: state) }
         var last: UInt16 = 0

@@ -7,7 +7,7 @@ import Testing
 
 /// The shipped simulated vehicle's assembly in simulated time, with a UTC epoch and optionally a
 /// state directory, and every TM packet its services made.
-private final class ScheduleHarness {
+final class ScheduleHarness {
     let assembly: VehicleAssembly
     private(set) var packets: [TelemetryPacket] = []
     private var sequence: UInt16

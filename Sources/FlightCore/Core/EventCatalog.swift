@@ -35,6 +35,7 @@ public struct EventDefinition: Sendable {
 /// | 0x0A00–0x0A3F | time-based scheduling (PUS 11) |
 /// | 0x0B00–0x0B3F | contact (passes: acquisition and loss of signal) |
 /// | 0x0C00–0x0C3F | monitoring and event-action services (PUS 12/19), persisted state |
+/// | 0x0D00–0x0D3F | attitude determination |
 public enum EventCatalog {
     /// Every subsystem's definitions. Subsystems contribute through ``EventDefinitionProvider``.
     public static func all(_ providers: [any EventDefinitionProvider.Type]) -> [EventDefinition] {

@@ -25,6 +25,9 @@ public enum EventAction: Sendable, Equatable {
     /// Calls the topology's device-recovery hook with the named device's index, or with the
     /// event's first argument (device events carry the device index there).
     case recoverDevice(device: String?)
+    /// Releases a telecommand (added by TC[19,1]; not configurable in TOML): it goes through the
+    /// same acceptance, validation and verification reports as one from the ground.
+    case telecommand
 
     /// The number in `event_action_executed`.
     public var code: UInt8 {
@@ -35,6 +38,7 @@ public enum EventAction: Sendable, Equatable {
         case .crewAlarm: return 4
         case .powerCycle: return 5
         case .recoverDevice: return 6
+        case .telecommand: return 7
         }
     }
 }
@@ -157,6 +161,28 @@ public final class EventActionTable: RateGroupMember {
     private var sequenceStart: [MonotonicInstant?]
     private var lastDropped: UInt64 = 0
 
+    // Service 19.
+    /// The event ID each configured entry answers to in ST[19] (an event trigger's ID; a monitor
+    /// trigger's own alarm or warning event), `nil` when it has none (ST[8] only).
+    public let serviceEventIDs: [UInt16?]
+    /// Configured entries deleted by TC[19,2]/[19,3] (until the next start without the state file).
+    private var deleted: [Bool]
+    /// Whether the event-action function runs at all (TC[19,8]/[19,9]).
+    public private(set) var functionEnabled = true
+    /// Definitions added by TC[19,1]: event ID, enable flag and the telecommand to release.
+    public static let telecommandSlots = 16
+    private var added: [UInt16?] = Array(repeating: nil, count: EventActionTable.telecommandSlots)
+    private var addedEnabled = Array(repeating: false, count: EventActionTable.telecommandSlots)
+    private var addedLength = Array(repeating: 0, count: EventActionTable.telecommandSlots)
+    private var addedPackets = [UInt8](repeating: 0, count: EventActionTable.telecommandSlots * EventActionTable.maximumTelecommandOctets)
+    /// Executions of each TC[19,1] definition since start.
+    public private(set) var addedExecutions = Array(repeating: 0, count: EventActionTable.telecommandSlots)
+    /// The longest telecommand packet a definition holds.
+    public static let maximumTelecommandOctets = 256
+    /// Releases a TC[19,1] definition's telecommand (set by the services before the executive
+    /// starts). Called on the executive's thread; may allocate (a release is rare).
+    public var releaseTelecommand: ((UnsafeBufferPointer<UInt8>, MonotonicInstant) -> Void)?
+
     /// Resolves the entries against the event catalog, the monitors, the channels and the devices.
     /// - Parameters:
     ///   - catalog: every event definition (all subsystems plus ``MonitorBank/configuredEventDefinitions``).
@@ -211,6 +237,8 @@ public final class EventActionTable: RateGroupMember {
                     guard let found = devices.firstIndex(of: name) else { throw .unknownDevice(name, user: user) }
                     device = found
                 }
+            case .telecommand:
+                throw .missing("a telecommand (only TC[19,1] adds telecommand actions)", user: user)
             }
             channelSlot.append(slot)
             deviceIndex.append(device)
@@ -223,7 +251,149 @@ public final class EventActionTable: RateGroupMember {
         executions = Array(repeating: 0, count: configurations.count)
         enabled = configurations.map(\.enabled)
         sequenceStart = Array(repeating: nil, count: configurations.count)
+        deleted = Array(repeating: false, count: configurations.count)
+        serviceEventIDs = configurations.indices.map { index in
+            if let id = triggerID[index] { return id.rawValue }
+            guard let monitor = triggerMonitor[index], let configured = monitors?.configurations[monitor] else { return nil }
+            let states = triggerStates[index]
+            if !states.isDisjoint(with: .alarm), let id = configured.alarmEvent { return id.rawValue }
+            if !states.isDisjoint(with: .warning), let id = configured.warningEvent { return id.rawValue }
+            return nil
+        }
     }
+
+    // MARK: Service 19
+
+    /// One ST[19] event-action definition: an event ID and whether it is enabled (any of its entries).
+    public struct ServiceDefinition: Sendable, Equatable {
+        public var eventID: UInt16
+        public var enabled: Bool
+    }
+
+    /// Every ST[19] definition in event-ID order (TM[19,7]); allocates (reports only).
+    public var serviceDefinitions: [ServiceDefinition] {
+        var result: [UInt16: Bool] = [:]
+        for index in configurations.indices where !deleted[index] {
+            if let id = serviceEventIDs[index] { result[id] = (result[id] ?? false) || enabled[index] }
+        }
+        for slot in added.indices { if let id = added[slot] { result[id] = (result[id] ?? false) || addedEnabled[slot] } }
+        return result.keys.sorted().map { ServiceDefinition(eventID: $0, enabled: result[$0] ?? false) }
+    }
+
+    /// Whether an ST[19] definition exists for `eventID`.
+    public func hasDefinition(_ eventID: UInt16) -> Bool {
+        for index in configurations.indices where !deleted[index] && serviceEventIDs[index] == eventID { return true }
+        for slot in added.indices where added[slot] == eventID { return true }
+        return false
+    }
+
+    /// Whether the definition for `eventID` is enabled.
+    public func isDefinitionEnabled(_ eventID: UInt16) -> Bool {
+        for index in configurations.indices where !deleted[index] && serviceEventIDs[index] == eventID && enabled[index] { return true }
+        for slot in added.indices where added[slot] == eventID && addedEnabled[slot] { return true }
+        return false
+    }
+
+    /// Free TC[19,1] slots.
+    public var freeDefinitionSlots: Int { added.reduce(0) { $0 + ($1 == nil ? 1 : 0) } }
+
+    /// Adds a definition releasing `packet` on `eventID` (TC[19,1]), disabled.
+    /// - Returns: `false` when the event already has a definition, every slot is taken or the
+    ///   packet is too long.
+    /// - Warning: Executive thread (or before it starts); does not allocate.
+    @discardableResult
+    public func addDefinition(eventID: UInt16, packet: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !hasDefinition(eventID), packet.count <= Self.maximumTelecommandOctets, let base = packet.baseAddress,
+            let slot = added.firstIndex(where: { $0 == nil })
+        else { return false }
+        added[slot] = eventID
+        addedEnabled[slot] = false
+        addedLength[slot] = packet.count
+        addedExecutions[slot] = 0
+        addedPackets.withUnsafeMutableBufferPointer { storage in
+            if let target = storage.baseAddress { (target + slot * Self.maximumTelecommandOctets).update(from: base, count: packet.count) }
+        }
+        return true
+    }
+
+    /// The telecommand of the TC[19,1] definition for `eventID` (copied: reports and persistence).
+    public func definitionTelecommand(_ eventID: UInt16) -> [UInt8]? {
+        guard let slot = added.firstIndex(where: { $0 == eventID }) else { return nil }
+        let start = slot * Self.maximumTelecommandOctets
+        return Array(addedPackets[start..<start + addedLength[slot]])
+    }
+
+    /// Enables or disables the definition for `eventID` (TC[19,4]/[19,5]); `false` if none.
+    @discardableResult
+    public func setDefinitionEnabled(_ eventID: UInt16, _ isEnabled: Bool) -> Bool {
+        var found = false
+        for index in configurations.indices where !deleted[index] && serviceEventIDs[index] == eventID {
+            enabled[index] = isEnabled
+            found = true
+        }
+        for slot in added.indices where added[slot] == eventID {
+            addedEnabled[slot] = isEnabled
+            found = true
+        }
+        return found
+    }
+
+    /// Deletes the definition for `eventID` (TC[19,2]); `false` if none. The caller checks it is disabled.
+    @discardableResult
+    public func deleteDefinition(_ eventID: UInt16) -> Bool {
+        var found = false
+        for index in configurations.indices where !deleted[index] && serviceEventIDs[index] == eventID {
+            deleted[index] = true
+            enabled[index] = false
+            found = true
+        }
+        for slot in added.indices where added[slot] == eventID {
+            added[slot] = nil
+            addedEnabled[slot] = false
+            found = true
+        }
+        return found
+    }
+
+    /// Enables or disables every definition (TC[19,4]/[19,5] with no event IDs).
+    public func setAllDefinitionsEnabled(_ isEnabled: Bool) {
+        for index in configurations.indices where !deleted[index] && serviceEventIDs[index] != nil { enabled[index] = isEnabled }
+        for slot in added.indices where added[slot] != nil { addedEnabled[slot] = isEnabled }
+    }
+
+    /// Whether any ST[19] definition is enabled.
+    public var anyDefinitionEnabled: Bool {
+        for index in configurations.indices where !deleted[index] && serviceEventIDs[index] != nil && enabled[index] { return true }
+        for slot in added.indices where added[slot] != nil && addedEnabled[slot] { return true }
+        return false
+    }
+
+    /// Deletes every ST[19] definition (TC[19,3]; the caller checks none is enabled).
+    public func deleteAllDefinitions() {
+        for index in configurations.indices where serviceEventIDs[index] != nil { deleted[index] = true }
+        for slot in added.indices { added[slot] = nil }
+    }
+
+    /// Calls `body` once per ST[19] definition (configured ones first, then TC[19,1] ones) with
+    /// its event ID and enable status. Does not allocate.
+    public func forEachDefinition(_ body: (UInt16, Bool) -> Void) {
+        for index in configurations.indices where !deleted[index] {
+            guard let id = serviceEventIDs[index] else { continue }
+            if (0..<index).contains(where: { !deleted[$0] && serviceEventIDs[$0] == id }) { continue }
+            body(id, isDefinitionEnabled(id))
+        }
+        for slot in added.indices {
+            if let id = added[slot] { body(id, addedEnabled[slot]) }
+        }
+    }
+
+    /// The configured entries' event IDs deleted by command (persistence).
+    public var deletedEventIDs: [UInt16] {
+        configurations.indices.compactMap { deleted[$0] ? serviceEventIDs[$0] : nil }
+    }
+
+    /// Enables or disables the event-action function (TC[19,8]/[19,9]).
+    public func setFunctionEnabled(_ isEnabled: Bool) { functionEnabled = isEnabled }
 
     /// Whether entry `index` is enabled.
     public func isEnabled(_ index: Int) -> Bool { enabled[index] }
@@ -232,7 +402,7 @@ public final class EventActionTable: RateGroupMember {
     /// still finishes a running sequence.
     /// - Throws: ``FaultCommandError/unknownEntry(_:)``.
     public func setEnabled(entry index: Int, _ isEnabled: Bool) throws(FaultCommandError) {
-        guard enabled.indices.contains(index) else { throw .unknownEntry(index) }
+        guard enabled.indices.contains(index), !deleted[index] else { throw .unknownEntry(index) }
         enabled[index] = isEnabled
     }
 
@@ -282,6 +452,19 @@ public final class EventActionTable: RateGroupMember {
     }
 
     private func dispatch(_ event: FlightEvent, at time: MonotonicInstant) {
+        guard functionEnabled else { return }
+        for slot in added.indices where addedEnabled[slot] && added[slot] == event.id.rawValue {
+            addedPackets.withUnsafeBufferPointer { storage in
+                if let base = storage.baseAddress {
+                    releaseTelecommand?(UnsafeBufferPointer(start: base + slot * Self.maximumTelecommandOctets, count: addedLength[slot]), time)
+                }
+            }
+            addedExecutions[slot] += 1
+            events.raise(
+                FlightEvent(
+                    id: EventActionEvents.executed, severity: .informative, time: time, a: Double(configurations.count + slot),
+                    b: Double(event.id.rawValue), c: Double(EventAction.telecommand.code), count: 3))
+        }
         for index in configurations.indices where enabled[index] && matches(index, event) {
             switch configurations[index].action {
             case .setMode(let mode):
@@ -308,6 +491,8 @@ public final class EventActionTable: RateGroupMember {
                 let device = deviceIndex[index] ?? (argument >= 0 && argument < 1_000_000 ? Int(argument) : -1)
                 guard device >= 0 else { continue }
                 recoverDevice?(device)
+            case .telecommand:
+                continue // only TC[19,1] definitions carry a telecommand
             }
             executions[index] += 1
             events.raise(

@@ -588,8 +588,8 @@ public final class ModeMachine: RateGroupMember {
     /// full takes the vehicle from NOMINAL to EMERGENCY like any other emergency condition.
     private func awaitsInput(_ monitors: MonitorBank, _ index: Int) -> Bool {
         guard monitors.isEnabled(index), monitors.state(index) == .unchecked else { return false }
-        if case .rateOfChange = monitors.configurations[index].kind {
-            return pool[monitors.valueHandles[index]].validity == .unset
+        if let definition = monitors.definitions[index], case .rateOfChange = definition.kind {
+            return pool[definition.parameter].validity == .unset
         }
         return true
     }

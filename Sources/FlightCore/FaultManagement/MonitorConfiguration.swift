@@ -139,6 +139,7 @@ public enum MonitorKind: Sendable, Equatable {
 /// enabled = true
 /// group = "mon"                      # the rate group that runs it (default "mon", 1 Hz); must exist
 /// alarm_event = 0x0480               # optional own event IDs in 0x0480–0x04FF
+/// pmon_id = 7                        # PUS 12 identifier (default: the table's position, from 1)
 /// ```
 public struct MonitorConfiguration: Sendable, Equatable {
     public var name: String
@@ -154,6 +155,8 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public var warningEvent: EventID?
     /// Replaces `monitor_alarm` and `monitor_unexpected` for this monitor (0x0480–0x04FF).
     public var alarmEvent: EventID?
+    /// The PUS 12 parameter monitoring identifier; `nil`: the table's position counted from 1.
+    public var pmonID: UInt16?
 
     public static let defaultGroup = "mon"
 
@@ -219,6 +222,7 @@ public struct MonitorConfiguration: Sendable, Equatable {
         }
         warningEvent = try eventID("warning_event")
         alarmEvent = try eventID("alarm_event")
+        pmonID = table.has("pmon_id") ? UInt16(try table.int("pmon_id", in: 1...0xFFFF)) : nil
         let kindKeys: [String: [String]] = [
             "alarm_low": ["limit", "rate"], "warning_low": ["limit", "rate"], "warning_high": ["limit", "rate"], "alarm_high": ["limit", "rate"],
             "expected": ["expected"], "mask": ["expected"], "window": ["rate"], "rate_per": ["rate"],
@@ -257,6 +261,10 @@ public struct MonitorConfiguration: Sendable, Equatable {
                 guard usedEvents.insert(id.rawValue).inserted else {
                     throw table.error(key, "event id \(id) is already used by another monitor")
                 }
+            }
+            let pmonID = monitor.pmonID ?? UInt16(truncatingIfNeeded: result.count + 1)
+            if result.enumerated().contains(where: { ($1.pmonID ?? UInt16(truncatingIfNeeded: $0 + 1)) == pmonID }) {
+                throw table.error(table.has("pmon_id") ? "pmon_id" : nil, "PUS 12 identifier \(pmonID) is already used by another monitor")
             }
             result.append(monitor)
         }

@@ -12,13 +12,23 @@ import HAL
 ///
 /// - Warning: Belongs to the executive's thread, like the parameter pool.
 public final class MonitorBank {
+    /// The `[[monitor]]` tables: the boot definitions, in slots `0..<configurations.count`.
     public let configurations: [MonitorConfiguration]
     let pool: ParameterPool
     let events: any EventSink
-    let valueHandles: [ParameterHandle]
-    /// `mon.<name>.state` of each monitor.
+    /// `mon.<name>.state` of each configured monitor (monitors added by TC[12,5] have none).
     public let stateHandles: [ParameterHandle]
+    /// Slots in all: the configured monitors plus ``spareSlots`` for TC[12,5].
+    public let capacity: Int
+    /// Slots for monitors added by TC[12,5] (after the configured ones).
+    public static let spareSlots = 16
+    /// The samples a delta check (TC[12,5] check type 2) may average over at most.
+    public static let maximumConsecutiveDeltas = 32
 
+    /// The definition in each slot; `nil` for a free slot or a deleted monitor. A deleted
+    /// configured monitor's slot is never reused (the mode machine and event-action entries
+    /// name configured monitors by slot): it reads as disabled and unchecked.
+    public private(set) var definitions: [MonitorDefinition?]
     public private(set) var states: [MonitorState]
     /// What commands asked for; applied at the monitor's next check.
     private(set) var requestedEnabled: [Bool]
@@ -33,7 +43,13 @@ public final class MonitorBank {
     var lastTimestamp: [MonotonicInstant?]
     /// The limit last violated (argument of `monitor_nominal`).
     var lastLimit: [Double]
-    private var groupsBuilt: Set<String> = []
+    /// Bumped when a slot's definition changes, so its group restarts the slot's rate window.
+    var generation: [Int]
+    /// Rate groups by number: the group names and periods built with ``member(group:period:)``.
+    public private(set) var groupNames: [String] = []
+    public private(set) var groupPeriods: [Duration] = []
+    /// Check-status transitions (PUS 12 statuses) not yet reported in TM[12,12].
+    let transitions: TransitionLog
 
     /// Resolves each monitor's parameter and registers its state parameter `mon.<name>.state`
     /// (u8, ``MonitorState`` raw value) with id `stateParameterBase + index`.
@@ -45,14 +61,20 @@ public final class MonitorBank {
         self.configurations = configurations
         self.pool = pool
         self.events = events
-        var values: [ParameterHandle] = []
+        capacity = configurations.count + Self.spareSlots
+        var definitions: [MonitorDefinition?] = []
         var stateHandles: [ParameterHandle] = []
         for (index, monitor) in configurations.enumerated() {
+            let value: ParameterHandle
             do {
-                values.append(try pool.handle(named: monitor.parameter))
+                value = try pool.handle(named: monitor.parameter)
             } catch {
                 throw .unknownParameter(monitor.parameter, user: "monitor \"\(monitor.name)\"")
             }
+            definitions.append(
+                MonitorDefinition(
+                    pmonID: monitor.pmonID ?? UInt16(index + 1), parameter: value, kind: monitor.kind, persistence: monitor.persistence,
+                    group: -1, warningEvent: monitor.warningEvent, alarmEvent: monitor.alarmEvent))
             do {
                 stateHandles.append(
                     try pool.register(
@@ -63,25 +85,31 @@ public final class MonitorBank {
                 throw .parameter(error)
             }
         }
-        valueHandles = values
+        definitions += Array(repeating: nil, count: Self.spareSlots)
+        self.definitions = definitions
         self.stateHandles = stateHandles
-        states = Array(repeating: .unchecked, count: configurations.count)
-        requestedEnabled = configurations.map(\.enabled)
-        appliedEnabled = configurations.map(\.enabled)
-        disagreeing = Array(repeating: 0, count: configurations.count)
-        candidates = Array(repeating: .unchecked, count: configurations.count)
-        checksWithoutSample = Array(repeating: 0, count: configurations.count)
-        lastTimestamp = Array(repeating: nil, count: configurations.count)
-        lastLimit = Array(repeating: 0, count: configurations.count)
+        states = Array(repeating: .unchecked, count: capacity)
+        requestedEnabled = configurations.map(\.enabled) + Array(repeating: false, count: Self.spareSlots)
+        appliedEnabled = requestedEnabled
+        disagreeing = Array(repeating: 0, count: capacity)
+        candidates = Array(repeating: .unchecked, count: capacity)
+        checksWithoutSample = Array(repeating: 0, count: capacity)
+        lastTimestamp = Array(repeating: nil, count: capacity)
+        lastLimit = Array(repeating: 0, count: capacity)
+        generation = Array(repeating: 0, count: capacity)
+        transitions = TransitionLog(capacity: 64)
     }
 
     /// The member that runs the monitors of `group` every `period` (allocates their rate windows).
     /// Call once per group, at topology build time.
     public func member(group: String = MonitorConfiguration.defaultGroup, period: Duration) -> MonitorGroup {
-        precondition(groupsBuilt.insert(group).inserted, "the member of monitoring group \"\(group)\" is built twice")
+        precondition(!groupNames.contains(group), "the member of monitoring group \"\(group)\" is built twice")
         precondition(period > .zero, "a monitoring group needs a positive period")
-        let indices = configurations.indices.filter { configurations[$0].group == group }
-        return MonitorGroup(bank: self, group: group, indices: indices, period: period)
+        let number = groupNames.count
+        groupNames.append(group)
+        groupPeriods.append(period)
+        for index in configurations.indices where configurations[index].group == group { definitions[index]?.group = number }
+        return MonitorGroup(bank: self, group: group, number: number, period: period)
     }
 
     /// The groups named by the monitors, so the topology can check it built a member for each.
@@ -89,8 +117,14 @@ public final class MonitorBank {
 
     public func index(named name: String) -> Int? { configurations.firstIndex { $0.name == name } }
 
+    /// The slot of the monitor with PUS 12 identifier `pmonID`.
+    public func index(pmonID: UInt16) -> Int? { definitions.firstIndex { $0?.pmonID == pmonID } }
+
     @inline(__always)
     public func state(_ index: Int) -> MonitorState { states[index] }
+
+    /// What monitor `index` checks now (configured, or as modified by TC[12,7]); `nil` when deleted.
+    public func kind(_ index: Int) -> MonitorKind? { definitions[index]?.kind }
 
     /// Whether the monitor is enabled (as last commanded).
     public func isEnabled(_ index: Int) -> Bool { requestedEnabled[index] }
@@ -100,8 +134,67 @@ public final class MonitorBank {
     /// `monitor_enabled` and it leaves unchecked after `persistence` checks.
     /// - Throws: ``FaultCommandError/unknownMonitor(_:)``.
     public func setEnabled(monitor index: Int, _ enabled: Bool) throws(FaultCommandError) {
-        guard configurations.indices.contains(index) else { throw .unknownMonitor(index) }
+        guard definitions.indices.contains(index), definitions[index] != nil else { throw .unknownMonitor(index) }
         requestedEnabled[index] = enabled
+    }
+
+    /// Adds a monitor (TC[12,5]) in a free spare slot, disabled (enable it with TC[12,1]).
+    /// - Returns: the slot, or `nil` when every spare slot is taken.
+    /// - Precondition: the identifier is not in use and the group exists (checked by the caller).
+    /// - Warning: Executive thread (or before it starts); does not allocate.
+    func add(_ definition: MonitorDefinition) -> Int? {
+        guard let slot = (configurations.count..<capacity).first(where: { definitions[$0] == nil }) else { return nil }
+        definitions[slot] = definition
+        requestedEnabled[slot] = false
+        appliedEnabled[slot] = false
+        reset(slot)
+        return slot
+    }
+
+    /// Replaces the criteria of monitor `index` (TC[12,7]); its check starts again unchecked.
+    func modify(_ index: Int, kind: MonitorKind, persistence: Int, lowEvent: EventID?, highEvent: EventID?) {
+        guard var definition = definitions[index] else { return }
+        definition.kind = kind
+        definition.persistence = persistence
+        definition.lowEvent = lowEvent
+        definition.highEvent = highEvent
+        definitions[index] = definition
+        reset(index)
+    }
+
+    /// Deletes monitor `index` (TC[12,6]; it must be disabled).
+    func delete(_ index: Int) {
+        definitions[index] = nil
+        requestedEnabled[index] = false
+        appliedEnabled[index] = false
+        reset(index)
+    }
+
+    private func reset(_ index: Int) {
+        note(index, from: states[index], to: .unchecked, at: lastTime)
+        states[index] = .unchecked
+        disagreeing[index] = 0
+        candidates[index] = .unchecked
+        checksWithoutSample[index] = 0
+        lastTimestamp[index] = nil
+        lastLimit[index] = 0
+        generation[index] &+= 1
+    }
+
+    /// The time of the latest check (stamps transitions made by commands).
+    var lastTime: MonotonicInstant = .zero
+
+    /// Whether event ID `id` is used by a monitor other than `index` (own events are unique).
+    func usesEvent(_ id: UInt16, except index: Int?) -> Bool {
+        for slot in definitions.indices where slot != index {
+            guard let definition = definitions[slot] else { continue }
+            if definition.warningEvent?.rawValue == id || definition.alarmEvent?.rawValue == id || definition.lowEvent?.rawValue == id
+                || definition.highEvent?.rawValue == id
+            {
+                return true
+            }
+        }
+        return false
     }
 
     /// Definitions of the per-monitor event IDs configured with `warning_event` / `alarm_event`.
@@ -124,6 +217,15 @@ public final class MonitorBank {
         }
     }
 
+    /// Keeps a change of the PUS 12 checking status for TM[12,12].
+    @inline(__always)
+    private func note(_ index: Int, from old: MonitorState, to new: MonitorState, at time: MonotonicInstant) {
+        let before = old.checkingStatus
+        let after = new.checkingStatus
+        guard before != after, let pmonID = definitions[index]?.pmonID else { return }
+        transitions.append(MonitorTransition(pmonID: pmonID, previous: before, current: after, time: time))
+    }
+
     /// Counts one check of monitor `index` that evaluated `evaluated`, changing state and raising
     /// the event after `persistence` consecutive disagreeing checks.
     @inline(__always)
@@ -140,10 +242,10 @@ public final class MonitorBank {
             disagreeing[index] = 0
         }
         disagreeing[index] += 1
-        guard immediate || disagreeing[index] >= configurations[index].persistence else { return }
+        guard let monitor = definitions[index], immediate || disagreeing[index] >= monitor.persistence else { return }
         disagreeing[index] = 0
+        note(index, from: states[index], to: evaluated, at: time)
         states[index] = evaluated
-        let monitor = configurations[index]
         let id: EventID
         let severity: EventSeverity
         var eventLimit = limit
@@ -152,14 +254,20 @@ public final class MonitorBank {
             id = MonitorEvents.nominal
             severity = .informative
             eventLimit = lastLimit[index]
-        case .warningLow, .warningHigh:
-            id = monitor.warningEvent ?? MonitorEvents.warning
+        case .warningLow:
+            id = monitor.lowEvent ?? monitor.warningEvent ?? MonitorEvents.warning
             severity = .low
-        case .alarmLow, .alarmHigh:
-            id = monitor.alarmEvent ?? MonitorEvents.alarm
+        case .warningHigh:
+            id = monitor.highEvent ?? monitor.warningEvent ?? MonitorEvents.warning
+            severity = .low
+        case .alarmLow:
+            id = monitor.lowEvent ?? monitor.alarmEvent ?? MonitorEvents.alarm
+            severity = .high
+        case .alarmHigh:
+            id = monitor.highEvent ?? monitor.alarmEvent ?? MonitorEvents.alarm
             severity = .high
         case .unexpected:
-            id = monitor.alarmEvent ?? MonitorEvents.unexpected
+            id = monitor.lowEvent ?? monitor.alarmEvent ?? MonitorEvents.unexpected
             severity = .medium
         case .stale:
             id = MonitorEvents.stale
@@ -181,6 +289,7 @@ public final class MonitorBank {
         let requested = requestedEnabled[index]
         guard requested != appliedEnabled[index] else { return requested }
         appliedEnabled[index] = requested
+        note(index, from: states[index], to: .unchecked, at: time)
         states[index] = .unchecked
         disagreeing[index] = 0
         lastTimestamp[index] = nil
@@ -192,75 +301,178 @@ public final class MonitorBank {
     }
 }
 
+/// One monitor as the bank runs it: a configured `[[monitor]]` or one added by TC[12,5].
+public struct MonitorDefinition: Sendable, Equatable {
+    /// The PUS 12 parameter monitoring identifier.
+    public var pmonID: UInt16
+    public var parameter: ParameterHandle
+    public var kind: MonitorKind
+    /// Consecutive checks with the same new result before the state changes (PUS repetition number).
+    public var persistence: Int
+    /// The monitoring group's number (``MonitorBank/groupNames``); -1 before the group is built.
+    public var group: Int
+    public var warningEvent: EventID?
+    public var alarmEvent: EventID?
+    /// TC[12,5] events: raised for the low (or unexpected) and high side in place of the above.
+    public var lowEvent: EventID? = nil
+    public var highEvent: EventID? = nil
+    /// A delta check (TC[12,5] check type 2) takes the parameter's value at every check, new or
+    /// held, as PUS defines it; a configured rate-of-change monitor takes only new samples, at
+    /// their own timestamps, so a source slower than its monitor does not read as a staircase.
+    public var samplesEachCheck = false
+}
+
+/// A change of a monitor's PUS 12 checking status.
+struct MonitorTransition: Sendable, Equatable {
+    var pmonID: UInt16
+    var previous: UInt8
+    var current: UInt8
+    var time: MonotonicInstant
+}
+
+/// The transitions the executive saw, waiting for TM[12,12], plus the most recent ones for
+/// TC[12,11]. Fixed capacity; a transition that finds it full overwrites the oldest unreported
+/// one and is counted in ``lost``.
+///
+/// - Warning: Executive thread only.
+final class TransitionLog {
+    private var entries: [MonitorTransition]
+    private var head = 0
+    /// Entries not yet reported.
+    private(set) var pending = 0
+    /// Entries kept (reported or not), the newest last, for TC[12,11].
+    private(set) var kept = 0
+    private(set) var lost = 0
+
+    init(capacity: Int) {
+        entries = Array(repeating: MonitorTransition(pmonID: 0, previous: 0, current: 0, time: .zero), count: max(1, capacity))
+    }
+
+    var capacity: Int { entries.count }
+
+    func append(_ transition: MonitorTransition) {
+        entries[(head + kept) % capacity] = transition
+        if kept < capacity {
+            kept += 1
+        } else {
+            head = (head + 1) % capacity
+        }
+        if pending < capacity { pending += 1 } else { lost += 1 }
+    }
+
+    /// The `offset`-th kept entry, oldest first.
+    func kept(_ offset: Int) -> MonitorTransition { entries[(head + offset) % capacity] }
+
+    /// The `offset`-th unreported entry, oldest first.
+    func pending(_ offset: Int) -> MonitorTransition { entries[(head + kept - pending + offset) % capacity] }
+
+    /// Marks the oldest `count` unreported entries reported.
+    func markReported(_ count: Int) { pending -= min(count, pending) }
+}
+
+extension MonitorState {
+    /// The ECSS checking status (Yamcs `pmon_checking_status_type`): 0 good, 1 unchecked,
+    /// 2 invalid (stale or invalid data), 3 below the low limit or unexpected, 4 above the high limit.
+    var checkingStatus: UInt8 {
+        switch self {
+        case .nominal: return 0
+        case .unchecked: return 1
+        case .stale, .invalid: return 2
+        case .warningLow, .alarmLow, .unexpected: return 3
+        case .warningHigh, .alarmHigh: return 4
+        }
+    }
+}
+
 /// The rate-group member that checks the monitors of one group each cycle and writes their
 /// `mon.<name>.state` parameters. Run it before the event-action table and the mode machine.
+///
+/// It checks every slot of the bank whose definition names its group, so a monitor added by
+/// TC[12,5] is checked from the next cycle on.
 public final class MonitorGroup: RateGroupMember {
     public let name: String
     public let bank: MonitorBank
-    public let indices: [Int]
+    /// The group's number in the bank.
+    public let number: Int
     public let period: Duration
-    /// Rate-of-change windows: one ring per rate monitor in flat preallocated storage.
+    /// Rate-of-change windows: one ring of `stride` samples per slot in flat preallocated storage;
+    /// `ringNeeded` of them make a full window.
+    private let stride: Int
     private var ringValues: [Double]
     private var ringTimes: [MonotonicInstant]
-    private var ringStart: [Int]
-    private var ringCapacity: [Int]
+    private var ringNeeded: [Int]
     private var ringHead: [Int]
     private var ringCount: [Int]
+    /// The bank's definition generation each ring was set up for.
+    private var seen: [Int]
 
-    init(bank: MonitorBank, group: String, indices: [Int], period: Duration) {
+    /// The configured monitors of the group, in slot order.
+    public var indices: [Int] { bank.definitions.indices.filter { bank.definitions[$0]?.group == number } }
+
+    init(bank: MonitorBank, group: String, number: Int, period: Duration) {
         self.name = "monitors-\(group)"
         self.bank = bank
-        self.indices = indices
+        self.number = number
         self.period = period
-        var start: [Int] = []
-        var capacity: [Int] = []
-        var total = 0
-        for index in indices {
-            start.append(total)
-            if case .rateOfChange(_, let window, _) = bank.configurations[index].kind {
-                // window / period intervals need one sample more; at least two samples for a slope.
-                let intervals = Int((window.secondsDouble / period.secondsDouble).rounded(.up))
-                capacity.append(max(2, intervals + 1))
-            } else {
-                capacity.append(0)
-            }
-            total += capacity.last ?? 0
+        var stride = MonitorBank.maximumConsecutiveDeltas + 1
+        for definition in bank.definitions {
+            if let definition { stride = max(stride, Self.samplesNeeded(definition.kind, period: period)) }
         }
-        ringValues = Array(repeating: 0, count: total)
-        ringTimes = Array(repeating: .zero, count: total)
-        ringStart = start
-        ringCapacity = capacity
-        ringHead = Array(repeating: 0, count: indices.count)
-        ringCount = Array(repeating: 0, count: indices.count)
+        self.stride = stride
+        ringValues = Array(repeating: 0, count: stride * bank.capacity)
+        ringTimes = Array(repeating: .zero, count: stride * bank.capacity)
+        ringNeeded = Array(repeating: 0, count: bank.capacity)
+        ringHead = Array(repeating: 0, count: bank.capacity)
+        ringCount = Array(repeating: 0, count: bank.capacity)
+        seen = Array(repeating: -1, count: bank.capacity)
+    }
+
+    /// Samples a full window of `kind` holds: window / period intervals need one sample more,
+    /// and a slope at least two.
+    static func samplesNeeded(_ kind: MonitorKind, period: Duration) -> Int {
+        guard case .rateOfChange(_, let window, _) = kind else { return 0 }
+        return max(2, Int((window.secondsDouble / period.secondsDouble).rounded(.up)) + 1)
     }
 
     public func run(_ cycle: CycleContext) {
         let pool = bank.pool
-        for slot in indices.indices {
-            let index = indices[slot]
+        bank.lastTime = cycle.time
+        let configured = bank.stateHandles.count
+        for index in 0..<bank.capacity {
+            guard let definition = bank.definitions[index], definition.group == number else { continue }
+            if seen[index] != bank.generation[index] {
+                seen[index] = bank.generation[index]
+                ringCount[index] = 0
+                ringHead[index] = 0
+                ringNeeded[index] = min(stride, Self.samplesNeeded(definition.kind, period: period))
+            }
             guard bank.applyEnable(index, at: cycle.time) else {
-                ringCount[slot] = 0
-                pool.set(bank.stateHandles[index], Double(MonitorState.unchecked.rawValue), at: cycle.time)
+                ringCount[index] = 0
+                if index < configured { pool.set(bank.stateHandles[index], Double(MonitorState.unchecked.rawValue), at: cycle.time) }
                 continue
             }
-            check(slot: slot, index: index, pool: pool, time: cycle.time)
-            pool.set(bank.stateHandles[index], Double(bank.states[index].rawValue), at: cycle.time)
+            check(index, definition, pool: pool, time: cycle.time)
+            if index < configured { pool.set(bank.stateHandles[index], Double(bank.states[index].rawValue), at: cycle.time) }
+        }
+        // Deleted configured monitors read as unchecked.
+        for index in 0..<configured where bank.definitions[index] == nil && bank.configurations[index].group == bank.groupNames[number] {
+            pool.set(bank.stateHandles[index], Double(MonitorState.unchecked.rawValue), at: cycle.time)
         }
     }
 
     @inline(__always)
-    private func check(slot: Int, index: Int, pool: ParameterPool, time: MonotonicInstant) {
-        let sample = pool[bank.valueHandles[index]]
+    private func check(_ index: Int, _ definition: MonitorDefinition, pool: ParameterPool, time: MonotonicInstant) {
+        let sample = pool[definition.parameter]
         let previous = bank.lastTimestamp[index]
         bank.lastTimestamp[index] = sample.timestamp
-        let kind = bank.configurations[index].kind
+        let kind = definition.kind
         if case .staleness = kind {
             // The persistence is the number of checks without a new sample: a source slower than
             // the monitor (an SCD30 every 2 s, checked at 1 Hz) is fresh as long as a sample
             // arrives within that many checks. The result is taken at once.
             let fresh = sample.validity != .unset && (previous.map { sample.timestamp > $0 } ?? true)
             bank.checksWithoutSample[index] = fresh ? 0 : bank.checksWithoutSample[index] + 1
-            let persistence = bank.configurations[index].persistence
+            let persistence = definition.persistence
             let evaluated: MonitorState
             switch sample.validity {
             case .invalid: evaluated = .invalid
@@ -296,12 +508,18 @@ public final class MonitorGroup: RateGroupMember {
             }
             bank.record(index, evaluated: matches ? .nominal : .unexpected, value: sample.value, limit: expected, at: time)
         case .rateOfChange(let levels, _, let per):
-            if previous.map({ sample.timestamp > $0 }) ?? true { push(slot: slot, value: sample.value, time: sample.timestamp) }
-            guard ringCount[slot] == ringCapacity[slot] else { return } // window not full yet
-            let oldest = ringStart[slot] + ringHead[slot]
-            var newest = ringHead[slot] + ringCount[slot] - 1
-            if newest >= ringCapacity[slot] { newest -= ringCapacity[slot] }
-            newest += ringStart[slot]
+            if definition.samplesEachCheck {
+                push(index, value: sample.value, time: time)
+            } else if previous.map({ sample.timestamp > $0 }) ?? true {
+                push(index, value: sample.value, time: sample.timestamp)
+            }
+            let needed = ringNeeded[index]
+            guard needed >= 2, ringCount[index] == needed else { return } // window not full yet
+            let base = index * stride
+            let oldest = base + ringHead[index]
+            var newest = ringHead[index] + ringCount[index] - 1
+            if newest >= needed { newest -= needed }
+            newest += base
             let span = (ringTimes[newest] - ringTimes[oldest]).secondsDouble
             guard span > 0 else { return }
             let rate = (ringValues[newest] - ringValues[oldest]) / span * per.secondsDouble
@@ -320,18 +538,18 @@ public final class MonitorGroup: RateGroupMember {
 
     /// Appends a sample to the monitor's window, dropping the oldest when full.
     @inline(__always)
-    private func push(slot: Int, value: Double, time: MonotonicInstant) {
-        let capacity = ringCapacity[slot]
-        guard capacity > 0 else { return }
-        var position = ringHead[slot] + ringCount[slot]
-        if position >= capacity { position -= capacity }
-        ringValues[ringStart[slot] + position] = value
-        ringTimes[ringStart[slot] + position] = time
-        if ringCount[slot] < capacity {
-            ringCount[slot] += 1
+    private func push(_ index: Int, value: Double, time: MonotonicInstant) {
+        let needed = ringNeeded[index]
+        guard needed > 0 else { return }
+        var position = ringHead[index] + ringCount[index]
+        if position >= needed { position -= needed }
+        ringValues[index * stride + position] = value
+        ringTimes[index * stride + position] = time
+        if ringCount[index] < needed {
+            ringCount[index] += 1
         } else {
-            ringHead[slot] += 1
-            if ringHead[slot] == capacity { ringHead[slot] = 0 }
+            ringHead[index] += 1
+            if ringHead[index] == needed { ringHead[index] = 0 }
         }
     }
 }

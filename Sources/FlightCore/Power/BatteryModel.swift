@@ -110,6 +110,12 @@ public struct StateOfChargeEstimator: Sendable {
         self.socPercent = initialSoC.map { min(max($0, 0), 100) }
     }
 
+    /// Replaces the estimate with a kept one (a restart); clamped to 0…100 %.
+    public mutating func restore(soc: Double) {
+        guard soc.isFinite else { return }
+        socPercent = min(max(soc, 0), 100)
+    }
+
     /// The SoC the OCV curve gives for pack voltage `volts`.
     public func socFromOpenCircuit(packVolts volts: Double) -> Double {
         curve.soc(cellVolts: volts / Double(cellsInSeries))

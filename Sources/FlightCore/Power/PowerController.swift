@@ -171,6 +171,10 @@ public final class PowerController: RateGroupMember {
 
     /// The current state-of-charge estimate (%), if initialised.
     public var stateOfCharge: Double? { estimator.socPercent }
+
+    /// Starts from a state-of-charge estimate kept across a restart (%).
+    /// - Warning: Before the executive starts.
+    public func restoreStateOfCharge(_ percent: Double) { estimator.restore(soc: percent) }
     /// Loads `0..<shedLevel` are shed.
     public var shedLevel: Int { shedder.level }
 

@@ -231,6 +231,7 @@ public struct MissionDatabase: Sendable {
         case .crewAlarm: return "crew_alarm"
         case .powerCycle(let channel, let offTime): return "power_cycle \(channel) off \(offTime)"
         case .recoverDevice(let device): return "recover_device \(device ?? "(event argument)")"
+        case .telecommand: return "telecommand"
         }
     }
 }

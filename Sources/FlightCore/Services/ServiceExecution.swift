@@ -22,6 +22,8 @@ final class ServiceExecution {
     private let resetStatistics: () -> Void
     /// Service 11.
     let scheduling: TimeBasedScheduling
+    /// Services 12 and 19.
+    let monitoring: MonitoringExecution
 
     init(
         directory: ServiceDirectory, pool: ParameterPool, channels: [ActuatorChannel], faultManagement: FaultManagement,
@@ -29,6 +31,8 @@ final class ServiceExecution {
         statistics: ServiceStatistics, scheduling: TimeBasedScheduling, resetStatistics: @escaping () -> Void
     ) {
         self.scheduling = scheduling
+        monitoring = MonitoringExecution(
+            bank: faultManagement.monitors, table: faultManagement.eventActions, directory: directory, reports: reports, staging: scheduling.staging)
         self.directory = directory
         self.pool = pool
         self.channels = channels
@@ -132,6 +136,9 @@ final class ServiceExecution {
             } catch {
                 failure = .identifier(.executionFailed, command.words[0], width: 2)
             }
+
+        case .monitoring, .eventAction:
+            failure = monitoring.apply(command, time: time)
 
         case .releaseLatches:
             faultManagement.safing.releaseLatches()

@@ -44,6 +44,8 @@ enum ServiceOperation: UInt8, Sendable {
     /// Service 11 (``TimeBasedScheduling``).
     case scheduleEnable, scheduleDisable, scheduleReset, scheduleInsert, scheduleDelete, scheduleShift, scheduleShiftAll
     case scheduleDetail, scheduleDetailAll, scheduleSummary, scheduleSummaryAll
+    /// ST[12] and ST[19] (subtype in ``ServiceCommand/detail``; ``MonitoringExecution``).
+    case monitoring, eventAction
 }
 
 /// An accepted telecommand, decoded and checked on the link thread: fixed size, so the command
@@ -68,6 +70,9 @@ public struct ServiceCommand: Sendable {
         case .housekeepingOneShot: return 2 + count
         // Start, the change to persist, completion.
         case .parameterSet, .housekeepingEnable, .housekeepingDisable, .housekeepingInterval: return 3
+        // Start, the change(s) to persist or the report records, completion.
+        case .monitoring: return 3 + ReportWriter.maximumRecords
+        case .eventAction: return 2 + max(count, ReportWriter.maximumRecords)
         default: return 2
         }
     }
@@ -129,6 +134,9 @@ struct ServiceReport: Sendable {
         /// ``enable``, only the ``count`` request IDs in ``words`` (packet ID, sequence control)
         /// and ``values`` (source ID).
         case scheduleReport
+        /// A report built by the executive: type `structure >> 8`, subtype `structure & 0xFF`,
+        /// source data the first `count` octets of the value storage (``octets``).
+        case sourceData
     }
 
     var kind: Kind

@@ -52,6 +52,7 @@ public final class SpaceServices: @unchecked Sendable {
     private let pool: ParameterPool
 
     private let validation: TelecommandValidation
+    private let monitoringValidation: MonitoringValidation
     /// Accepted telecommands waiting for the executive's next cycle boundary.
     public let commands: CommandQueue<ServiceCommand>
     private let acceptance: SPSCRing<AcceptanceRecord>
@@ -120,6 +121,7 @@ public final class SpaceServices: @unchecked Sendable {
             monitorParameters: monitors.map(\.parameter))
 
         validation = TelecommandValidation(directory: directory)
+        monitoringValidation = MonitoringValidation(directory: directory, apid: telemetry.apid)
         commands = CommandQueue(capacity: telemetry.commandQueueCapacity)
         acceptance = SPSCRing(capacity: telemetry.acceptanceQueueCapacity)
         acceptanceProducers = LockedValue(FailureReportLimiter(perSecond: telemetry.failureReportsPerSecond))
@@ -135,9 +137,28 @@ public final class SpaceServices: @unchecked Sendable {
             sampling: topology.sampling, housekeeping: housekeeping, reports: reports, statistics: statistics, scheduling: scheduling,
             resetStatistics: { [unowned executive] in executive.resetStatistics() })
         encoder = LockedValue(TelemetryEncoder(configuration: telemetry, mapping: utc, directory: directory))
+        transitionReports = TransitionReports(bank: topology.faultManagement.monitors, reports: reports, budget: budget)
+        batteryCharge = BatteryChargeKeeper(reports: reports, budget: budget)
+        self.utc = utc
         scheduling.accept = { [unowned self] packet, now in _ = self.acceptTelecommand(packet, now: now) }
         scheduling.hasRoom = { [unowned self] in self.hasRoomForTelecommand }
+        // ST[19] definitions added by TC release their telecommand like a time-tagged one
+        // (through acceptance; the copy into an array is the same waiver as PUS 11's release).
+        topology.faultManagement.eventActions.releaseTelecommand = { [unowned self] packet, now in
+            _ = self.acceptTelecommand(Array(packet), now: now)
+        }
     }
+
+    /// Sends TM[12,12] for new check transitions: the assembly runs it in the monitoring group
+    /// after the monitors.
+    public var transitionReportMember: any RateGroupMember { transitionReports }
+    private let transitionReports: TransitionReports
+
+    /// Hands the battery's state-of-charge estimate to the state directory once a minute
+    /// (``BatteryChargeKeeper``): the assembly runs it in the power group after the controller.
+    public var batteryChargeMember: any RateGroupMember { batteryCharge }
+    private let batteryCharge: BatteryChargeKeeper
+    private let utc: UTCMapping
 
     // MARK: Executive thread
 
@@ -160,12 +181,27 @@ public final class SpaceServices: @unchecked Sendable {
     }
 
     /// Restores the commanded changes kept in `stateDirectory` (tunables, housekeeping enable
-    /// flags and intervals, disabled event reports) over the configuration's defaults, and keeps
-    /// every later one there (``PersistedCommanding``). Call once, before the executive starts.
-    /// - Parameter events: the telemetry thread's event log.
-    public func attachCommandedState(stateDirectory: String, events: any EventSink, now: MonotonicInstant) {
-        let persisted = PersistedCommanding(stateDirectory: stateDirectory, directory: directory, events: events)
-        persisted.restore(pool: pool, housekeeping: housekeeping, disableEvents: { ids in encoder.withLock { $0.disabledEvents = ids } }, now: now)
+    /// flags and intervals, disabled event reports, ST[12] and ST[19] changes) over the
+    /// configuration's defaults, and keeps every later one there (``PersistedCommanding``). Call
+    /// once, before the executive starts and after every monitoring group's member is built
+    /// (a monitor added by TC names its group by period).
+    /// - Parameters:
+    ///   - events: the telemetry thread's event log.
+    ///   - batteryCharge: reads the state-of-charge estimate (executive thread) and restores a
+    ///     kept one (before the executive starts); `nil` keeps none.
+    public func attachCommandedState(
+        stateDirectory: String, events: any EventSink, batteryCharge: (read: () -> Double?, restore: (Double) -> Void)? = nil, now: MonotonicInstant
+    ) {
+        let monitoring = execution.monitoring
+        var actions: Set<UInt16> = []
+        monitoring.table.forEachDefinition { id, _ in actions.insert(id) }
+        let persisted = PersistedCommanding(
+            stateDirectory: stateDirectory, directory: directory, events: events,
+            configuredMonitors: Set(monitoring.bank.definitions.compactMap { $0?.pmonID }), configuredActions: actions, utc: utc)
+        persisted.restore(
+            pool: pool, housekeeping: housekeeping, disableEvents: { ids in encoder.withLock { $0.disabledEvents = ids } }, monitoring: monitoring,
+            restoreCharge: batteryCharge?.restore, now: now)
+        if let read = batteryCharge?.read { self.batteryCharge.attach(read: read) }
         commanded = persisted
     }
 
@@ -195,6 +231,11 @@ public final class SpaceServices: @unchecked Sendable {
                 let scheduled = try scheduling.command(for: telecommand)
                 insert = scheduled.insert
                 verdict = .success(scheduled.command)
+            } else if telecommand.messageType.service == 12 || telecommand.messageType.service == 19 {
+                // TC[19,1]'s packets travel in the schedule's staging ring (see ScheduleStaging).
+                let decoded = try monitoringValidation.command(for: telecommand)
+                if !decoded.staged.isEmpty { insert = (0, decoded.staged) }
+                verdict = .success(decoded.command)
             } else {
                 verdict = .success(try validation.command(for: telecommand))
             }
@@ -218,7 +259,7 @@ public final class SpaceServices: @unchecked Sendable {
                 }
                 // A TC[11,4]'s activities go into the staging ring with it (see ScheduleStaging).
                 guard commands.count < commands.capacity, scheduling.staging.room >= (insert?.activities.count ?? 0), budget.reserve(command.budget) else {
-                    if let insert { scheduling.countRefused(insert.activities.count) }
+                    if let insert, command.operation == .scheduleInsert { scheduling.countRefused(insert.activities.count) }
                     return reject(request, FailureRecord(.queueFull), now: now, limiter: &limiter)
                 }
                 if command.flags.contains(.acceptance) { record(AcceptanceRecord(request: command.request, time: now, failure: nil)) }

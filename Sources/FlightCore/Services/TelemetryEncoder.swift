@@ -108,6 +108,9 @@ struct TelemetryEncoder {
             return packet(.areYouAliveReport, record.time, [], .high)
         case .scheduleReport:
             return nil // several packets: SpaceServices.pump asks TimeBasedScheduling
+        case .sourceData:
+            let type = MessageType(UInt8(truncatingIfNeeded: record.structure >> 8), UInt8(truncatingIfNeeded: record.structure))
+            return packet(type, record.time, record.octets, .high)
         case .parameterReport:
             var assignments: [ParameterAssignment] = []
             for item in 0..<record.count {

@@ -58,6 +58,8 @@ public final class FlightComponents {
     public let outputStage: ActuatorOutputStage
     public let lifeSupport: LifeSupportController
     public let power: PowerController
+    /// The attitude filter (``AttitudeDetermination``), when the configuration has `[attitude]`.
+    public let attitude: AttitudeDetermination?
     public let faultManagement: FaultManagement
     /// Sets the O2 sensors' ambient pressure from the cabin pressure (nil without such sensors).
     public let pressureFeed: AmbientPressureFeed?
@@ -167,6 +169,17 @@ public final class FlightComponents {
             power = try PowerController(
                 configuration: powerConfiguration, pool: pool, channels: channels,
                 protectedChannels: lifeSupport.drivenChannels, events: router)
+            if root.has("attitude") {
+                let table = try root.table("attitude")
+                do {
+                    attitude = try AttitudeDetermination(
+                        configuration: try AttitudeDetermination.Configuration(table: table), pool: pool, events: router)
+                } catch let error as ControlSetupError {
+                    throw TopologyError.configuration(table.error(nil, error.description))
+                }
+            } else {
+                attitude = nil
+            }
             if pressureSensors.isEmpty {
                 pressureFeed = nil
             } else {
@@ -193,7 +206,7 @@ public final class FlightComponents {
             }
             let catalog = EventCatalog.all([
                 ExecutiveEvents.self, DeviceHealthEvents.self, LifeSupportEvents.self, PowerEvents.self, LifecycleEvents.self, StorageEvents.self,
-                ScheduleEvents.self, ContactEvents.self, StateEvents.self,
+                ScheduleEvents.self, ContactEvents.self, StateEvents.self, AttitudeEvents.self,
             ])
             let sampling = self.sampling
             faultManagement = try FaultManagement(
