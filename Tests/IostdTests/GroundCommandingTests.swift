@@ -14,31 +14,14 @@ extension DaemonEndToEndTests {
     /// Between two commands nobody listens on the tool's port, so the daemon's frames to it draw
     /// ICMP port-unreachables; the next command must still get every report.
     @Test(.timeLimit(.minutes(2))) func aHundredConsecutivePingsFromTheGroundToolAllComplete() throws {
-        let tool = PeerEnvironment.repository.appendingPathComponent(".build/debug/iost-ground")
-        let probe = try UDPSocket(boundTo: .loopback(port: 0))
-        let toolPort = try probe.localAddress().port
-        probe.close()
-        let daemon = try RunningDaemon(arguments: ["--duration", "120s", "--downlink", "127.0.0.1:\(toolPort)"])
+        let ground = try GroundToolSession("ground", run: run)
+        defer { ground.remove() }
+        let daemon = try RunningDaemon(arguments: ["--duration", "120s", "--downlink", ground.downlink])
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
         try daemon.listen(for: .seconds(2))
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-ground-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let mib = directory.appendingPathComponent("mib.json")
-        #expect(
-            try run(
-                PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
-                ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib
-            ).status == 0)
-
         func send(_ words: [String], sequence: Int) throws -> (status: Int32, output: String) {
-            try run(
-                tool,
-                ["send"] + words + [
-                    "--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)",
-                    "--timeout", "3s", "--sequence", String(sequence),
-                ])
+            try ground.send(words, to: daemon, sequence: sequence)
         }
         var failures: [String] = []
         for index in 0..<100 {
@@ -62,21 +45,13 @@ extension DaemonEndToEndTests {
     /// FARM-1 Lockout seen from the ground tool: a type-AD send exits 3 as its help says,
     /// `farm unlock` and `farm set-vr` are confirmed by the CLCW, and type-AD commanding resumes.
     @Test(.timeLimit(.minutes(1))) func theGroundToolUnlocksAndSetsVR() throws {
-        let tool = PeerEnvironment.repository.appendingPathComponent(".build/debug/iost-ground")
-        let probe = try UDPSocket(boundTo: .loopback(port: 0))
-        let toolPort = try probe.localAddress().port
-        probe.close()
-        let daemon = try RunningDaemon(arguments: ["--duration", "40s", "--downlink", "127.0.0.1:\(toolPort)"])
+        let tool = GroundToolSession.tool
+        let ground = try GroundToolSession("farm", run: run)
+        defer { ground.remove() }
+        let daemon = try RunningDaemon(arguments: ["--duration", "40s", "--downlink", ground.downlink])
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
         try daemon.listen(for: .seconds(1))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-farm-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let mib = directory.appendingPathComponent("mib.json")
-        _ = try run(
-            PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
-            ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib)
-        let common = ["--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)", "--timeout", "3s"]
+        let common = ["--mib", ground.mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", ground.downlink, "--timeout", "3s"]
 
         // A type-AD frame far outside the FARM-1 window: Lockout.
         try daemon.sendFrame(

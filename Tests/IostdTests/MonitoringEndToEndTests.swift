@@ -11,32 +11,16 @@ extension DaemonEndToEndTests {
     /// `iost-ground send pmon …` / `ea …` against `iostd run`: a monitor and an event-action
     /// added from the ground, reported back, tripped by a tunable, and the transition seen.
     @Test(.timeLimit(.minutes(2))) func aMonitorAndAnEventActionAddedFromTheGroundTrip() throws {
-        let tool = PeerEnvironment.repository.appendingPathComponent(".build/debug/iost-ground")
-        let probe = try UDPSocket(boundTo: .loopback(port: 0))
-        let toolPort = try probe.localAddress().port
-        probe.close()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-pmon-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let mib = directory.appendingPathComponent("mib.json")
-        #expect(
-            try run(
-                PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
-                ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib
-            ).status == 0)
-        let daemon = try RunningDaemon(arguments: ["--duration", "60s", "--downlink", "127.0.0.1:\(toolPort)"])
+        let ground = try GroundToolSession("pmon", run: run)
+        defer { ground.remove() }
+        let daemon = try RunningDaemon(arguments: ["--duration", "60s", "--downlink", ground.downlink])
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
         try daemon.listen(for: .seconds(2))
 
         var sequence = 4000
         func send(_ words: [String]) throws -> (status: Int32, output: String) {
             sequence += 1
-            return try run(
-                tool,
-                ["send"] + words + [
-                    "--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)",
-                    "--timeout", "3s", "--sequence", String(sequence),
-                ])
+            return try ground.send(words, to: daemon, sequence: sequence)
         }
         for words in [
             ["pmon", "add", "0x41", "ls.temp_setpoint_c", "limit", "18", "25", "--high-event", "0x04F2"], ["pmon", "enable", "0x41"],

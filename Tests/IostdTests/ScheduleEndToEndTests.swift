@@ -12,33 +12,18 @@ extension DaemonEndToEndTests {
     /// listed, released once release is enabled, and a pending activity survives a restart of the
     /// daemon on the same state directory, restored with release disabled.
     @Test(.timeLimit(.minutes(2))) func aScheduledPingIsReleasedAndAPendingOneSurvivesARestart() throws {
-        let tool = PeerEnvironment.repository.appendingPathComponent(".build/debug/iost-ground")
-        let probe = try UDPSocket(boundTo: .loopback(port: 0))
-        let toolPort = try probe.localAddress().port
-        probe.close()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iost-schedule-\(getpid())-\(UUID().uuidString.prefix(6))")
-        let state = directory.appendingPathComponent("state")
+        let ground = try GroundToolSession("schedule", run: run)
+        defer { ground.remove() }
+        let state = ground.directory.appendingPathComponent("state")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let mib = directory.appendingPathComponent("mib.json")
-        #expect(
-            try run(
-                PeerEnvironment.repository.appendingPathComponent(".build/debug/iostd"),
-                ["mib", "--config", PeerEnvironment.repository.appendingPathComponent("config/sim.toml").path], output: mib
-            ).status == 0)
-        var daemon = try RunningDaemon(arguments: ["--duration", "120s", "--downlink", "127.0.0.1:\(toolPort)", "--state-dir", state.path])
+        var daemon = try RunningDaemon(arguments: ["--duration", "120s", "--downlink", ground.downlink, "--state-dir", state.path])
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
         try daemon.listen(for: .seconds(2))
 
         var sequence = 3000
         func send(_ words: [String]) throws -> (status: Int32, output: String) {
             sequence += 1
-            return try run(
-                tool,
-                ["send"] + words + [
-                    "--mib", mib.path, "--uplink", daemon.uplinkAddress.description, "--listen", "127.0.0.1:\(toolPort)",
-                    "--timeout", "3s", "--sequence", String(sequence),
-                ])
+            return try ground.send(words, to: daemon, sequence: sequence)
         }
         func value(_ name: String, in output: String) -> String? {
             output.split(separator: "\n").first { $0.contains(name + " = ") }.flatMap { $0.split(separator: "=").last }
@@ -62,7 +47,7 @@ extension DaemonEndToEndTests {
         Thread.sleep(forTimeInterval: 0.5) // the telemetry thread journals the change
         daemon.process.terminate()
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 0)
-        daemon = try RunningDaemon(arguments: ["--duration", "60s", "--downlink", "127.0.0.1:\(toolPort)", "--state-dir", state.path])
+        daemon = try RunningDaemon(arguments: ["--duration", "60s", "--downlink", ground.downlink, "--state-dir", state.path])
         try daemon.listen(for: .seconds(2))
         let restored = try send(["param", "get", "sched.activities", "sched.enabled"])
         #expect(value("sched.activities", in: restored.output) == "1", "\(restored.output)")
