@@ -151,13 +151,7 @@ public enum MonitoringRequest: ServiceMessage {
 
     public static func decode(_ type: MessageType, data: ArraySlice<UInt8>) throws(ServiceDataError) -> MonitoringRequest {
         var reader = ByteReader(data)
-        func ids() throws(ServiceDataError) -> [UInt16] {
-            guard let n = reader.u8() else { throw .truncated(needed: 1, available: data.count) }
-            guard reader.remaining >= Int(n) * 2 else { throw .truncated(needed: 1 + Int(n) * 2, available: data.count) }
-            var result: [UInt16] = []
-            for _ in 0..<n { if let id = reader.u16() { result.append(id) } }
-            return result
-        }
+        func ids() throws(ServiceDataError) -> [UInt16] { try reader.identifierList(available: data.count) }
         func definition(add: Bool) throws(ServiceDataError) -> MonitoringDefinition {
             guard let pmon = reader.u16(), let parameter = reader.u16() else { throw .truncated(needed: 4, available: data.count) }
             var interval: UInt16 = 0
@@ -356,13 +350,7 @@ public enum EventActionRequest: ServiceMessage {
 
     public static func decode(_ type: MessageType, data: ArraySlice<UInt8>) throws(ServiceDataError) -> EventActionRequest {
         var reader = ByteReader(data)
-        func ids() throws(ServiceDataError) -> [UInt16] {
-            guard let n = reader.u8() else { throw .truncated(needed: 1, available: data.count) }
-            guard reader.remaining >= Int(n) * 2 else { throw .truncated(needed: 1 + Int(n) * 2, available: data.count) }
-            var result: [UInt16] = []
-            for _ in 0..<n { if let id = reader.u16() { result.append(id) } }
-            return result
-        }
+        func ids() throws(ServiceDataError) -> [UInt16] { try reader.identifierList(available: data.count) }
         let message: EventActionRequest
         switch type {
         case .eventActionAdd:
@@ -402,6 +390,17 @@ public enum EventActionStatusReport {
             result.append((id, status == 1))
         }
         guard reader.isAtEnd else { throw .trailingOctets(reader.remaining) }
+        return result
+    }
+}
+
+extension ByteReader {
+    /// `N` (u8) then `N` × u16: the identifier lists of ST[12] and ST[19].
+    mutating func identifierList(available: Int) throws(ServiceDataError) -> [UInt16] {
+        guard let n = u8() else { throw .truncated(needed: 1, available: available) }
+        guard remaining >= Int(n) * 2 else { throw .truncated(needed: 1 + Int(n) * 2, available: available) }
+        var result: [UInt16] = []
+        for _ in 0..<n { if let id = u16() { result.append(id) } }
         return result
     }
 }

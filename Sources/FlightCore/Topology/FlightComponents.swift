@@ -217,6 +217,14 @@ public final class FlightComponents {
                     if deviceNames.indices.contains(index) { sampling.requestRecovery(device: deviceNames[index]) }
                 })
             eventDefinitions = catalog + EventCatalog.all(FaultManagement.eventProviders) + faultManagement.monitors.configuredEventDefinitions
+            // Two subsystems claiming one ID would make the ground name one of them wrongly.
+            var named: [UInt16: String] = [:]
+            for definition in eventDefinitions {
+                if let other = named.updateValue(definition.name, forKey: definition.id.rawValue), other != definition.name {
+                    throw TopologyError.assembly(
+                        "event ID 0x\(String(definition.id.rawValue, radix: 16)) is defined twice: \(other) and \(definition.name)")
+                }
+            }
 
             // Sections other components read later (the services, the link) are accepted here and
             // checked key by key by their owners.
