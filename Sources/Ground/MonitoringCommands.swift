@@ -36,12 +36,13 @@ extension CommandParser {
         case "list":
             let ids = try rest.map { text throws(CommandError) -> UInt16 in try Self.pmonID(text) }
             return ServiceRequest(
-                MonitoringRequest.reportDefinitions(ids), expectedReply: .monitoringReport,
+                MonitoringRequest.reportDefinitions(ids), expectedReply: .monitoringReport(.monitoringDefinitionReport),
                 summary: "TC[12,8] report \(ids.isEmpty ? "every definition" : "PMON " + ids.map(String.init).joined(separator: ", "))")
         case "status", "transitions":
             guard rest.isEmpty else { throw CommandError("pmon \(action) takes no arguments") }
             let message: MonitoringRequest = action == "status" ? .reportStatus : .reportTransitions
-            return ServiceRequest(message, expectedReply: .monitoringReport, summary: "TC[12,\(message.messageType.subtype)] pmon \(action)")
+            let reply: MessageType = action == "status" ? .monitoringStatusReport : .monitoringTransitionReport
+            return ServiceRequest(message, expectedReply: .monitoringReport(reply), summary: "TC[12,\(message.messageType.subtype)] pmon \(action)")
         default:
             throw CommandError("unknown pmon action \"\(action)\"; usage: \(usage)")
         }

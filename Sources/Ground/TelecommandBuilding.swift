@@ -21,8 +21,9 @@ public enum ExpectedReply: Sendable, Hashable {
     case scheduleReport
     /// TM[15,13], TM[15,19] or TM[15,23] (after TC[15,12], [15,18], [15,22]).
     case storageReport
-    /// TM[12,9], TM[12,12] or TM[12,14] (after TC[12,8], [12,11], [12,13]).
-    case monitoringReport
+    /// TM[12,9], TM[12,12] or TM[12,14] (after TC[12,8], [12,11], [12,13]): the report of that
+    /// message type only (the vehicle also sends TM[12,12] by itself on every check transition).
+    case monitoringReport(MessageType)
     /// TM[19,7] (after TC[19,6]).
     case eventActionReport
 
@@ -33,7 +34,7 @@ public enum ExpectedReply: Sendable, Hashable {
         case (.housekeeping(let wanted), .housekeeping(let id, _, _)): return wanted == id
         case (.scheduleReport, .schedule): return true
         case (.storageReport, .storage): return true
-        case (.monitoringReport, .monitoring): return true
+        case (.monitoringReport(let type), .monitoring): return packet.messageType == type
         case (.eventActionReport, .eventActionStatus): return true
         default: return false
         }

@@ -26,7 +26,8 @@ import Testing
         #expect(
             try parser.parse(["pmon", "modify", "4", "fdir.mode", "expect", "3", "0x0F"]).applicationData == [0x00, 0x04, 0x00, 0x01, 0x01, 0x00, 0x0F, 0x03, 0x00, 0x00])
         #expect(try parser.parse(["pmon", "enable", "1", "0x40"]).applicationData == [2, 0, 1, 0, 0x40])
-        #expect(try parser.parse(["pmon", "list"]).applicationData == [0] && (try parser.parse(["pmon", "list"]).expectedReply) == .monitoringReport)
+        #expect(try parser.parse(["pmon", "list"]).applicationData == [0] && (try parser.parse(["pmon", "list"]).expectedReply) == .monitoringReport(.monitoringDefinitionReport))
+        #expect(try parser.parse(["pmon", "status"]).expectedReply == .monitoringReport(.monitoringStatusReport))
         #expect(try parser.parse(["pmon", "transitions"]).messageType == .monitoringReportTransitions)
         #expect(try parser.parse(["ea", "enable"]).applicationData == [0], "none named: every definition")
         #expect(try parser.parse(["ea", "disable", "co2_alarm"]).applicationData == [1, 0x03, 0x01])
