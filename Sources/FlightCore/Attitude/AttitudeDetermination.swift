@@ -164,7 +164,11 @@ public final class AttitudeDetermination: RateGroupMember {
         let arcsec = Double.pi / 180 / 3600
         let previous = state
         if let q = filter.attitude {
-            for (index, value) in [q.w, q.vector.x, q.vector.y, q.vector.z].enumerated() { pool.set(outputs[index], value, at: time) }
+            // Four sets, not a loop over an array literal: nothing allocated in the 50 Hz cycle.
+            pool.set(outputs[0], q.w, at: time)
+            pool.set(outputs[1], q.vector.x, at: time)
+            pool.set(outputs[2], q.vector.y, at: time)
+            pool.set(outputs[3], q.vector.z, at: time)
             state = filter.isUncertain ? .uncertain : .determined
         } else {
             for index in 0..<4 { pool.invalidate(outputs[index], at: time) }
